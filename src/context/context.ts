@@ -1,0 +1,284 @@
+// The build context: the files a build sees, after .gcloudignore (when the build goes through
+// `gcloud builds submit`) and .dockerignore (Docker's own matcher), read lazily from disk.
+import { lstatSync, readdirSync, readFileSync, readlinkSync, existsSync } from "node:fs";
+import path from "node:path";
+import dockerignore from "@balena/dockerignore";
+import gitignore from "ignore";
+
+export type EntryType = "file" | "dir" | "symlink";
+
+export interface CtxEntry {
+  /** Path relative to the context root, POSIX separators, no leading "./". "" is the root. */
+  rel: string;
+  type: EntryType;
+  /** Symlink target as stored in the link. */
+  target?: string;
+}
+
+export interface IgnoreVerdict {
+  /** The ignore file that excluded the path, relative to the repository root. */
+  file: string;
+  /** The pattern-set kind. */
+  kind: "dockerignore" | "gcloudignore";
+}
+
+/** Memoised lstat/readdir shared by every context of one run. */
+export class FsCache {
+  private statMemo = new Map<string, CtxEntryType | null>();
+  private dirMemo = new Map<string, string[] | null>();
+  private linkMemo = new Map<string, string>();
+
+  typeOf(abs: string): CtxEntryType | null {
+    let t = this.statMemo.get(abs);
+    if (t !== undefined) return t;
+    try {
+      const st = lstatSync(abs);
+      t = st.isSymbolicLink() ? "symlink" : st.isDirectory() ? "dir" : st.isFile() ? "file" : null;
+    } catch {
+      t = null;
+    }
+    this.statMemo.set(abs, t);
+    return t;
+  }
+
+  readdir(abs: string): string[] | null {
+    let d = this.dirMemo.get(abs);
+    if (d !== undefined) return d;
+    try {
+      d = readdirSync(abs).sort();
+    } catch {
+      d = null;
+    }
+    this.dirMemo.set(abs, d);
+    return d;
+  }
+
+  readlink(abs: string): string {
+    let l = this.linkMemo.get(abs);
+    if (l === undefined) {
+      try {
+        l = readlinkSync(abs);
+      } catch {
+        l = "";
+      }
+      this.linkMemo.set(abs, l);
+    }
+    return l;
+  }
+}
+type CtxEntryType = EntryType;
+
+function readLines(file: string): string[] {
+  try {
+    return readFileSync(file, "utf8").split(/\r?\n/);
+  } catch {
+    return [];
+  }
+}
+
+/** Parse a .dockerignore the way the Docker CLI does: comments, blank lines, trimmed, cleaned. */
+export function readDockerignorePatterns(file: string): string[] {
+  const out: string[] = [];
+  for (let line of readLines(file)) {
+    if (line.startsWith("#")) continue;
+    line = line.trim();
+    if (!line) continue;
+    out.push(line);
+  }
+  return out;
+}
+
+/**
+ * gcloud's .gcloudignore: gitignore syntax plus `#!include:FILE`. Without a .gcloudignore but
+ * with a .gitignore, gcloud uses its default (ignore .gcloudignore, .git, .gitignore, then the
+ * .gitignore rules).
+ */
+export function readGcloudignorePatterns(contextAbs: string): { patterns: string[]; file: string } | null {
+  const gci = path.join(contextAbs, ".gcloudignore");
+  const expand = (file: string, depth: number): string[] => {
+    const out: string[] = [];
+    for (const line of readLines(file)) {
+      const m = /^#!include:(.*)$/.exec(line.trim());
+      if (m && depth < 5) out.push(...expand(path.join(path.dirname(file), m[1].trim()), depth + 1));
+      else out.push(line);
+    }
+    return out;
+  };
+  if (existsSync(gci)) return { patterns: expand(gci, 0), file: gci };
+  const gi = path.join(contextAbs, ".gitignore");
+  if (existsSync(gi)) return { patterns: [".gcloudignore", ".git", ".gitignore", ...expand(gi, 0)], file: gi };
+  return null;
+}
+
+export interface ContextOptions {
+  /** Absolute path of the context root. */
+  root: string;
+  /** Absolute repository root (paths in findings are relative to it). */
+  repoRoot: string;
+  /** Absolute path of the .dockerignore in force, or null. */
+  dockerignoreFile: string | null;
+  /** Model `gcloud builds submit`: apply .gcloudignore (gitignore rules) before .dockerignore. */
+  gcloud: boolean;
+  fs: FsCache;
+}
+
+export class BuildContext {
+  readonly root: string;
+  readonly repoRoot: string;
+  readonly fs: FsCache;
+  readonly dockerignoreFile: string | null;
+  private docker: ReturnType<typeof dockerignore> | null = null;
+  private dockerHasExceptions = false;
+  private gcloud: ReturnType<typeof gitignore> | null = null;
+  private gcloudFile = "";
+  private ignoreMemo = new Map<string, IgnoreVerdict | null>();
+
+  constructor(opts: ContextOptions) {
+    this.root = opts.root;
+    this.repoRoot = opts.repoRoot;
+    this.fs = opts.fs;
+    this.dockerignoreFile = opts.dockerignoreFile;
+    if (opts.dockerignoreFile) {
+      const pats = readDockerignorePatterns(opts.dockerignoreFile);
+      this.docker = dockerignore().add(pats);
+      this.dockerHasExceptions = pats.some((p) => p.startsWith("!"));
+    }
+    if (opts.gcloud) {
+      const g = readGcloudignorePatterns(opts.root);
+      if (g) {
+        this.gcloud = gitignore().add(g.patterns);
+        this.gcloudFile = g.file;
+      }
+    }
+  }
+
+  /** Path relative to the repository root, for messages. */
+  repoPath(rel: string): string {
+    const p = path.relative(this.repoRoot, path.join(this.root, rel)).split(path.sep).join("/");
+    return p || ".";
+  }
+
+  abs(rel: string): string {
+    return rel ? path.join(this.root, rel) : this.root;
+  }
+
+  /** Why `rel` is not in the context (null when it is). Directories are checked as paths, not as `dir/`. */
+  ignored(rel: string, isDir = false): IgnoreVerdict | null {
+    if (!rel) return null;
+    const key = isDir ? rel + "/" : rel;
+    const memo = this.ignoreMemo.get(key);
+    if (memo !== undefined) return memo;
+    let v: IgnoreVerdict | null = null;
+    if (this.gcloud) {
+      // gitignore: a path inside an excluded folder cannot be re-included.
+      const parts = rel.split("/");
+      for (let i = 1; i <= parts.length && !v; i++) {
+        const sub = parts.slice(0, i).join("/");
+        const dir = i < parts.length || isDir;
+        if (this.gcloud.ignores(dir ? sub + "/" : sub)) v = { file: this.rel2repo(this.gcloudFile), kind: "gcloudignore" };
+      }
+    }
+    if (!v && this.docker && this.docker.ignores(rel)) {
+      v = { file: this.rel2repo(this.dockerignoreFile!), kind: "dockerignore" };
+    }
+    this.ignoreMemo.set(key, v);
+    return v;
+  }
+
+  private rel2repo(abs: string): string {
+    return path.relative(this.repoRoot, abs).split(path.sep).join("/");
+  }
+
+  /** The entry at `rel`, ignoring the ignore files (lstat semantics). */
+  entry(rel: string): CtxEntry | null {
+    const t = this.fs.typeOf(this.abs(rel));
+    if (!t) return null;
+    const e: CtxEntry = { rel, type: t };
+    if (t === "symlink") e.target = this.fs.readlink(this.abs(rel));
+    return e;
+  }
+
+  /** Children names of a directory (ignore files not applied). */
+  children(rel: string): string[] {
+    return this.fs.readdir(this.abs(rel)) ?? [];
+  }
+
+  /**
+   * Every entry below `rel` that the build sends, depth first, with Docker's rule that an
+   * excluded directory is still entered when an exception pattern (`!`) might re-include
+   * something below it. Symlinks are listed, never followed.
+   */
+  walk(rel: string, out: CtxEntry[] = []): CtxEntry[] {
+    for (const name of this.children(rel)) {
+      const child = rel ? rel + "/" + name : name;
+      const e = this.entry(child);
+      if (!e) continue;
+      const ign = this.ignored(child, e.type === "dir");
+      if (e.type === "dir") {
+        if (ign && (!this.dockerHasExceptions || ign.kind === "gcloudignore")) continue;
+        const before = out.length;
+        out.push(e);
+        this.walk(child, out);
+        if (ign && out.length === before + 1) out.pop(); // excluded and nothing re-included below
+      } else if (!ign) {
+        out.push(e);
+      }
+    }
+    return out;
+  }
+
+  /** All paths in the context matching a Docker COPY wildcard (path.Match per component). */
+  glob(pattern: string): string[] {
+    const parts = pattern.split("/").filter((p) => p && p !== ".");
+    let current: string[] = [""];
+    for (const part of parts) {
+      const next: string[] = [];
+      const re = hasWildcard(part) ? globToRegExp(part) : null;
+      for (const dir of current) {
+        if (!re) {
+          const child = dir ? dir + "/" + part : part;
+          if (this.entry(child)) next.push(child);
+          continue;
+        }
+        if (dir && this.entry(dir)?.type !== "dir") continue;
+        for (const name of this.children(dir)) if (re.test(name)) next.push(dir ? dir + "/" + name : name);
+      }
+      current = next;
+    }
+    return current.filter((p) => {
+      if (!p) return false;
+      const isDir = this.entry(p)?.type === "dir";
+      if (!this.ignored(p, isDir)) return true;
+      return isDir && this.walk(p).length > 0;
+    });
+  }
+}
+
+export function hasWildcard(s: string): boolean {
+  return /[*?[]/.test(s);
+}
+
+/** Go's path.Match for a single path component. */
+export function globToRegExp(part: string): RegExp {
+  let re = "^";
+  for (let i = 0; i < part.length; i++) {
+    const c = part[i];
+    if (c === "*") re += "[^/]*";
+    else if (c === "?") re += "[^/]";
+    else if (c === "[") {
+      const end = part.indexOf("]", i + 2);
+      if (end < 0) {
+        re += "\\[";
+        continue;
+      }
+      let cls = part.slice(i + 1, end);
+      if (cls.startsWith("^")) cls = "!" + cls.slice(1);
+      if (cls.startsWith("!")) cls = "^" + cls.slice(1);
+      re += "[" + cls.replace(/\\/g, "\\\\") + "]";
+      i = end;
+    } else if (c === "\\" && i + 1 < part.length) {
+      re += "\\" + part[++i];
+    } else re += c.replace(/[.+^${}()|\]\\]/g, "\\$&");
+  }
+  return new RegExp(re + "$");
+}

@@ -1,0 +1,56 @@
+// Finding codes: stable identifiers, one doc page each under docs/rules/.
+export type Severity = "error" | "warning" | "info";
+
+export interface RuleInfo {
+  code: string;
+  name: string;
+  severity: Severity;
+  summary: string;
+}
+
+export const RULES: Record<string, RuleInfo> = {
+  SS001: { code: "SS001", name: "dockerfile-invalid", severity: "error", summary: "The Dockerfile cannot be parsed or is not a valid build" },
+  SS002: { code: "SS002", name: "python-syntax-error", severity: "warning", summary: "A reachable Python file does not parse; imports after the error may be missed" },
+  SS003: { code: "SS003", name: "python-unreadable", severity: "warning", summary: "A reachable Python file is binary or not in its declared encoding" },
+  SS004: { code: "SS004", name: "no-entry-point", severity: "warning", summary: "No Python entry point could be found for the service" },
+  SS005: { code: "SS005", name: "copy-outside-context", severity: "error", summary: "A COPY/ADD source escapes the build context" },
+  SS006: { code: "SS006", name: "copy-source-missing", severity: "error", summary: "A COPY/ADD source does not exist in the build context (or is excluded)" },
+  SS009: { code: "SS009", name: "copy-symlink-loop", severity: "error", summary: "A COPY/ADD source is a symlink loop" },
+  SS101: { code: "SS101", name: "module-not-copied", severity: "error", summary: "An imported repository module is not copied into the image" },
+  SS102: { code: "SS102", name: "module-excluded", severity: "error", summary: "An imported repository module is excluded from the build by an ignore file" },
+  SS103: { code: "SS103", name: "module-not-on-sys-path", severity: "error", summary: "An imported module is in the image, but not where sys.path can find it" },
+  SS104: { code: "SS104", name: "directory-contents-copied", severity: "error", summary: "COPY of a directory copied its contents, not the directory, so the package name is lost" },
+  SS105: { code: "SS105", name: "init-not-copied", severity: "error", summary: "A package's __init__.py was not copied and a name it defines is imported" },
+  SS106: { code: "SS106", name: "namespace-package-in-image", severity: "warning", summary: "A package's __init__.py was not copied; it runs as a namespace package without its initialisation code" },
+  SS107: { code: "SS107", name: "relative-import-no-parent", severity: "error", summary: "A relative import runs in a file that has no parent package in the image" },
+  SS110: { code: "SS110", name: "entry-point-missing", severity: "error", summary: "The file or module the container command runs is not in the image" },
+};
+
+export interface Fix {
+  /** The file to edit, relative to the repository root (a Dockerfile, or an ignore file). */
+  dockerfile: string;
+  /** Insert after this 1-based line (0 = at the top). */
+  after_line: number;
+  insert: string;
+}
+
+export interface Finding {
+  code: string;
+  severity: Severity;
+  service: string;
+  /** Importing file, relative to the repository root. */
+  file: string;
+  line: number;
+  col?: number;
+  /** Absolute dotted module as imported (relative imports resolved). */
+  module: string;
+  message: string;
+  chain: string[];
+  fix?: Fix;
+  /** Extra explanation lines (why, notes). */
+  notes?: string[];
+}
+
+export function severityRank(s: Severity): number {
+  return s === "error" ? 2 : s === "warning" ? 1 : 0;
+}

@@ -1,0 +1,476 @@
+// Evaluate a parsed Dockerfile, stage by stage, against its build context: the virtual file tree
+// of the target stage (each file knowing the context path it came from), WORKDIR, ENV, USER,
+// the container's command, local projects installed with pip, and the problems the build
+// itself would hit (sources missing or escaping the context).
+import { execFileSync } from "node:child_process";
+import path from "node:path";
+import dockerignore from "@balena/dockerignore";
+import type { DfInstruction, DfStage, ParsedDockerfile } from "../types.js";
+import { BuildContext, hasWildcard } from "../context/context.js";
+import { ImageTree, INode, Origin, cloneNode, joinImage, newDir, normalizeImagePath, dirnameImage } from "./tree.js";
+
+export interface CopyRecord {
+  line: number;
+  keyword: "COPY" | "ADD";
+  /** Context-relative sources after cleaning (for context copies). */
+  sources: string[];
+  /** The sources as written. */
+  rawSources: string[];
+  /** Absolute destination in the image, as written after WORKDIR resolution (keeps a trailing "/"). */
+  dest: string;
+  from: string | null;
+  parents: boolean;
+  stage: number;
+}
+
+export interface ModelProblem {
+  code: "SS005" | "SS006" | "SS009";
+  line: number;
+  message: string;
+  /** Context-relative path concerned, if any. */
+  path?: string;
+}
+
+export interface StageState {
+  tree: ImageTree;
+  env: Record<string, string>;
+  workdir: string;
+  user: string | null;
+  shell: string[];
+  entrypoint: { args: string[]; json: boolean; line: number } | null;
+  cmd: { args: string[]; json: boolean; line: number } | null;
+  /** Local projects installed with `pip install <dir>` / `-e <dir>`: image directories. */
+  pipProjects: { dir: string; line: number }[];
+  /** RUN lines that may create or move files we do not model. */
+  fileRuns: { line: number; text: string }[];
+  copies: CopyRecord[];
+  /** The external base image at the root of this stage's FROM chain. */
+  baseImage: string;
+}
+
+export interface ImageModel extends StageState {
+  dockerfile: ParsedDockerfile;
+  stageIndex: number;
+  stage: DfStage;
+  /** The effective container argv (ENTRYPOINT + CMD), or null when there is none. */
+  argv: string[] | null;
+  /** The line of the instruction that set the command (CMD or ENTRYPOINT). */
+  argvLine: number;
+  problems: ModelProblem[];
+  /** Line after which a new COPY for the final stage belongs. */
+  insertAfterLine: number;
+}
+
+const TAR_RE = /\.(tar|tar\.gz|tgz|tar\.bz2|tbz2|tar\.xz|txz)$/i;
+
+function emptyState(base: string): StageState {
+  return {
+    tree: new ImageTree(),
+    env: {},
+    workdir: "/",
+    user: null,
+    shell: ["/bin/sh", "-c"],
+    entrypoint: null,
+    cmd: null,
+    pipProjects: [],
+    fileRuns: [],
+    copies: [],
+    baseImage: base,
+  };
+}
+
+function cloneState(s: StageState): StageState {
+  return {
+    ...s,
+    tree: s.tree.clone(),
+    env: { ...s.env },
+    pipProjects: [...s.pipProjects],
+    fileRuns: [...s.fileRuns],
+    copies: [...s.copies],
+    shell: [...s.shell],
+  };
+}
+
+/** Find a stage by name or numeric index, among stages before `before`. */
+export function findStage(df: ParsedDockerfile, ref: string, before: number): DfStage | null {
+  const lower = ref.toLowerCase();
+  for (const s of df.stages) {
+    if (s.index >= before) break;
+    if (s.name === lower || String(s.index) === ref) return s;
+  }
+  return null;
+}
+
+/** Clean a COPY source the way the builder does; null if it escapes the context. */
+export function cleanSource(src: string): string | null {
+  const parts: string[] = [];
+  for (const seg of src.split("/")) {
+    if (!seg || seg === ".") continue;
+    if (seg === "..") {
+      if (!parts.length) return null;
+      parts.pop();
+    } else parts.push(seg);
+  }
+  return parts.join("/");
+}
+
+export function evaluateImage(df: ParsedDockerfile, ctx: BuildContext, target?: string | null): ImageModel {
+  const problems: ModelProblem[] = [];
+  const states = new Map<number, StageState>();
+  let targetIndex = df.stages.length - 1;
+  if (target) {
+    const t = df.stages.find((s) => s.name === target.toLowerCase());
+    if (t) targetIndex = t.index;
+  }
+  // Which stages are needed: the target, its FROM ancestors and every stage copied --from.
+  const needed = new Set<number>();
+  const need = (i: number) => {
+    if (needed.has(i)) return;
+    needed.add(i);
+    const st = df.stages[i];
+    const base = findStage(df, st.baseImage, i);
+    if (base) need(base.index);
+    for (const ins of st.instructions) {
+      const from = ins.flags.find((f) => f.name === "from")?.value;
+      if ((ins.keyword === "COPY" || ins.keyword === "ADD") && from) {
+        const s = findStage(df, from, i);
+        if (s) need(s.index);
+      }
+    }
+  };
+  if (df.stages.length) need(targetIndex);
+
+  for (const st of df.stages) {
+    if (st.index > targetIndex) break;
+    if (!needed.has(st.index)) continue;
+    const baseStage = findStage(df, st.baseImage, st.index);
+    const state = baseStage && states.has(baseStage.index) ? cloneState(states.get(baseStage.index)!) : emptyState(st.baseImage);
+    if (baseStage) state.cmd = state.cmd ? { ...state.cmd, line: state.cmd.line } : null;
+    let cmdSetHere = false;
+    for (const ins of st.instructions) {
+      switch (ins.keyword) {
+        case "WORKDIR": {
+          if (ins.args.length) {
+            state.workdir = normalizeImagePath(ins.args.join(" "), state.workdir);
+            state.tree.mkdirp(state.workdir, { via: "run", line: ins.range.line });
+          }
+          break;
+        }
+        case "ENV":
+          for (const p of ins.properties ?? []) state.env[p.name] = p.value ?? "";
+          break;
+        case "USER":
+          state.user = ins.args[0] ?? null;
+          break;
+        case "SHELL":
+          if (ins.args.length) state.shell = [...ins.args];
+          break;
+        case "CMD":
+          state.cmd = { args: ins.args, json: ins.jsonForm, line: ins.range.line };
+          cmdSetHere = true;
+          break;
+        case "ENTRYPOINT":
+          state.entrypoint = { args: ins.args, json: ins.jsonForm, line: ins.range.line };
+          if (!cmdSetHere) state.cmd = null;
+          break;
+        case "RUN":
+          evalRun(ins, state);
+          break;
+        case "COPY":
+        case "ADD":
+          evalCopy(ins, st, df, ctx, state, states, problems);
+          break;
+      }
+    }
+    states.set(st.index, state);
+  }
+
+  const stage = df.stages[targetIndex];
+  const final = states.get(targetIndex) ?? emptyState("scratch");
+  const { argv, line: argvLine } = effectiveArgv(final);
+  let insertAfterLine = stage ? stage.range.line : 1;
+  if (stage) {
+    for (const ins of stage.instructions) {
+      if (ins.keyword === "COPY" || ins.keyword === "ADD" || ins.keyword === "WORKDIR") insertAfterLine = ins.range.endLine;
+    }
+  }
+  return {
+    ...final,
+    dockerfile: df,
+    stageIndex: targetIndex,
+    stage,
+    argv,
+    argvLine,
+    problems,
+    insertAfterLine,
+  };
+}
+
+function effectiveArgv(s: StageState): { argv: string[] | null; line: number } {
+  const asArgv = (c: { args: string[]; json: boolean }) => (c.json ? c.args : [...s.shell, c.args.join(" ")]);
+  if (s.entrypoint) {
+    const ep = asArgv(s.entrypoint);
+    if (!s.entrypoint.json) return { argv: ep, line: s.entrypoint.line };
+    return { argv: [...ep, ...(s.cmd ? asArgv(s.cmd) : [])], line: s.cmd?.line ?? s.entrypoint.line };
+  }
+  if (s.cmd) return { argv: asArgv(s.cmd), line: s.cmd.line };
+  return { argv: null, line: 0 };
+}
+
+const FILE_WRITING = /(^|[\s;&|(])(cp|mv|ln|rsync|tar|unzip|git\s+clone|wget|curl|install)\s/;
+
+function evalRun(ins: DfInstruction, state: StageState): void {
+  const text = [ins.args.join(" "), ...(ins.heredocs ?? []).map((h) => h.content)].join("\n");
+  // pip install of a local project puts its packages in site-packages.
+  for (const cmd of text.split(/&&|;|\|\||\n/)) {
+    const words = cmd.trim().split(/\s+/);
+    const pipAt = words.findIndex((w, i) => (w === "install" && i > 0 && /(^|\/)(pip3?(\.\d+)?|uv)$|^-m$|^pip$/.test(words[i - 1])) || false);
+    if (pipAt < 0) continue;
+    for (let i = pipAt + 1; i < words.length; i++) {
+      let w = words[i].replace(/^["']|["']$/g, "");
+      if (w === "-e" || w === "--editable") continue;
+      if (w.startsWith("-")) {
+        if (/^(-r|-c|--requirement|--constraint|-i|--index-url|--extra-index-url|-f|--find-links|-t|--target|--prefix|--root)$/.test(w)) i++;
+        continue;
+      }
+      w = w.replace(/\[.*\]$/, "");
+      if (w === "." || w.startsWith("./") || w.startsWith("/") || w.startsWith("../")) {
+        const dir = normalizeImagePath(w, state.workdir);
+        if (state.tree.get(dir)?.type === "dir") state.pipProjects.push({ dir, line: ins.range.line });
+      }
+    }
+  }
+  if (FILE_WRITING.test(" " + text + " ")) state.fileRuns.push({ line: ins.range.line, text: text.length > 120 ? text.slice(0, 117) + "..." : text });
+}
+
+function ctxNode(ctx: BuildContext, rel: string, line: number, exclude: ((p: string) => boolean) | null, depth = 0): INode | null {
+  const e = ctx.entry(rel);
+  if (!e) return null;
+  const origin: Origin = { via: "context", ctx: rel, line };
+  if (e.type === "file") return { type: "file", origin };
+  if (e.type === "symlink") return { type: "symlink", target: e.target, origin };
+  const dir = newDir(origin);
+  // Build from the walk so Docker's ignore semantics (including `!` re-includes) apply.
+  for (const child of ctx.walk(rel)) {
+    const sub = rel ? child.rel.slice(rel.length + 1) : child.rel;
+    if (exclude && exclude(sub)) continue;
+    const parts = sub.split("/");
+    let d = dir;
+    for (let i = 0; i < parts.length - 1; i++) {
+      let c = d.children!.get(parts[i]);
+      if (!c || c.type !== "dir") {
+        c = newDir({ via: "context", ctx: (rel ? rel + "/" : "") + parts.slice(0, i + 1).join("/"), line });
+        d.children!.set(parts[i], c);
+      }
+      d = c;
+    }
+    const name = parts[parts.length - 1];
+    const o: Origin = { via: "context", ctx: child.rel, line };
+    if (child.type === "dir") {
+      if (!d.children!.has(name)) d.children!.set(name, newDir(o));
+    } else if (child.type === "symlink") d.children!.set(name, { type: "symlink", target: child.target, origin: o });
+    else d.children!.set(name, { type: "file", origin: o });
+  }
+  void depth;
+  return dir;
+}
+
+function retag(n: INode, line: number, via: Origin["via"]): INode {
+  const c = cloneNode(n);
+  const stack = [c];
+  while (stack.length) {
+    const x = stack.pop()!;
+    x.origin = { ...(x.origin ?? { via }), via: x.origin?.via === "context" || x.origin?.via === "stage" ? "stage" : via, line };
+    if (x.type === "dir") for (const v of x.children!.values()) stack.push(v);
+  }
+  return c;
+}
+
+function listTar(abs: string): string[] | null {
+  try {
+    const out = execFileSync("tar", ["-tf", abs], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"], timeout: 10000 });
+    return out.split("\n").filter(Boolean);
+  } catch {
+    return null;
+  }
+}
+
+function evalCopy(
+  ins: DfInstruction,
+  st: DfStage,
+  df: ParsedDockerfile,
+  ctx: BuildContext,
+  state: StageState,
+  states: Map<number, StageState>,
+  problems: ModelProblem[],
+): void {
+  const line = ins.range.line;
+  const keyword = ins.keyword as "COPY" | "ADD";
+  const from = ins.flags.find((f) => f.name === "from")?.value ?? null;
+  const parents = ins.flags.some((f) => f.name === "parents" && f.value !== "false");
+  const excludes = ins.flags.filter((f) => f.name === "exclude" && f.value).map((f) => f.value!);
+  const exclude = excludes.length ? ((m) => (p: string) => m.ignores(p))(dockerignore().add(excludes)) : null;
+
+  // Heredoc: COPY <<EOF /app/x.py
+  if (ins.heredocs && ins.heredocs.length) {
+    const dest = ins.args[ins.args.length - 1];
+    const destAbs = normalizeImagePath(dest, state.workdir);
+    for (const h of ins.heredocs) {
+      const p = dest.endsWith("/") || ins.heredocs.length > 1 ? joinImage(destAbs, h.name) : destAbs;
+      state.tree.put(p, { type: "file", origin: { via: "heredoc", line, content: h.content } });
+    }
+    return;
+  }
+  if (ins.args.length < 2) return;
+  const rawSources = ins.args.slice(0, -1);
+  const destRaw = ins.args[ins.args.length - 1];
+  const destAbs = normalizeImagePath(destRaw, state.workdir);
+  const rec: CopyRecord = { line, keyword, sources: [], rawSources, dest: destAbs + (destRaw.endsWith("/") && destAbs !== "/" ? "/" : ""), from, parents, stage: st.index };
+  state.copies.push(rec);
+
+  // Collect (node, relative-path-for-parents, name) items to place.
+  const items: { node: INode; name: string; parentsRel: string; isDirSource: boolean }[] = [];
+  let multi = rawSources.length > 1;
+
+  if (from !== null) {
+    const srcStage = findStage(df, from, st.index);
+    const srcState = srcStage ? states.get(srcStage.index) : undefined;
+    for (const raw of rawSources) {
+      if (!srcState) {
+        // An external image (or unknown stage): contents unknown.
+        const name = raw.split("/").filter(Boolean).pop() ?? "";
+        items.push({ node: { type: "file", origin: { via: "external", line } }, name, parentsRel: name, isDirSource: false });
+        continue;
+      }
+      const srcPath = normalizeImagePath(raw, "/");
+      const matches = hasWildcard(raw) ? globTree(srcState.tree, srcPath) : [srcPath];
+      if (matches.length > 1) multi = true;
+      for (const m of matches) {
+        const n = srcState.tree.get(m);
+        if (!n) continue; // the stage may have created it with RUN: unknown to us
+        items.push({ node: retag(n, line, "stage"), name: m.split("/").pop() ?? "", parentsRel: m.slice(1), isDirSource: n.type === "dir" });
+      }
+    }
+  } else {
+    for (const raw of rawSources) {
+      if (/^(https?:\/\/|git@|git:\/\/)/.test(raw)) {
+        const name = keyword === "ADD" ? raw.split("/").filter(Boolean).pop()!.replace(/[?#].*$/, "") : raw;
+        items.push({ node: { type: "file", origin: { via: "external", line } }, name, parentsRel: name, isDirSource: false });
+        continue;
+      }
+      // `--parents` pivot: everything before a "/./" is dropped from the kept path.
+      let pivot = "";
+      let src = raw;
+      const pv = raw.indexOf("/./");
+      if (parents && pv >= 0) {
+        pivot = cleanSource(raw.slice(0, pv)) ?? "";
+        src = raw.slice(0, pv) + "/" + raw.slice(pv + 3);
+      }
+      const clean = cleanSource(src);
+      if (clean === null) {
+        problems.push({ code: "SS005", line, message: `${keyword} source '${raw}' is outside the build context (${ctx.repoPath("")}); the build fails or copies something else`, path: raw });
+        continue;
+      }
+      let matches: string[];
+      if (hasWildcard(clean)) {
+        matches = ctx.glob(clean);
+        if (matches.length > 1) multi = true;
+        if (!matches.length) {
+          problems.push({ code: "SS006", line, message: `${keyword} source '${raw}' matches no file in the build context ${ctx.repoPath("")}; the build fails`, path: clean });
+          continue;
+        }
+      } else matches = [clean];
+      for (let m of matches) {
+        rec.sources.push(m);
+        // Follow a symlinked source inside the context.
+        let e = ctx.entry(m);
+        let hops = 0;
+        while (e && e.type === "symlink" && hops++ < 40) {
+          const t = e.target ?? "";
+          const next = cleanSource(t.startsWith("/") ? t.slice(1) : path.posix.join(path.posix.dirname(m), t));
+          if (next === null) {
+            problems.push({ code: "SS005", line, message: `${keyword} source '${raw}' is a symlink pointing outside the build context`, path: m });
+            e = null;
+            break;
+          }
+          m = next;
+          e = ctx.entry(m);
+        }
+        if (e && e.type === "symlink") {
+          problems.push({ code: "SS009", line, message: `${keyword} source '${raw}' is a symlink loop`, path: m });
+          continue;
+        }
+        if (!e || (m && ctx.ignored(m, e.type === "dir") && !(e.type === "dir" && ctx.walk(m).length))) {
+          const ign = e && m ? ctx.ignored(m, e.type === "dir") : null;
+          problems.push({
+            code: "SS006",
+            line,
+            message: ign
+              ? `${keyword} source '${raw}' is excluded by ${ign.file}; the build fails with "not found"`
+              : `${keyword} source '${raw}' does not exist in the build context ${ctx.repoPath("")}; the build fails`,
+            path: m,
+          });
+          continue;
+        }
+        if (keyword === "ADD" && e.type === "file" && TAR_RE.test(m)) {
+          const entries = listTar(ctx.abs(m));
+          const dir = newDir({ via: "tar", ctx: m, line });
+          for (const ent of entries ?? []) {
+            const p = normalizeImagePath(ent, "/");
+            if (ent.endsWith("/")) {
+              const t = new ImageTree();
+              t.root = dir;
+              t.mkdirp(p, { via: "tar", ctx: m, line });
+            } else {
+              const t = new ImageTree();
+              t.root = dir;
+              t.put(p, { type: "file", origin: { via: "tar", ctx: m, line } });
+            }
+          }
+          items.push({ node: dir, name: "", parentsRel: "", isDirSource: true });
+          continue;
+        }
+        const node = ctxNode(ctx, m, line, exclude);
+        if (!node) continue;
+        const keep = pivot && m.startsWith(pivot + "/") ? m.slice(pivot.length + 1) : m;
+        items.push({ node, name: m.split("/").pop() ?? "", parentsRel: keep, isDirSource: node.type === "dir" });
+      }
+    }
+  }
+
+  const destIsDir = destRaw.endsWith("/") || multi || state.tree.get(destAbs)?.type === "dir" || parents;
+  for (const it of items) {
+    if (parents) {
+      const p = it.isDirSource ? joinImage(destAbs, it.parentsRel) : joinImage(destAbs, it.parentsRel);
+      state.tree.put(p, it.node);
+      continue;
+    }
+    if (it.isDirSource) {
+      // A directory copies its contents.
+      const target = state.tree.mkdirp(destAbs, { via: it.node.origin?.via ?? "context", line });
+      const tmp = new ImageTree();
+      tmp.root = target;
+      tmp.put("/", it.node);
+    } else {
+      const p = destIsDir ? joinImage(destAbs, it.name) : destAbs;
+      state.tree.put(p, it.node);
+    }
+  }
+  void dirnameImage;
+}
+
+function globTree(tree: ImageTree, pattern: string): string[] {
+  const parts = pattern.split("/").filter(Boolean);
+  let cur = ["/"];
+  for (const part of parts) {
+    const next: string[] = [];
+    const re = hasWildcard(part) ? new RegExp("^" + part.replace(/[.+^${}()|\\]/g, "\\$&").replace(/\*/g, "[^/]*").replace(/\?/g, "[^/]") + "$") : null;
+    for (const d of cur) {
+      const n = tree.get(d);
+      if (!n || n.type !== "dir") continue;
+      for (const name of n.children!.keys()) if (re ? re.test(name) : name === part) next.push(d === "/" ? "/" + name : d + "/" + name);
+    }
+    cur = next;
+  }
+  return cur;
+}

@@ -1,0 +1,142 @@
+// Parse each Python file once per run, and keep the results between runs in a content-hash
+// cache on disk (`.shipshape_cache/` at the repository root, like ruff's `.ruff_cache`).
+import { createHash } from "node:crypto";
+import { mkdirSync, readFileSync, statSync, writeFileSync, renameSync } from "node:fs";
+import path from "node:path";
+import type { ParsedPython } from "./types.js";
+import { extractImports, PARSER_VERSION } from "./python/imports.js";
+
+export interface ParseResult {
+  parsed: ParsedPython | null;
+  /** Why the file could not be read as Python text (binary, bad encoding, unreadable). */
+  unreadable?: string;
+}
+
+interface DiskCache {
+  version: string;
+  /** content sha1 -> parse result */
+  entries: Record<string, ParsedPython>;
+  /** absolute path -> [size, mtimeMs, sha1] */
+  stats: Record<string, [number, number, string]>;
+}
+
+const CACHE_FORMAT = "1";
+
+export function decodePython(buf: Buffer): { text: string } | { error: string } {
+  if (buf.includes(0)) return { error: "binary file (contains NUL bytes)" };
+  let start = 0;
+  if (buf.length >= 3 && buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf) start = 3;
+  // PEP 263 coding cookie on line 1 or 2.
+  const head = buf.subarray(start, Math.min(buf.length, start + 400)).toString("latin1").split("\n").slice(0, 2);
+  let encoding = "utf-8";
+  for (const l of head) {
+    const m = /^[ \t\f]*#.*?coding[:=][ \t]*([-\w.]+)/.exec(l);
+    if (m) {
+      encoding = m[1].toLowerCase().replace(/_/g, "-");
+      break;
+    }
+    if (!/^[ \t\f]*(#.*)?\r?$/.test(l)) break;
+  }
+  if (encoding === "utf8" || encoding.startsWith("utf-8")) encoding = "utf-8";
+  try {
+    const dec = new TextDecoder(encoding, { fatal: true });
+    return { text: dec.decode(buf.subarray(start)) };
+  } catch (e) {
+    if (e instanceof RangeError) return { error: `unknown source encoding '${encoding}'` };
+    return { error: encoding === "utf-8" ? "not valid UTF-8 and no coding declaration" : `not valid ${encoding}` };
+  }
+}
+
+export class ParseCache {
+  private memo = new Map<string, ParseResult>();
+  private disk: DiskCache;
+  private dirty = false;
+  readonly file: string | null;
+  hits = 0;
+  parsed = 0;
+
+  constructor(cacheDir: string | null) {
+    this.file = cacheDir ? path.join(cacheDir, "parse-v" + CACHE_FORMAT + ".json") : null;
+    this.disk = { version: PARSER_VERSION, entries: {}, stats: {} };
+    if (this.file) {
+      try {
+        const d = JSON.parse(readFileSync(this.file, "utf8")) as DiskCache;
+        if (d.version === PARSER_VERSION) this.disk = d;
+      } catch {
+        /* no cache yet, or unreadable: start empty */
+      }
+    }
+  }
+
+  /** Parse a file on disk (by absolute path), once per run. */
+  parseFile(abs: string): ParseResult {
+    const m = this.memo.get(abs);
+    if (m) return m;
+    const r = this.load(abs);
+    this.memo.set(abs, r);
+    return r;
+  }
+
+  /** Parse text that is not a file on disk (a heredoc). */
+  parseText(key: string, text: string): ParseResult {
+    const m = this.memo.get(key);
+    if (m) return m;
+    const r = { parsed: extractImports(text) };
+    this.memo.set(key, r);
+    return r;
+  }
+
+  private load(abs: string): ParseResult {
+    let st;
+    try {
+      st = statSync(abs);
+    } catch (e) {
+      return { parsed: null, unreadable: `cannot read: ${(e as NodeJS.ErrnoException).code ?? String(e)}` };
+    }
+    const known = this.disk.stats[abs];
+    if (known && known[0] === st.size && known[1] === st.mtimeMs) {
+      const hit = this.disk.entries[known[2]];
+      if (hit) {
+        this.hits++;
+        return { parsed: hit };
+      }
+    }
+    let buf: Buffer;
+    try {
+      buf = readFileSync(abs);
+    } catch (e) {
+      return { parsed: null, unreadable: `cannot read: ${(e as NodeJS.ErrnoException).code ?? String(e)}` };
+    }
+    const sha = createHash("sha1").update(buf).digest("hex");
+    let parsed = this.disk.entries[sha];
+    if (parsed) this.hits++;
+    else {
+      const dec = decodePython(buf);
+      if ("error" in dec) return { parsed: null, unreadable: dec.error };
+      parsed = extractImports(dec.text);
+      this.parsed++;
+      this.disk.entries[sha] = parsed;
+    }
+    this.disk.stats[abs] = [st.size, st.mtimeMs, sha];
+    this.dirty = true;
+    return { parsed };
+  }
+
+  save(): void {
+    if (!this.file || !this.dirty) return;
+    try {
+      const dir = path.dirname(this.file);
+      mkdirSync(dir, { recursive: true });
+      try {
+        writeFileSync(path.join(dir, ".gitignore"), "# Automatically created by shipshape.\n*\n", { flag: "wx" });
+      } catch {
+        /* exists */
+      }
+      const tmp = this.file + "." + process.pid + ".tmp";
+      writeFileSync(tmp, JSON.stringify(this.disk));
+      renameSync(tmp, this.file);
+    } catch {
+      /* a cache that cannot be written is not an error */
+    }
+  }
+}

@@ -1,0 +1,18 @@
+// What a service is: a Dockerfile built from a context, possibly to a target stage.
+export interface ServiceSpec {
+  name: string;
+  /** Absolute path of the Dockerfile. */
+  dockerfile: string;
+  /** Absolute path of the build context. */
+  context: string;
+  /** How the context was chosen: declared in config, or inferred. */
+  contextSource: "config" | "inferred" | "compose";
+  target: string | null;
+  buildArgs: Record<string, string>;
+  /** Extra entry points: image paths of scripts (`/app/job.py`) or dotted modules (`pkg.jobs`). */
+  entryPoints: string[];
+  /** Codes to ignore for this service. */
+  ignore: string[];
+  /** Build path: plain docker, or `gcloud builds submit` (applies .gcloudignore first). */
+  build: "docker" | "gcloud";
+}
