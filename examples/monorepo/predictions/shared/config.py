@@ -1,0 +1,6 @@
+import os
+
+settings = {
+    "project": os.environ.get("GCP_PROJECT", "local"),
+    "dataset": os.environ.get("DATASET", "predictions"),
+}

@@ -1,0 +1,663 @@
+// One service, end to end: parse the Dockerfile, evaluate the image, find the entry points,
+// walk every import reachable from them over the image tree, and explain each failure.
+import { readFileSync, existsSync } from "node:fs";
+import path from "node:path";
+import type { EntrySpec, ParsedPython, PyImport } from "./types.js";
+import type { ServiceSpec } from "./service.js";
+import { BuildContext, FsCache } from "./context/context.js";
+import { parseDockerfile } from "./dockerfile/parse.js";
+import { interpretCommand, commandsFromShellScript } from "./entry/argv.js";
+import { evaluateImage, ImageModel, CopyRecord } from "./image/model.js";
+import { INode, normalizeImagePath, dirnameImage, joinImage } from "./image/tree.js";
+import { findSpec, resolveDotted, Resolved, ResolveStep } from "./resolve/resolver.js";
+import { ParseCache, ParseResult } from "./parse-cache.js";
+import { Finding, Fix, RULES, Severity } from "./findings.js";
+
+export interface AnalyzeOptions {
+  repoRoot: string;
+  fs: FsCache;
+  parseCache: ParseCache;
+  stdlib: Set<string>;
+  /** Per-code severity overrides ("off" drops the finding). */
+  severities: Record<string, Severity | "off">;
+}
+
+export interface EntryPoint {
+  /** Human label: `gunicorn app.main:app`, `python /app/main.py`. */
+  label: string;
+  /** Image path of the file that runs first. */
+  file: string | null;
+  module: string | null;
+  sysPath: string[];
+}
+
+export interface ReachableModule {
+  /** Dotted name as Python knows it ("__main__" for a script). */
+  module: string;
+  /** Image path. */
+  file: string;
+  /** Repository path when the file comes from the context. */
+  repoFile: string | null;
+  /** Imported only inside functions (no import-time path to it). */
+  deferredOnly: boolean;
+}
+
+export interface ServiceResult {
+  service: ServiceSpec;
+  dockerfileRepoPath: string;
+  contextRepoPath: string;
+  findings: Finding[];
+  entryPoints: EntryPoint[];
+  reachable: ReachableModule[];
+  model: ImageModel | null;
+  /** Files parsed for this service (reachable Python files). */
+  filesVisited: number;
+}
+
+const rel = (root: string, abs: string) => path.relative(root, abs).split(path.sep).join("/") || ".";
+
+interface QueueItem {
+  img: string; // real image path of the file
+  module: string | null; // dotted module name; null for a script run as __main__ without a package
+  isInit: boolean;
+  isMain: boolean;
+  chain: string[];
+  deferred: boolean;
+}
+
+interface Candidate {
+  ctxRoot: string; // context-relative dir ("" = context root)
+  imageDir: string; // the sys.path entry it corresponds to
+  outside?: boolean; // the root is outside the build context (repo-relative then)
+}
+
+export function analyzeService(svc: ServiceSpec, opts: AnalyzeOptions): ServiceResult {
+  const { repoRoot } = opts;
+  const dfRepo = rel(repoRoot, svc.dockerfile);
+  const result: ServiceResult = {
+    service: svc,
+    dockerfileRepoPath: dfRepo,
+    contextRepoPath: rel(repoRoot, svc.context),
+    findings: [],
+    entryPoints: [],
+    reachable: [],
+    model: null,
+    filesVisited: 0,
+  };
+  const seen = new Set<string>();
+  const lineCache = new Map<string, string[] | null>();
+  const sourceLine = (repoFile: string, line: number): string => {
+    let lines = lineCache.get(repoFile);
+    if (lines === undefined) {
+      try {
+        lines = readFileSync(path.join(repoRoot, repoFile), "utf8").split(/\r?\n/);
+      } catch {
+        lines = null;
+      }
+      lineCache.set(repoFile, lines);
+    }
+    return lines?.[line - 1] ?? "";
+  };
+  const emit = (f: Omit<Finding, "severity" | "service"> & { severity?: Severity }) => {
+    if (svc.ignore.includes(f.code)) return;
+    const override = opts.severities[f.code];
+    if (override === "off") return;
+    const severity = override ?? f.severity ?? RULES[f.code].severity;
+    // Inline suppression on the reported line: `# shipshape: ignore` or `# shipshape: ignore[SS101,SS102]`.
+    const text = sourceLine(f.file, f.line);
+    const m = /#\s*shipshape:\s*ignore(?:\[([^\]]*)\])?/.exec(text);
+    if (m && (!m[1] || m[1].split(",").map((s) => s.trim()).includes(f.code))) return;
+    const key = `${f.code}|${f.file}|${f.line}|${f.module}`;
+    if (seen.has(key)) return;
+    seen.add(key);
+    result.findings.push({ ...f, severity, service: svc.name });
+  };
+
+  // 1. The Dockerfile.
+  let text: string;
+  try {
+    const buf = readFileSync(svc.dockerfile);
+    if (buf.includes(0)) throw new Error("binary file");
+    text = new TextDecoder("utf-8", { fatal: true }).decode(buf);
+  } catch (e) {
+    emit({ code: "SS001", file: dfRepo, line: 1, module: "", message: `cannot read Dockerfile: ${(e as Error).message}`, chain: [] });
+    return result;
+  }
+  const df = parseDockerfile(svc.dockerfile, text, svc.buildArgs, svc.target ?? undefined);
+  for (const e of df.errors) emit({ code: "SS001", file: dfRepo, line: e.range.line, module: "", message: e.message, chain: [] });
+  if (!df.stages.length) return result;
+  if (svc.target && !df.stages.some((s) => s.name === svc.target!.toLowerCase())) return result;
+
+  // 2. The context and the image.
+  const perDockerfileIgnore = svc.dockerfile + ".dockerignore";
+  const rootIgnore = path.join(svc.context, ".dockerignore");
+  const ctx = new BuildContext({
+    root: svc.context,
+    repoRoot,
+    dockerignoreFile: existsSync(perDockerfileIgnore) ? perDockerfileIgnore : existsSync(rootIgnore) ? rootIgnore : null,
+    gcloud: svc.build === "gcloud",
+    fs: opts.fs,
+  });
+  const model = evaluateImage(df, ctx, svc.target);
+  result.model = model;
+  for (const p of model.problems) emit({ code: p.code, file: dfRepo, line: p.line, module: "", message: p.message, chain: [] });
+
+  const tree = model.tree;
+  const workdir = model.workdir;
+  const env = { ...model.env };
+  const pythonpath = env.PYTHONPATH ? env.PYTHONPATH.split(":").map((p) => normalizeImagePath(p || ".", workdir)) : [];
+  const sitePath: string[] = [];
+  for (const pp of model.pipProjects) {
+    const src = joinImage(pp.dir, "src");
+    sitePath.push(tree.get(src)?.type === "dir" && !tree.get(joinImage(src, "__init__.py")) ? src : pp.dir);
+  }
+  const tail = [...pythonpath, ...sitePath];
+
+  const repoOf = (n: INode | null): string | null => (n?.origin?.ctx !== undefined && n.origin.via !== "tar" ? ctx.repoPath(n.origin.ctx) : null);
+  const fileRepo = (img: string): string => repoOf(tree.get(img)) ?? `${dfRepo} (image ${img})`;
+
+  // 3. Entry points.
+  const entries: { ep: EntryPoint; item: QueueItem; dfLine: number }[] = [];
+  const entryFix = (imgPath: string): { fix?: Fix; repoHint: string } => {
+    // Is there a file of that name in the repo? Suggest copying it.
+    const base = imgPath.split("/").pop()!;
+    const tryCtx = [imgPath.replace(/^\/+/, ""), imgPath.slice(workdir.length + 1), base];
+    for (const c of tryCtx) {
+      if (c && !c.startsWith("..") && ctx.entry(c)) {
+        return { fix: { dockerfile: dfRepo, after_line: model.insertAfterLine, insert: `COPY ${c} ${imgPath}` }, repoHint: ` (${ctx.repoPath(c)} exists in the build context)` };
+      }
+    }
+    return { repoHint: "" };
+  };
+  const addScript = (file: string, label: string, runner: string, isMain: boolean) => {
+    const img = normalizeImagePath(file, workdir);
+    const r = tree.resolve(img);
+    if (!r || r.node.type !== "file") {
+      const { fix, repoHint } = entryFix(img);
+      emit({ code: "SS110", file: dfRepo, line: model.argvLine || 1, module: "", message: `the container runs ${label}, but ${img} is not in the image${repoHint}`, chain: [], fix });
+      return;
+    }
+    const sp = runner === "functions-framework" ? [...tail, dirnameImage(r.real)] : [dirnameImage(r.real), ...tail];
+    const ep: EntryPoint = { label, file: r.real, module: null, sysPath: sp };
+    entries.push({ ep, item: { img: r.real, module: runner === "functions-framework" ? baseName(r.real) : null, isInit: false, isMain, chain: [], deferred: false }, dfLine: model.argvLine });
+  };
+  const addModule = (module: string, label: string, sysPath: string[], asMain: boolean) => {
+    const { steps, missing } = resolveDotted(tree, module, sysPath);
+    const ep: EntryPoint = { label, file: null, module, sysPath };
+    if (missing) {
+      const last = steps[steps.length - 1];
+      void last;
+      const { fix, repoHint } = entryFix(joinImage(sysPath[0] ?? workdir, module.replace(/\./g, "/") + ".py"));
+      emit({ code: "SS110", file: dfRepo, line: model.argvLine || 1, module, message: `the container runs ${label}, but module '${missing}' is not importable in the image (sys.path: ${sysPath.join(", ")})${repoHint}`, chain: [], fix });
+      result.entryPoints.push(ep);
+      return;
+    }
+    // The parents' __init__ run first; then the module (or a package's __main__).
+    const final = steps[steps.length - 1].spec;
+    let first: QueueItem | null = null;
+    const items: QueueItem[] = [];
+    for (const s of steps) {
+      const f = specFile(s.spec);
+      if (f) items.push({ img: f, module: s.name, isInit: s.spec.kind === "package", isMain: false, chain: [], deferred: false });
+    }
+    if (asMain && final.kind !== "module") {
+      const main = findSpec(tree, "__main__", final.dirs);
+      if (main && main.kind === "module") items.push({ img: main.file, module: module + ".__main__", isInit: false, isMain: true, chain: [], deferred: false });
+    } else if (asMain && items.length) items[items.length - 1].isMain = true;
+    first = items[items.length - 1] ?? null;
+    ep.file = first?.img ?? null;
+    for (const it of items) entries.push({ ep, item: it, dfLine: model.argvLine });
+    if (!items.length) result.entryPoints.push(ep);
+  };
+
+  const handleSpec = (spec: EntrySpec, depth: number, cmdArgv: string[]) => {
+    if (spec.kind === "script") {
+      addScript(spec.file, `${spec.runner} ${spec.file}`, spec.runner, spec.runner === "python");
+    } else if (spec.kind === "module") {
+      const chdir = spec.chdir ? normalizeImagePath(spec.chdir, workdir) : workdir;
+      const extra = (spec.pythonpath ?? []).map((p) => normalizeImagePath(p, chdir));
+      let module = spec.module;
+      let sp = spec.runner === "uvicorn" && extra.length ? [...extra, ...tail] : [...extra, chdir, ...tail];
+      if (spec.configFile) {
+        if (spec.configFile.startsWith("python:")) {
+          addModule(spec.configFile.slice(7), `${spec.runner} config ${spec.configFile}`, sp, false);
+        } else {
+          const cfg = normalizeImagePath(spec.configFile, workdir);
+          const node = tree.resolve(cfg);
+          if (node && node.node.type === "file") {
+            addScript(cfg, `${spec.runner} --config ${spec.configFile}`, "config", false);
+            const src = readImageText(node.node);
+            if (src) {
+              const lit = (name: string) => new RegExp(`^${name}\\s*=\\s*(["'])(.*?)\\1\\s*(#.*)?$`, "m").exec(src)?.[2];
+              const wsgi = lit("wsgi_app");
+              if (!module && wsgi) module = wsgi.split(":")[0];
+              const cd = lit("chdir");
+              const ppath = lit("pythonpath");
+              if (cd || ppath) {
+                const c2 = cd ? normalizeImagePath(cd, workdir) : chdir;
+                sp = [...(ppath ? ppath.split(",").map((p) => normalizeImagePath(p.trim(), c2)) : []), ...extra, c2, ...tail];
+              }
+            }
+          } else if (!spec.configImplicit) {
+            const { fix, repoHint } = entryFix(cfg);
+            emit({ code: "SS110", file: dfRepo, line: model.argvLine || 1, module: "", message: `the container runs ${spec.runner} with config ${spec.configFile}, but ${cfg} is not in the image${repoHint}`, chain: [], fix });
+          }
+        }
+      }
+      if (!module) {
+        if (spec.runner !== "python") emit({ code: "SS004", file: dfRepo, line: model.argvLine || 1, module: "", message: `${spec.runner} is started without an application module shipshape can see (no positional app, no wsgi_app in a config file)`, chain: [] });
+        return;
+      }
+      const label = `${spec.runner}${spec.runner === "python" ? " -m" : ""} ${module}${spec.attr ? ":" + spec.attr : ""}`;
+      addModule(module, label, sp, spec.runner === "python");
+    } else if (spec.kind === "shell-script") {
+      if (depth > 3) return;
+      const img = normalizeImagePath(spec.file, workdir);
+      const node = tree.resolve(img);
+      if (!node || node.node.type !== "file") {
+        if (!/^\/(bin|usr|sbin|etc|opt|docker-entrypoint)/.test(img) || ctx.entry(spec.file.replace(/^\.?\//, ""))) {
+          const { fix, repoHint } = entryFix(img);
+          emit({ code: "SS110", file: dfRepo, line: model.argvLine || 1, module: "", message: `the container runs ${spec.file}, but ${img} is not in the image${repoHint}`, chain: [], fix });
+        }
+        return;
+      }
+      const src = readImageText(node.node);
+      if (!src) return;
+      for (const argv of commandsFromShellScript(src)) {
+        const expanded: string[] = [];
+        for (const w of argv) {
+          if (w === "$@" || w === "${@}" || w === '"$@"') expanded.push(...spec.argv);
+          else expanded.push(w);
+        }
+        for (const s of interpretCommand(expanded, env)) handleSpec(s, depth + 1, cmdArgv);
+      }
+    }
+  };
+
+  const readImageText = (n: INode): string | null => {
+    if (n.origin?.via === "heredoc") return n.origin.content ?? null;
+    if (n.origin?.ctx !== undefined && n.origin.via !== "tar") {
+      try {
+        return readFileSync(ctx.abs(n.origin.ctx), "utf8");
+      } catch {
+        return null;
+      }
+    }
+    return null;
+  };
+
+  const specs: EntrySpec[] = model.argv ? interpretCommand(model.argv, env) : [];
+  for (const s of specs) handleSpec(s, 0, model.argv ?? []);
+  for (const e of svc.entryPoints) {
+    if (e.includes("/") || e.endsWith(".py")) addScript(e, `entry point ${e} (config)`, "python", true);
+    else addModule(e, `entry point ${e} (config)`, [workdir, ...tail], false);
+  }
+  const seenEp = new Set<EntryPoint>();
+  for (const e of entries) if (!seenEp.has(e.ep)) {
+    seenEp.add(e.ep);
+    result.entryPoints.push(e.ep);
+  }
+  const hasPython = () => {
+    for (const [p, n] of tree.walk("/")) if (n.type === "file" && p.endsWith(".py")) return true;
+    return false;
+  };
+  if (!result.entryPoints.length && hasPython()) {
+    const what = model.argv ? `\`${model.argv.join(" ")}\`` : "no CMD or ENTRYPOINT";
+    const reasons = specs.filter((s) => s.kind === "other").map((s) => (s as { reason: string }).reason);
+    emit({ code: "SS004", file: dfRepo, line: model.argvLine || df.stages[model.stageIndex].range.line, module: "", message: `no Python entry point found: the image runs ${what}${reasons.length ? " (" + reasons[0] + ")" : ""}; declare entry_points in [tool.shipshape] to check it`, chain: [] });
+  }
+
+  // 4. Walk the import graph.
+  const reverse = lazyReverseIndex(model);
+  const rootsMemo = new Map<string, string[]>();
+  const rootsFor = (imageDir: string): string[] => {
+    let r = rootsMemo.get(imageDir);
+    if (r) return r;
+    const votes = new Map<string, number>();
+    let n = 0;
+    for (const [p, node] of tree.walk(imageDir)) {
+      if (++n > 2000) break;
+      if (p === imageDir || node.origin?.ctx === undefined || node.origin.via === "tar") continue;
+      const under = p.slice(imageDir === "/" ? 1 : imageDir.length + 1);
+      const c = node.origin.ctx;
+      if (c === under) votes.set("", (votes.get("") ?? 0) + 1);
+      else if (c.endsWith("/" + under)) {
+        const root = c.slice(0, c.length - under.length - 1);
+        votes.set(root, (votes.get(root) ?? 0) + 1);
+      }
+    }
+    r = [...votes.entries()].sort((a, b) => b[1] - a[1]).map(([k]) => k);
+    rootsMemo.set(imageDir, r);
+    return r;
+  };
+
+  const visited = new Map<string, QueueItem>();
+  const reachable = new Map<string, ReachableModule>();
+  const namespaceWarned = new Set<string>();
+  const queue: { item: QueueItem; sysPath: string[] }[] = entries.map((e) => ({ item: e.item, sysPath: e.ep.sysPath }));
+
+  const enqueue = (item: QueueItem, sysPath: string[]) => queue.push({ item, sysPath });
+
+  const ctxFileExists = (p: string) => ctx.entry(p)?.type === "file";
+  const ctxDirExists = (p: string) => ctx.entry(p)?.type === "dir";
+
+  /** Where a dotted module would be in the repository, from a root: ".py" file or package dir. */
+  const findInCtx = (root: string, dotted: string): { path: string; isDir: boolean } | null => {
+    const p = (root ? root + "/" : "") + dotted.replace(/\./g, "/");
+    if (ctxDirExists(p)) {
+      // A directory counts as a Python package if it holds __init__.py or any .py below (namespace).
+      if (ctxFileExists(p + "/__init__.py") || ctx.children(p).some((c) => c.endsWith(".py") || ctxDirExists(p + "/" + c))) return { path: p, isDir: true };
+    }
+    if (ctxFileExists(p + ".py")) return { path: p + ".py", isDir: false };
+    return null;
+  };
+
+  const repoInit = (ctxDir: string): ParsedPython | null => {
+    const p = ctxDir + "/__init__.py";
+    if (!ctxFileExists(p)) return null;
+    return opts.parseCache.parseFile(ctx.abs(p)).parsed;
+  };
+
+  const candidatesFor = (importerImg: string, sysPath: string[]): Candidate[] => {
+    const out: Candidate[] = [];
+    const seenC = new Set<string>();
+    const add = (c: Candidate) => {
+      const k = c.ctxRoot + "|" + c.imageDir + "|" + (c.outside ? 1 : 0);
+      if (!seenC.has(k)) {
+        seenC.add(k);
+        out.push(c);
+      }
+    };
+    const importerNode = tree.get(importerImg);
+    const ic = importerNode?.origin?.ctx;
+    for (const s of sysPath) {
+      if (ic !== undefined && (importerImg.startsWith(s === "/" ? "/" : s + "/"))) {
+        const under = importerImg.slice(s === "/" ? 1 : s.length + 1);
+        if (ic === under) add({ ctxRoot: "", imageDir: s });
+        else if (ic.endsWith("/" + under)) add({ ctxRoot: ic.slice(0, ic.length - under.length - 1), imageDir: s });
+      }
+    }
+    for (const s of sysPath) for (const r of rootsFor(s)) add({ ctxRoot: r, imageDir: s });
+    const first = sysPath[0] ?? workdir;
+    add({ ctxRoot: "", imageDir: first });
+    return out;
+  };
+
+  const explainMissing = (imp: PyImport, importer: QueueItem, absName: string, missing: string, sysPath: string[], steps: ResolveStep[]) => {
+    const top = absName.split(".")[0];
+    if (!steps.length && opts.stdlib.has(top)) return; // the standard library provides it
+    const importerRepo = fileRepo(importer.img);
+    const chain = [...importer.chain, importerRepo];
+    // Where is it in the repository?
+    let found: { cand: Candidate; loc: { path: string; isDir: boolean } } | null = null;
+    for (const cand of candidatesFor(importer.img, sysPath)) {
+      const loc = findInCtx(cand.ctxRoot, missing);
+      if (loc) {
+        found = { cand, loc };
+        break;
+      }
+    }
+    if (!found) {
+      // Outside the build context but in the repository?
+      const ctxRepo = path.relative(repoRoot, svc.context);
+      if (ctxRepo && !ctxRepo.startsWith("..")) {
+        const p = missing.replace(/\./g, "/");
+        const outsideFile = path.join(repoRoot, p + ".py");
+        const outsideDir = path.join(repoRoot, p, "__init__.py");
+        if (!steps.length && (existsSync(outsideFile) || existsSync(outsideDir))) {
+          emitImport(imp, importer, "SS101", absName, `module '${missing}' is not in the image: ${existsSync(outsideFile) ? p + ".py" : p + "/"} is outside the build context ${ctx.repoPath("")}, so no COPY can reach it; build from a higher context (docker build -f ${dfRepo} .)`, chain);
+        }
+      }
+      return; // not a repository module: stdlib or third-party (checked by the package rules)
+    }
+    const { cand, loc } = found;
+    const missingRel = missing.replace(/\./g, "/");
+    const expected = joinImage(cand.imageDir, missingRel + (loc.isDir ? "" : ".py"));
+    const repoLoc = ctx.repoPath(loc.path) + (loc.isDir ? "/" : "");
+    const fixFor = (): Fix => {
+      const src = loc.isDir ? loc.path + "/" : loc.path;
+      const dest = loc.isDir ? expected + "/" : dirnameImage(expected) + "/";
+      return { dockerfile: dfRepo, after_line: model.insertAfterLine, insert: `COPY ${src} ${dest}` };
+    };
+    // Did it land somewhere else in the image?
+    const landed = reverse().get(loc.path) ?? [];
+    if (landed.length) {
+      const at = landed[0];
+      // A directory source copied as contents?
+      const dirCopy = findContentsCopy(model.copies, loc.path, cand.ctxRoot, (p) => ctxDirExists(p));
+      if (dirCopy) {
+        const src = dirCopy.src;
+        const wanted = joinImage(cand.imageDir, src.slice(cand.ctxRoot ? cand.ctxRoot.length + 1 : 0));
+        emitImport(imp, importer, "SS104", absName, `module '${missing}' is not importable: line ${dirCopy.rec.line} \`${dirCopy.rec.keyword} ${dirCopy.rec.rawSources.join(" ")} ${dirCopy.rec.dest}\` copies the *contents* of ${src}/ into ${dirCopy.rec.dest.replace(/\/$/, "")}, so the package directory '${src.split("/").pop()}' does not exist (${repoLoc} landed at ${at}; Python looks for ${expected})`, chain, { dockerfile: dfRepo, after_line: dirCopy.rec.line, insert: `COPY ${src}/ ${wanted}/` });
+        return;
+      }
+      emitImport(imp, importer, "SS103", absName, `module '${missing}' is in the image at ${at}, but not on sys.path (${sysPath.join(", ")}); Python looks for it at ${expected}`, chain, fixFor());
+      return;
+    }
+    const ign = ctx.ignored(loc.path, loc.isDir) ?? ancestorsIgnored(ctx, loc.path);
+    if (ign) {
+      const covering = model.copies.find((c) => c.sources.some((s) => s === "" || loc.path === s || loc.path.startsWith(s + "/")));
+      const how = covering ? `line ${covering.line} copies ${covering.rawSources.join(" ")}, but ` : "";
+      const fix: Fix | undefined =
+        ign.kind === "dockerignore" && covering
+          ? { dockerfile: ign.file, after_line: lineCount(path.join(repoRoot, ign.file)), insert: `!${loc.path}` }
+          : covering
+            ? undefined
+            : fixFor();
+      emitImport(imp, importer, "SS102", absName, `module '${missing}' is not in the image: ${how}${repoLoc} is excluded by ${ign.file}${ign.kind === "gcloudignore" ? " (gcloud uploads the context through it before Docker sees it; gitignore rules cannot re-include a file inside an excluded folder)" : ""}`, chain, fix);
+      return;
+    }
+    emitImport(imp, importer, "SS101", absName, `module '${missing}' is not in the image: ${repoLoc} is never copied by ${dfRepo}`, chain, fixFor());
+  };
+
+  const emitImport = (imp: PyImport, importer: QueueItem, code: string, module: string, message: string, chain: string[], fix?: Fix) => {
+    const notes: string[] = [];
+    let severity: Severity | undefined;
+    if (imp.guarded) {
+      severity = "warning";
+      notes.push("the import is guarded by try/except ImportError, so the service falls back instead of crashing");
+    }
+    if (imp.deferred || importer.deferred) notes.push("the import runs inside a function: the service starts, and fails when that code path first runs");
+    if (model.fileRuns.length && (code === "SS101" || code === "SS102")) notes.push(`RUN at line ${model.fileRuns[0].line} may create files shipshape does not model (\`${model.fileRuns[0].text}\`)`);
+    emit({ code, file: fileRepo(importer.img), line: imp.line, col: imp.col, module, message, chain, fix, notes: notes.length ? notes : undefined, severity: severity ?? RULES[code].severity });
+  };
+
+  const checkNamespace = (step: ResolveStep, imp: PyImport, importer: QueueItem, names: string[] | null) => {
+    if (step.spec.kind !== "namespace") return;
+    for (const dir of step.spec.dirs) {
+      const n = tree.get(dir);
+      const c = n?.origin?.ctx;
+      // Find the repo dir this image dir came from: via any child's origin.
+      const ctxDir = c !== undefined && n?.origin?.via === "context" ? c : ctxDirOf(tree, dir);
+      if (ctxDir === null) continue;
+      const init = repoInit(ctxDir);
+      if (!init || !hasCode(ctx.abs(ctxDir + "/__init__.py"))) continue;
+      const pkgRepo = ctx.repoPath(ctxDir + "/__init__.py");
+      if (names) {
+        for (const nm of names) {
+          if (findSpec(tree, nm, step.spec.dirs)) continue;
+          if (init.topLevelNames.includes(nm) || init.topLevelNames.includes("*")) {
+            emitImport(imp, importer, "SS105", step.name, `'${nm}' cannot be imported from '${step.name}': ${pkgRepo} defines it but is not copied, so '${step.name}' is a namespace package in the image`, [...importer.chain, fileRepo(importer.img)], { dockerfile: dfRepo, after_line: model.insertAfterLine, insert: `COPY ${ctxDir}/__init__.py ${dir}/` });
+          }
+        }
+      }
+      const key = dir;
+      if (!namespaceWarned.has(key)) {
+        namespaceWarned.add(key);
+        emit({ code: "SS106", file: fileRepo(importer.img), line: imp.line, module: step.name, message: `${pkgRepo} is not copied, so '${step.name}' runs as a namespace package: the code in its __init__.py never runs`, chain: [...importer.chain, fileRepo(importer.img)], fix: { dockerfile: dfRepo, after_line: model.insertAfterLine, insert: `COPY ${ctxDir}/__init__.py ${dir}/` } });
+      }
+    }
+  };
+
+  let visits = 0;
+  while (queue.length) {
+    const { item, sysPath } = queue.shift()!;
+    const prev = visited.get(item.img);
+    if (prev) {
+      if (prev.deferred && !item.deferred) {
+        prev.deferred = false;
+        const rm = reachable.get(item.img);
+        if (rm) rm.deferredOnly = false;
+      }
+      continue;
+    }
+    visited.set(item.img, item);
+    const node = tree.get(item.img);
+    if (!node || node.type !== "file") continue;
+    const repoFile = repoOf(node);
+    reachable.set(item.img, { module: item.module ?? "__main__", file: item.img, repoFile, deferredOnly: item.deferred });
+    if (!item.img.endsWith(".py")) continue;
+    let pr: ParseResult;
+    if (node.origin?.via === "heredoc") pr = opts.parseCache.parseText(`${svc.dockerfile}:${item.img}`, node.origin.content ?? "");
+    else if (node.origin?.ctx !== undefined && node.origin.via !== "tar") pr = opts.parseCache.parseFile(ctx.abs(node.origin.ctx));
+    else continue;
+    visits++;
+    const thisRepo = fileRepo(item.img);
+    if (!pr.parsed) {
+      emit({ code: "SS003", file: thisRepo, line: 1, module: item.module ?? "__main__", message: `cannot read ${thisRepo} as Python source: ${pr.unreadable}; its imports are not checked`, chain: item.chain });
+      continue;
+    }
+    const parsed = pr.parsed;
+    if (parsed.syntaxError) {
+      emit({ code: "SS002", file: thisRepo, line: parsed.syntaxError.line, col: parsed.syntaxError.col, module: item.module ?? "__main__", message: `syntax error in ${thisRepo}: ${parsed.syntaxError.message}; Python will refuse to import it, and imports after this point may be missed`, chain: item.chain });
+    }
+    const chain = [...item.chain, thisRepo];
+    for (const imp of parsed.imports) {
+      if (imp.typeChecking) continue;
+      if (imp.mainOnly && !item.isMain) continue;
+      let absName = imp.module;
+      if (imp.level > 0) {
+        const pkg = item.module === null ? null : item.isInit ? item.module : item.module.split(".").slice(0, -1).join(".");
+        const pkgParts = pkg ? pkg.split(".") : [];
+        if (!pkg || pkgParts.length < imp.level) {
+          const why = !pkg
+            ? `${thisRepo} runs ${item.module === null ? "as a script" : "as a top-level module"} in the image, so it has no parent package ("attempted relative import with no known parent package")`
+            : `it goes above the top-level package '${pkgParts[0]}' ("attempted relative import beyond top-level package")`;
+          emitImport(imp, item, "SS107", ".".repeat(imp.level) + imp.module, `relative import '${".".repeat(imp.level)}${imp.module}' fails: ${why}`, chain);
+          continue;
+        }
+        const base = pkgParts.slice(0, pkgParts.length - (imp.level - 1)).join(".");
+        absName = imp.module ? base + "." + imp.module : base;
+      }
+      const childItem = (s: ResolveStep, f: string): QueueItem => ({ img: f, module: s.name, isInit: s.spec.kind === "package", isMain: false, chain, deferred: item.deferred || imp.deferred });
+      const { steps, missing } = resolveDotted(tree, absName, sysPath);
+      for (const s of steps) {
+        const f = specFile(s.spec);
+        if (f) enqueue(childItem(s, f), sysPath);
+      }
+      if (missing) {
+        explainMissing(imp, item, absName, missing, sysPath, steps);
+        continue;
+      }
+      const last = steps[steps.length - 1];
+      for (const s of steps.slice(0, -1)) checkNamespace(s, imp, item, null);
+      if (imp.kind === "from" && last.spec.kind !== "module") {
+        const subNames = imp.names.filter((n) => n !== "*");
+        if (last.spec.kind === "namespace") checkNamespace(last, imp, item, subNames);
+        for (const nm of subNames) {
+          const sub = findSpec(tree, nm, last.spec.dirs);
+          const subName = absName + "." + nm;
+          if (sub) {
+            const f = specFile(sub);
+            if (f) enqueue(childItem({ name: subName, spec: sub }, f), sysPath);
+            continue;
+          }
+          // Not a submodule in the image: an attribute of the package, unless the repository has it
+          // as a submodule that was not copied (and the __init__ does not define the name).
+          if (last.spec.kind === "package") {
+            const initNode = tree.get(last.spec.init);
+            const initParsed = initNode?.origin?.ctx !== undefined ? opts.parseCache.parseFile(ctx.abs(initNode.origin.ctx)).parsed : null;
+            if (initParsed && (initParsed.topLevelNames.includes(nm) || initParsed.topLevelNames.includes("*") || initParsed.topLevelNames.includes("__getattr__"))) continue;
+          }
+          explainMissing({ ...imp }, item, subName, subName, sysPath, [...steps]);
+        }
+      } else if (last.spec.kind === "namespace") checkNamespace(last, imp, item, null);
+    }
+  }
+  result.filesVisited = visits;
+  result.reachable = [...reachable.values()];
+  return result;
+}
+
+function specFile(s: Resolved): string | null {
+  return s.kind === "module" ? s.file : s.kind === "package" ? s.init : null;
+}
+
+function baseName(p: string): string {
+  return p.split("/").pop()!.replace(/\.py$/, "");
+}
+
+function lineCount(file: string): number {
+  try {
+    const t = readFileSync(file, "utf8");
+    return t.split("\n").length - (t.endsWith("\n") ? 1 : 0);
+  } catch {
+    return 0;
+  }
+}
+
+function hasCode(abs: string): boolean {
+  try {
+    return readFileSync(abs, "utf8")
+      .split("\n")
+      .some((l) => l.trim() && !l.trim().startsWith("#"));
+  } catch {
+    return false;
+  }
+}
+
+function ancestorsIgnored(ctx: BuildContext, p: string) {
+  const parts = p.split("/");
+  for (let i = parts.length - 1; i > 0; i--) {
+    const v = ctx.ignored(parts.slice(0, i).join("/"), true);
+    if (v) return v;
+  }
+  return null;
+}
+
+/** The context dir an image dir came from, from its children's origins. */
+function ctxDirOf(tree: import("./image/tree.js").ImageTree, dir: string): string | null {
+  const n = tree.get(dir);
+  if (!n || n.type !== "dir") return null;
+  for (const [name, child] of n.children!) {
+    const c = child.origin?.ctx;
+    if (c !== undefined && child.origin?.via !== "tar" && (c === name || c.endsWith("/" + name))) return c === name ? "" : c.slice(0, c.length - name.length - 1);
+  }
+  return null;
+}
+
+function lazyReverseIndex(model: ImageModel): () => Map<string, string[]> {
+  let idx: Map<string, string[]> | null = null;
+  return () => {
+    if (idx) return idx;
+    idx = new Map();
+    for (const [p, n] of model.tree.walk("/")) {
+      const c = n.origin?.ctx;
+      if (c === undefined || n.origin?.via === "tar" || c === "") continue;
+      const l = idx.get(c);
+      if (l) l.push(p);
+      else idx.set(c, [p]);
+    }
+    return idx;
+  };
+}
+
+/**
+ * Was `target` (context path of the missing module/package) placed by a COPY whose directory
+ * source is `target` or one of its ancestors, copied as contents to a destination that does
+ * not keep the directory's name?
+ */
+function findContentsCopy(copies: CopyRecord[], target: string, ctxRoot: string, isDir: (p: string) => boolean): { rec: CopyRecord; src: string } | null {
+  for (const rec of copies) {
+    if (rec.from !== null || rec.parents) continue;
+    for (const src of rec.sources) {
+      if (!src) continue;
+      if (!(target === src || target.startsWith(src + "/")) || !isDir(src)) continue;
+      if (ctxRoot && !(src === ctxRoot || src.startsWith(ctxRoot + "/"))) continue;
+      const name = src.split("/").pop()!;
+      const dest = rec.dest.replace(/\/$/, "");
+      if (dest.split("/").pop() !== name) return { rec, src };
+    }
+  }
+  return null;
+}

@@ -1,0 +1,96 @@
+// `shipshape check`: discover services, analyse each, gather findings.
+import { readFileSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { FsCache } from "./context/context.js";
+import { discover } from "./discover.js";
+import { analyzeService, ServiceResult } from "./analyze.js";
+import { ParseCache } from "./parse-cache.js";
+import type { Finding, Fix } from "./findings.js";
+import { severityRank } from "./findings.js";
+
+export interface CheckOptions {
+  targets: string[];
+  cwd: string;
+  cache: boolean;
+}
+
+export interface CheckResult {
+  repoRoot: string;
+  results: ServiceResult[];
+  findings: Finding[];
+  parsed: number;
+  cacheHits: number;
+}
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+export const DATA_DIR = path.resolve(here, "..", "..", "data");
+
+let stdlibMemo: Set<string> | null = null;
+/** Standard-library top-level names: the union over the shipped per-version lists. */
+export function stdlibNames(): Set<string> {
+  if (stdlibMemo) return stdlibMemo;
+  const s = new Set<string>();
+  const dir = path.join(DATA_DIR, "stdlib");
+  for (const v of ["3.11"]) {
+    try {
+      const d = JSON.parse(readFileSync(path.join(dir, v + ".json"), "utf8")) as { names: string[] };
+      for (const n of d.names) s.add(n);
+    } catch {
+      /* missing data: nothing is treated as stdlib */
+    }
+  }
+  // Modules removed in recent versions that older images still have.
+  for (const n of ["distutils", "imp", "asynchat", "asyncore", "smtpd", "cgi", "cgitb", "crypt", "nntplib", "telnetlib", "pipes", "sndhdr", "spwd", "sunau", "uu", "xdrlib", "msilib", "nis", "ossaudiodev", "audioop", "chunk", "imghdr", "mailcap", "aifc", "lib2to3", "tkinter"]) s.add(n);
+  stdlibMemo = s;
+  return s;
+}
+
+export function runCheck(opts: CheckOptions): CheckResult {
+  const fs = new FsCache();
+  const disc = discover(opts.targets, opts.cwd, fs);
+  const parseCache = new ParseCache(opts.cache ? path.join(disc.repoRoot, ".shipshape_cache") : null);
+  const stdlib = stdlibNames();
+  const results: ServiceResult[] = [];
+  for (const svc of disc.services) {
+    results.push(analyzeService(svc, { repoRoot: disc.repoRoot, fs, parseCache, stdlib, severities: disc.config.severity }));
+  }
+  parseCache.save();
+  const findings = results.flatMap((r) => r.findings);
+  findings.sort((a, b) => severityRank(b.severity) - severityRank(a.severity) || a.service.localeCompare(b.service) || a.file.localeCompare(b.file) || a.line - b.line || a.code.localeCompare(b.code));
+  return { repoRoot: disc.repoRoot, results, findings, parsed: parseCache.parsed, cacheHits: parseCache.hits };
+}
+
+/** Apply fixes: insert lines after the given line of each file, once per distinct insert. */
+export function applyFixes(repoRoot: string, findings: Finding[]): { file: string; inserted: string[] }[] {
+  const byFile = new Map<string, Fix[]>();
+  for (const f of findings) {
+    if (!f.fix) continue;
+    const l = byFile.get(f.fix.dockerfile) ?? [];
+    if (!l.some((x) => x.insert === f.fix!.insert)) l.push(f.fix);
+    byFile.set(f.fix.dockerfile, l);
+  }
+  const out: { file: string; inserted: string[] }[] = [];
+  for (const [file, fixes] of byFile) {
+    const abs = path.join(repoRoot, file);
+    let text: string;
+    try {
+      text = readFileSync(abs, "utf8");
+    } catch {
+      continue;
+    }
+    const eol = text.includes("\r\n") ? "\r\n" : "\n";
+    const lines = text.split(/\r?\n/);
+    const trailing = lines.length > 0 && lines[lines.length - 1] === "";
+    if (trailing) lines.pop();
+    // Keep the order of fixes for the same line; apply from the bottom up.
+    const sorted = fixes.map((f, i) => ({ f, i })).sort((a, b) => b.f.after_line - a.f.after_line || b.i - a.i);
+    for (const { f } of sorted) {
+      if (lines.includes(f.insert)) continue;
+      lines.splice(Math.min(f.after_line, lines.length), 0, f.insert);
+    }
+    writeFileSync(abs, lines.join(eol) + (trailing ? eol : ""));
+    out.push({ file, inserted: fixes.map((f) => f.insert) });
+  }
+  return out;
+}

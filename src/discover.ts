@@ -1,0 +1,330 @@
+// Find the services of a repository: Dockerfiles (Dockerfile, *.Dockerfile, Dockerfile.*),
+// their build contexts (declared in config or compose files, or inferred), and the settings of
+// [tool.shipshape] in pyproject.toml / shipshape.toml.
+import { existsSync, readFileSync, readdirSync, statSync } from "node:fs";
+import path from "node:path";
+import { parse as parseToml } from "smol-toml";
+import { parse as parseYaml } from "yaml";
+import dockerignore from "@balena/dockerignore";
+import type { ServiceSpec } from "./service.js";
+import type { Severity } from "./findings.js";
+import { RULES } from "./findings.js";
+import { parseDockerfile } from "./dockerfile/parse.js";
+import { BuildContext, FsCache, hasWildcard } from "./context/context.js";
+import { cleanSource } from "./image/model.js";
+
+export class UsageError extends Error {}
+
+export interface Config {
+  /** File the config came from (repo-relative), or null. */
+  file: string | null;
+  exclude: string[];
+  severity: Record<string, Severity | "off">;
+  ignore: string[];
+  /** Only the declared services (no discovery). */
+  discover: boolean;
+  services: Partial<ServiceSpec & { name: string }>[];
+}
+
+const SKIP_DIRS = new Set([".git", "node_modules", ".venv", "venv", "__pycache__", ".tox", ".mypy_cache", ".pytest_cache", ".ruff_cache", ".shipshape_cache", ".hg", ".svn"]);
+
+export function isDockerfileName(name: string): boolean {
+  if (name.endsWith(".dockerignore")) return false;
+  return name === "Dockerfile" || name.endsWith(".Dockerfile") || name.startsWith("Dockerfile.") || name === "dockerfile";
+}
+
+/** The repository root for a path: nearest ancestor with .git or a shipshape config. */
+export function findRepoRoot(start: string): string {
+  let dir = path.resolve(start);
+  try {
+    if (!statSync(dir).isDirectory()) dir = path.dirname(dir);
+  } catch {
+    throw new UsageError(`no such file or directory: ${start}`);
+  }
+  const first = dir;
+  for (;;) {
+    if (existsSync(path.join(dir, ".git")) || existsSync(path.join(dir, "shipshape.toml"))) return dir;
+    const pp = path.join(dir, "pyproject.toml");
+    if (existsSync(pp)) {
+      try {
+        if (/^\[tool\.shipshape/m.test(readFileSync(pp, "utf8"))) return dir;
+      } catch {
+        /* ignore */
+      }
+    }
+    const up = path.dirname(dir);
+    if (up === dir) return first;
+    dir = up;
+  }
+}
+
+function asStringArray(v: unknown, what: string): string[] {
+  if (v === undefined) return [];
+  if (Array.isArray(v) && v.every((x) => typeof x === "string")) return v as string[];
+  if (typeof v === "string") return [v];
+  throw new UsageError(`${what} must be a list of strings`);
+}
+
+export function loadConfig(repoRoot: string): Config {
+  const cfg: Config = { file: null, exclude: [], severity: {}, ignore: [], discover: true, services: [] };
+  let table: Record<string, unknown> | null = null;
+  const st = path.join(repoRoot, "shipshape.toml");
+  const pp = path.join(repoRoot, "pyproject.toml");
+  const read = (file: string): Record<string, unknown> => {
+    try {
+      return parseToml(readFileSync(file, "utf8")) as Record<string, unknown>;
+    } catch (e) {
+      const msg = (e as Error).message.split("\n")[0];
+      throw new UsageError(`${path.basename(file)}: invalid TOML: ${msg}`);
+    }
+  };
+  if (existsSync(st)) {
+    table = read(st);
+    cfg.file = "shipshape.toml";
+  } else if (existsSync(pp)) {
+    const t = read(pp);
+    const tool = t.tool as Record<string, unknown> | undefined;
+    if (tool && tool.shipshape) {
+      table = tool.shipshape as Record<string, unknown>;
+      cfg.file = "pyproject.toml";
+    }
+  }
+  if (!table) return cfg;
+  const where = cfg.file === "pyproject.toml" ? "[tool.shipshape]" : "shipshape.toml";
+  cfg.exclude = asStringArray(table.exclude, `${where} exclude`);
+  cfg.ignore = asStringArray(table.ignore, `${where} ignore`);
+  if (table.discover !== undefined) cfg.discover = Boolean(table.discover);
+  const sev = (table.severity ?? {}) as Record<string, unknown>;
+  for (const [code, v] of Object.entries(sev)) {
+    if (!RULES[code]) throw new UsageError(`${where} severity: unknown code ${code}`);
+    if (v !== "error" && v !== "warning" && v !== "info" && v !== "off") throw new UsageError(`${where} severity.${code} must be "error", "warning", "info" or "off"`);
+    cfg.severity[code] = v;
+  }
+  for (const c of cfg.ignore) if (!RULES[c]) throw new UsageError(`${where} ignore: unknown code ${c}`);
+  const services = (table.services ?? {}) as Record<string, Record<string, unknown>>;
+  for (const [name, s] of Object.entries(services)) {
+    if (typeof s !== "object" || s === null) throw new UsageError(`${where} services.${name} must be a table`);
+    const ba = (s.build_args ?? {}) as Record<string, unknown>;
+    const buildArgs: Record<string, string> = {};
+    for (const [k, v] of Object.entries(ba)) buildArgs[k] = String(v);
+    if (s.build !== undefined && s.build !== "docker" && s.build !== "gcloud") throw new UsageError(`${where} services.${name}.build must be "docker" or "gcloud"`);
+    if (typeof s.dockerfile !== "string") throw new UsageError(`${where} services.${name}.dockerfile is required`);
+    cfg.services.push({
+      name,
+      dockerfile: path.resolve(repoRoot, s.dockerfile),
+      context: typeof s.context === "string" ? path.resolve(repoRoot, s.context) : undefined,
+      target: typeof s.target === "string" ? s.target : null,
+      buildArgs,
+      entryPoints: asStringArray(s.entry_points, `services.${name}.entry_points`),
+      ignore: asStringArray(s.ignore, `services.${name}.ignore`),
+      build: (s.build as "docker" | "gcloud" | undefined) ?? "docker",
+    });
+  }
+  return cfg;
+}
+
+export function findDockerfiles(repoRoot: string, exclude: string[]): string[] {
+  const out: string[] = [];
+  const ex = exclude.length ? dockerignore().add(exclude) : null;
+  const walk = (dir: string, relDir: string, depth: number) => {
+    if (depth > 25) return;
+    let ents;
+    try {
+      ents = readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    } catch {
+      return;
+    }
+    for (const e of ents) {
+      const r = relDir ? relDir + "/" + e.name : e.name;
+      if (ex && ex.ignores(r)) continue;
+      // Symlinked directories are not followed (loops); symlinked Dockerfiles are.
+      if (e.isDirectory()) {
+        if (!SKIP_DIRS.has(e.name)) walk(path.join(dir, e.name), r, depth + 1);
+      } else if ((e.isFile() || e.isSymbolicLink()) && isDockerfileName(e.name)) {
+        try {
+          if (statSync(path.join(dir, e.name)).isFile()) out.push(path.join(dir, e.name));
+        } catch {
+          /* dangling link */
+        }
+      }
+    }
+  };
+  walk(repoRoot, "", 0);
+  return out;
+}
+
+export function serviceName(repoRoot: string, dockerfile: string): string {
+  const relDir = path.relative(repoRoot, path.dirname(dockerfile)).split(path.sep).join("/");
+  const base = path.basename(dockerfile);
+  let suffix = "";
+  if (base.endsWith(".Dockerfile")) suffix = base.slice(0, -".Dockerfile".length);
+  else if (base.startsWith("Dockerfile.")) suffix = base.slice("Dockerfile.".length);
+  const parts = [relDir, suffix].filter(Boolean);
+  return parts.length ? parts.join("/") : path.basename(repoRoot);
+}
+
+/**
+ * The build context of a Dockerfile: the nearest ancestor (up to the repo root) where all its
+ * COPY/ADD context sources exist; failing that, the one where most exist.
+ */
+export function inferContext(dockerfile: string, repoRoot: string, buildArgs: Record<string, string>, fs: FsCache): string {
+  let text = "";
+  try {
+    text = readFileSync(dockerfile, "utf8");
+  } catch {
+    return path.dirname(dockerfile);
+  }
+  const df = parseDockerfile(dockerfile, text, buildArgs);
+  const sources: string[] = [];
+  for (const st of df.stages)
+    for (const ins of st.instructions) {
+      if ((ins.keyword !== "COPY" && ins.keyword !== "ADD") || ins.flags.some((f) => f.name === "from") || ins.heredocs?.length) continue;
+      for (const s of ins.args.slice(0, -1)) {
+        if (/^(https?:|git@|git:)/.test(s) || s.includes("$")) continue;
+        const c = cleanSource(s.replace("/./", "/"));
+        if (c) sources.push(c);
+      }
+    }
+  let dir = path.dirname(dockerfile);
+  if (!sources.length) return dir;
+  let best = dir;
+  let bestCount = -1;
+  const root = path.resolve(repoRoot);
+  for (;;) {
+    const ctx = new BuildContext({ root: dir, repoRoot, dockerignoreFile: null, gcloud: false, fs });
+    const count = sources.filter((s) => (hasWildcard(s) ? ctx.glob(s).length > 0 : ctx.entry(s) !== null)).length;
+    if (count === sources.length) return dir;
+    if (count > bestCount) {
+      best = dir;
+      bestCount = count;
+    }
+    if (path.resolve(dir) === root) break;
+    const up = path.dirname(dir);
+    if (up === dir || !path.resolve(up).startsWith(root)) break;
+    dir = up;
+  }
+  return best;
+}
+
+interface ComposeBuild {
+  dockerfile: string;
+  context: string;
+  target: string | null;
+  args: Record<string, string>;
+  name: string;
+}
+
+/** `build:` sections of compose files in the repository. */
+export function composeBuilds(repoRoot: string): ComposeBuild[] {
+  const out: ComposeBuild[] = [];
+  const names = ["compose.yaml", "compose.yml", "docker-compose.yaml", "docker-compose.yml"];
+  const walk = (dir: string, depth: number) => {
+    if (depth > 6) return;
+    let ents;
+    try {
+      ents = readdirSync(dir, { withFileTypes: true });
+    } catch {
+      return;
+    }
+    for (const e of ents) {
+      if (e.isDirectory() && !SKIP_DIRS.has(e.name)) walk(path.join(dir, e.name), depth + 1);
+      else if (e.isFile() && names.includes(e.name)) {
+        let doc: unknown;
+        try {
+          doc = parseYaml(readFileSync(path.join(dir, e.name), "utf8"));
+        } catch {
+          continue;
+        }
+        const services = (doc as { services?: Record<string, { build?: unknown }> } | null)?.services ?? {};
+        for (const [name, s] of Object.entries(services)) {
+          const b = s?.build;
+          if (!b) continue;
+          const bo = typeof b === "string" ? { context: b } : (b as { context?: string; dockerfile?: string; target?: string; args?: unknown });
+          const context = path.resolve(dir, bo.context ?? ".");
+          const dockerfile = path.resolve(context, bo.dockerfile ?? "Dockerfile");
+          const args: Record<string, string> = {};
+          if (Array.isArray(bo.args)) for (const a of bo.args) {
+            const [k, ...v] = String(a).split("=");
+            if (v.length) args[k] = v.join("=");
+          }
+          else if (bo.args && typeof bo.args === "object") for (const [k, v] of Object.entries(bo.args)) if (v !== null) args[k] = String(v);
+          out.push({ dockerfile, context, target: bo.target ?? null, args, name });
+        }
+      }
+    }
+  };
+  walk(repoRoot, 0);
+  return out;
+}
+
+export interface Discovery {
+  repoRoot: string;
+  config: Config;
+  services: ServiceSpec[];
+}
+
+/** Build the service list for `check [PATH...]`. Paths may be the repo, folders, or Dockerfiles. */
+export function discover(targets: string[], cwd: string, fs: FsCache): Discovery {
+  const first = targets[0] ?? cwd;
+  const abs0 = path.resolve(cwd, first);
+  if (!existsSync(abs0)) throw new UsageError(`no such file or directory: ${first}`);
+  const repoRoot = findRepoRoot(abs0);
+  const config = loadConfig(repoRoot);
+  const declared = new Map<string, ServiceSpec>();
+  for (const s of config.services) {
+    if (!existsSync(s.dockerfile!)) throw new UsageError(`${config.file}: services.${s.name}: no such Dockerfile ${path.relative(repoRoot, s.dockerfile!)}`);
+    declared.set(s.dockerfile!, {
+      name: s.name!,
+      dockerfile: s.dockerfile!,
+      context: s.context ?? inferContext(s.dockerfile!, repoRoot, s.buildArgs ?? {}, fs),
+      contextSource: s.context ? "config" : "inferred",
+      target: s.target ?? null,
+      buildArgs: s.buildArgs ?? {},
+      entryPoints: s.entryPoints ?? [],
+      ignore: [...config.ignore, ...(s.ignore ?? [])],
+      build: s.build ?? "docker",
+    });
+  }
+  const compose = new Map<string, ComposeBuild>();
+  for (const c of composeBuilds(repoRoot)) if (!compose.has(c.dockerfile)) compose.set(c.dockerfile, c);
+
+  const wanted: string[] = [];
+  const explicit = targets.length > 0;
+  for (const t of explicit ? targets : [repoRoot]) {
+    const abs = path.resolve(cwd, t);
+    if (!existsSync(abs)) throw new UsageError(`no such file or directory: ${t}`);
+    if (statSync(abs).isDirectory()) {
+      const found = findDockerfiles(abs, config.exclude);
+      wanted.push(...(config.discover || explicit ? found : found.filter((f) => declared.has(f))));
+      for (const d of declared.keys()) if (d.startsWith(abs + path.sep) && !wanted.includes(d)) wanted.push(d);
+    } else wanted.push(abs);
+  }
+  const services: ServiceSpec[] = [];
+  const seen = new Set<string>();
+  for (const df of wanted) {
+    if (seen.has(df)) continue;
+    seen.add(df);
+    const d = declared.get(df);
+    if (d) {
+      services.push(d);
+      continue;
+    }
+    const c = compose.get(df);
+    services.push({
+      name: c?.name ?? serviceName(repoRoot, df),
+      dockerfile: df,
+      context: c ? c.context : inferContext(df, repoRoot, {}, fs),
+      contextSource: c ? "compose" : "inferred",
+      target: c?.target ?? null,
+      buildArgs: c?.args ?? {},
+      entryPoints: [],
+      ignore: [...config.ignore],
+      build: "docker",
+    });
+  }
+  // Stable names: disambiguate duplicates.
+  const counts = new Map<string, number>();
+  for (const s of services) counts.set(s.name, (counts.get(s.name) ?? 0) + 1);
+  for (const s of services) if ((counts.get(s.name) ?? 0) > 1) s.name = serviceName(repoRoot, s.dockerfile);
+  return { repoRoot, config, services };
+}

@@ -1,0 +1,466 @@
+// Import extraction over the @lezer/python syntax tree: the exact (and slower) path.
+//
+// @lezer/python is loaded lazily, through its CommonJS build, the first time a file needs it:
+// loading it costs ~18 ms, which a CLI run that only hits the fast scanner never pays, and a
+// synchronous require keeps `extractImports` synchronous.
+
+import { createRequire } from "node:module";
+import type { SyntaxNode, Tree } from "@lezer/common";
+import type { LRParser } from "@lezer/lr";
+import type { ParsedPython, PyImport, PySyntaxError } from "../types.js";
+import {
+  DYNAMIC_CALLEES,
+  GUARD_EXCEPTIONS,
+  type PackageArg,
+  finish,
+  lineAt,
+  lineStarts,
+  plainStringValue,
+  resolveDynamic,
+  stripBom,
+} from "./scan.js";
+
+let parser: LRParser | undefined;
+
+/** The @lezer/python parser, loaded on first use. */
+export function pythonParser(): LRParser {
+  if (!parser) {
+    const require = createRequire(import.meta.url);
+    parser = (require("@lezer/python") as { parser: LRParser }).parser;
+  }
+  return parser;
+}
+
+interface Ctx {
+  deferred: boolean;
+  guarded: boolean;
+  typeChecking: boolean;
+  mainOnly: boolean;
+  /** Statements here run in the module namespace (not inside a def or class body). */
+  moduleScope: boolean;
+}
+
+const ROOT: Ctx = { deferred: false, guarded: false, typeChecking: false, mainOnly: false, moduleScope: true };
+
+class Extractor {
+  readonly imports: PyImport[] = [];
+  readonly names: string[] = [];
+  private starts: number[];
+
+  constructor(private readonly src: string) {
+    this.starts = lineStarts(src);
+  }
+
+  text(n: SyntaxNode): string {
+    return this.src.slice(n.from, n.to);
+  }
+
+  private add(kind: PyImport["kind"], module: string, level: number, names: string[], at: number, ctx: Ctx): void {
+    const line = lineAt(this.starts, at);
+    this.imports.push({
+      kind,
+      module,
+      level,
+      names,
+      line,
+      col: at - this.starts[line - 1],
+      deferred: ctx.deferred,
+      guarded: ctx.guarded,
+      typeChecking: ctx.typeChecking,
+      mainOnly: ctx.mainOnly,
+    });
+  }
+
+  private bind(name: string, ctx: Ctx): void {
+    if (ctx.moduleScope) this.names.push(name);
+  }
+
+  /** Walk every child of `node` in the same context. */
+  children(node: SyntaxNode, ctx: Ctx): void {
+    for (let c = node.firstChild; c; c = c.nextSibling) this.visit(c, ctx);
+  }
+
+  visit(node: SyntaxNode, ctx: Ctx): void {
+    switch (node.name) {
+      case "ImportStatement":
+        this.importStatement(node, ctx);
+        return;
+      case "FunctionDefinition":
+      case "ClassDefinition": {
+        const isDef = node.name === "FunctionDefinition";
+        const inner: Ctx = { ...ctx, moduleScope: false, deferred: ctx.deferred || isDef };
+        let named = false;
+        for (let c = node.firstChild; c; c = c.nextSibling) {
+          if (c.name === "VariableName" && !named) {
+            named = true;
+            this.bind(this.text(c), ctx);
+          } else if (c.name === "Body") this.children(c, inner);
+          else this.visit(c, ctx);
+        }
+        return;
+      }
+      case "LambdaExpression": {
+        let body = false;
+        for (let c = node.firstChild; c; c = c.nextSibling) {
+          if (!body && c.name === ":") body = true;
+          else this.visit(c, body ? { ...ctx, deferred: true } : ctx);
+        }
+        return;
+      }
+      case "IfStatement":
+        this.ifStatement(node, ctx);
+        return;
+      case "TryStatement":
+        this.tryStatement(node, ctx);
+        return;
+      case "ForStatement": {
+        let inTargets = false;
+        for (let c = node.firstChild; c; c = c.nextSibling) {
+          if (c.name === "for") inTargets = true;
+          else if (c.name === "in") inTargets = false;
+          else if (inTargets) this.bindTargets(c, ctx);
+          this.visit(c, ctx);
+        }
+        return;
+      }
+      case "WithStatement": {
+        for (let c = node.firstChild; c; c = c.nextSibling) {
+          if (c.name === "as" && c.nextSibling?.name === "VariableName") {
+            this.bind(this.text(c.nextSibling), ctx);
+          }
+          this.visit(c, ctx);
+        }
+        return;
+      }
+      case "AssignStatement": {
+        // targets = expressions before the last `=`; an annotation alone (`x: int`) binds nothing
+        let lastAssign: SyntaxNode | null = null;
+        for (let c = node.firstChild; c; c = c.nextSibling) if (c.name === "AssignOp") lastAssign = c;
+        if (lastAssign) {
+          for (let c = node.firstChild; c && c.from < lastAssign.from; c = c.nextSibling) {
+            if (c.name !== "TypeDef" && c.name !== "AssignOp") this.bindTargets(c, ctx);
+          }
+        }
+        this.children(node, ctx);
+        return;
+      }
+      case "UpdateStatement": {
+        const t = node.firstChild;
+        if (t && t.name === "VariableName") this.bind(this.text(t), ctx);
+        this.children(node, ctx);
+        return;
+      }
+      case "TypeDefinition": {
+        const t = node.getChild("VariableName");
+        if (t) this.bind(this.text(t), ctx);
+        this.children(node, ctx);
+        return;
+      }
+      case "CapturePattern": {
+        const t = node.firstChild;
+        if (t && t.name === "VariableName" && this.text(t) !== "_") this.bind(this.text(t), ctx);
+        return;
+      }
+      case "AsPattern": {
+        for (let c = node.firstChild; c; c = c.nextSibling) {
+          if (c.name === "as" && c.nextSibling?.name === "VariableName") {
+            const n = this.text(c.nextSibling);
+            if (n !== "_") this.bind(n, ctx);
+            break;
+          }
+          this.visit(c, ctx);
+        }
+        return;
+      }
+      case "KeywordPattern": {
+        // `name=pattern`: the keyword is not a binding
+        for (let c = node.firstChild?.nextSibling ?? null; c; c = c.nextSibling) this.visit(c, ctx);
+        return;
+      }
+      case "ClassPattern":
+      case "AttributePattern":
+        for (let c = node.firstChild; c; c = c.nextSibling) if (c.name === "PatternArgList") this.visit(c, ctx);
+        return;
+      case "CallExpression":
+        this.call(node, ctx);
+        this.children(node, ctx);
+        return;
+      case "String":
+      case "Comment":
+      case "VariableName":
+        return;
+      default:
+        this.children(node, ctx);
+    }
+  }
+
+  /** Names bound by an assignment/for target expression. */
+  bindTargets(node: SyntaxNode, ctx: Ctx): void {
+    if (!ctx.moduleScope) return;
+    switch (node.name) {
+      case "VariableName":
+        this.bind(this.text(node), ctx);
+        return;
+      case "TupleExpression":
+      case "ArrayExpression":
+      case "ParenthesizedExpression":
+        for (let c = node.firstChild; c; c = c.nextSibling) this.bindTargets(c, ctx);
+        return;
+      default:
+        return;
+    }
+  }
+
+  importStatement(node: SyntaxNode, ctx: Ctx): void {
+    const first = node.firstChild;
+    if (!first) return;
+    let c: SyntaxNode | null = first.nextSibling;
+    if (first.name === "import") {
+      // import a.b.c [as d], e ...
+      while (c) {
+        if (c.name !== "VariableName") {
+          c = c.nextSibling;
+          continue;
+        }
+        const parts = [this.text(c)];
+        c = c.nextSibling;
+        while (c && c.name === "." && c.nextSibling?.name === "VariableName") {
+          parts.push(this.text(c.nextSibling));
+          c = c.nextSibling.nextSibling;
+        }
+        let bound = parts[0];
+        if (c && c.name === "as" && c.nextSibling?.name === "VariableName") {
+          bound = this.text(c.nextSibling);
+          c = c.nextSibling.nextSibling;
+        }
+        this.add("import", parts.join("."), 0, [], first.from, ctx);
+        this.bind(bound, ctx);
+      }
+      return;
+    }
+    // from [dots] [a.b] import names
+    let level = 0;
+    const parts: string[] = [];
+    for (; c && c.name !== "import"; c = c.nextSibling) {
+      if (c.name === ".") level += 1;
+      else if (c.name === "Ellipsis") level += 3;
+      else if (c.name === "VariableName") parts.push(this.text(c));
+    }
+    if (!c) return; // recovered fragment without `import`
+    const names: string[] = [];
+    for (c = c.nextSibling; c; c = c.nextSibling) {
+      if (c.name === "*") {
+        names.push("*");
+        this.bind("*", ctx);
+      } else if (c.name === "VariableName") {
+        let name = this.text(c);
+        // dotted names are not valid here, but the grammar accepts them: keep the text
+        while (c.nextSibling?.name === "." && c.nextSibling.nextSibling?.name === "VariableName") {
+          c = c.nextSibling.nextSibling;
+          name += "." + this.text(c);
+        }
+        names.push(name);
+        let bound = name;
+        if (c.nextSibling?.name === "as" && c.nextSibling.nextSibling?.name === "VariableName") {
+          c = c.nextSibling.nextSibling;
+          bound = this.text(c);
+        }
+        this.bind(bound, ctx);
+      }
+    }
+    this.add("from", parts.join("."), level, names, first.from, ctx);
+  }
+
+  ifStatement(node: SyntaxNode, ctx: Ctx): void {
+    let branch: Ctx = ctx;
+    let expectCond = false;
+    for (let c = node.firstChild; c; c = c.nextSibling) {
+      const n = c.name;
+      if (n === "if" || n === "elif") {
+        expectCond = true;
+        branch = ctx;
+      } else if (n === "else") {
+        expectCond = false;
+        branch = ctx;
+      } else if (n === "Body") {
+        this.children(c, branch);
+        expectCond = false;
+      } else {
+        if (expectCond) {
+          expectCond = false;
+          const cond = unparen(c);
+          if (this.isTypeChecking(cond)) branch = { ...ctx, typeChecking: true };
+          else if (this.isMainCheck(cond)) branch = { ...ctx, mainOnly: true };
+        }
+        this.visit(c, ctx);
+      }
+    }
+  }
+
+  private isTypeChecking(n: SyntaxNode): boolean {
+    const d = this.dotted(n);
+    return d !== null && (d === "TYPE_CHECKING" || d.endsWith(".TYPE_CHECKING"));
+  }
+
+  private isMainCheck(n: SyntaxNode): boolean {
+    if (n.name !== "BinaryExpression") return false;
+    const a = n.firstChild;
+    const op = a?.nextSibling;
+    const b = op?.nextSibling;
+    if (!a || !op || !b || b.nextSibling || op.name !== "CompareOp" || this.text(op) !== "==") return false;
+    const isName = (x: SyntaxNode) => x.name === "VariableName" && this.text(x) === "__name__";
+    const isMain = (x: SyntaxNode) => x.name === "String" && plainStringValue(this.text(x)) === "__main__";
+    return (isName(a) && isMain(b)) || (isMain(a) && isName(b));
+  }
+
+  /** `a.b.c` as text when `n` is a plain dotted name, else null. */
+  dotted(n: SyntaxNode): string | null {
+    if (n.name === "VariableName") return this.text(n);
+    if (n.name !== "MemberExpression") return null;
+    const obj = n.firstChild;
+    const dot = obj?.nextSibling;
+    const prop = dot?.nextSibling;
+    if (!obj || !dot || dot.name !== "." || !prop || prop.name !== "PropertyName" || prop.nextSibling) return null;
+    const base = this.dotted(obj);
+    return base === null ? null : `${base}.${this.text(prop)}`;
+  }
+
+  /** Does this `except` type expression catch ImportError? */
+  private catchesImportError(n: SyntaxNode): boolean {
+    n = unparen(n);
+    if (n.name === "TupleExpression") {
+      for (let c = n.firstChild; c; c = c.nextSibling) if (this.catchesImportError(c)) return true;
+      return false;
+    }
+    const d = this.dotted(n);
+    if (d === null) return false;
+    return GUARD_EXCEPTIONS.has(d.slice(d.lastIndexOf(".") + 1));
+  }
+
+  tryStatement(node: SyntaxNode, ctx: Ctx): void {
+    // except [*] [test [(as | ,) name]] Body
+    let qualifies = false;
+    for (let c = node.firstChild; c; c = c.nextSibling) {
+      if (c.name !== "except") continue;
+      let t = c.nextSibling;
+      if (t && t.name === "*") t = t.nextSibling;
+      if (!t || t.name === "Body") {
+        qualifies = true; // bare except
+        continue;
+      }
+      if (this.catchesImportError(t)) qualifies = true;
+      // `except A, B:` (no `as`): Python 3.14 reads a tuple; the grammar reads A as the type
+      const sep = t.nextSibling;
+      if (sep && sep.name === "," && sep.nextSibling && this.catchesImportError(sep.nextSibling)) qualifies = true;
+    }
+    let seenBody = false;
+    let afterExcept = false;
+    for (let c = node.firstChild; c; c = c.nextSibling) {
+      if (c.name === "Body") {
+        this.children(c, !seenBody && qualifies ? { ...ctx, guarded: true } : ctx);
+        seenBody = true;
+        afterExcept = false;
+      } else if (c.name === "except") {
+        afterExcept = true;
+      } else if (afterExcept && c.name === "VariableName" && (c.prevSibling?.name === "as" || c.prevSibling?.name === ",")) {
+        // the handler's `as e` name is unbound again when the handler ends
+      } else {
+        this.visit(c, ctx);
+      }
+    }
+  }
+
+  call(node: SyntaxNode, ctx: Ctx): void {
+    const callee = node.firstChild;
+    const args = callee?.nextSibling;
+    if (!callee || !args || args.name !== "ArgList") return;
+    const name = this.dotted(callee);
+    if (name === null) return;
+    const fn = DYNAMIC_CALLEES.get(name);
+    if (!fn) return;
+    // ArgList: ( arg , arg ... )
+    const first = args.firstChild?.nextSibling;
+    if (!first) return;
+    const value = this.literal(first);
+    const after = first.nextSibling;
+    if (value === null || !after || (after.name !== "," && after.name !== ")")) return;
+    let pkg: PackageArg = { kind: "none" };
+    if (after.name === "," && after.nextSibling && after.nextSibling.name !== ")") {
+      let p = after.nextSibling;
+      let ok = true;
+      if (p.name === "VariableName" && p.nextSibling?.name === "AssignOp") {
+        // keyword argument: only `package=` is the package
+        ok = this.text(p) === "package";
+        p = p.nextSibling.nextSibling!;
+      }
+      const end = p?.nextSibling;
+      if (!p || !ok || !end || (end.name !== "," && end.name !== ")")) pkg = { kind: "other" };
+      else if (p.name === "VariableName" && (this.text(p) === "__package__" || this.text(p) === "__name__"))
+        pkg = { kind: "current" };
+      else if (p.name === "String" || p.name === "ContinuedString") pkg = { kind: "literal", value: this.literal(p) };
+      else pkg = { kind: "other" };
+    }
+    const r = resolveDynamic(fn, value, pkg);
+    if (r) this.add("dynamic", r.module, r.level, [], node.from, ctx);
+  }
+
+  /** Value of a plain string literal (or implicit concatenation of them), else null. */
+  literal(n: SyntaxNode): string | null {
+    if (n.name === "String") return plainStringValue(this.text(n));
+    if (n.name !== "ContinuedString") return null;
+    let out = "";
+    for (let c = n.firstChild; c; c = c.nextSibling) {
+      if (c.name !== "String") return null;
+      const v = plainStringValue(this.text(c));
+      if (v === null) return null;
+      out += v;
+    }
+    return out;
+  }
+}
+
+function unparen(n: SyntaxNode): SyntaxNode {
+  while (n.name === "ParenthesizedExpression") {
+    const inner = n.firstChild?.nextSibling;
+    if (!inner || inner.nextSibling?.name !== ")") break;
+    n = inner;
+  }
+  return n;
+}
+
+function firstError(tree: Tree, src: string, starts: number[]): PySyntaxError | undefined {
+  let at = -1;
+  let len = 0;
+  tree.iterate({
+    enter(n) {
+      if (at >= 0) return false;
+      if (n.type.isError) {
+        at = n.from;
+        len = n.to - n.from;
+        return false;
+      }
+      return undefined;
+    },
+  });
+  if (at < 0) return undefined;
+  const line = lineAt(starts, at);
+  let message: string;
+  if (at >= src.length) message = "invalid syntax: unexpected end of file";
+  else {
+    const snippet = (len > 0 ? src.slice(at, at + Math.min(len, 30)) : src.slice(at, at + 30)).split(/[\r\n]/)[0];
+    message = snippet ? `invalid syntax near ${JSON.stringify(snippet)}` : "invalid syntax at end of line";
+  }
+  return { line, col: at - starts[line - 1], message };
+}
+
+/** Extract imports from Python source with the full @lezer/python grammar (error-tolerant). */
+export function parseWithGrammar(source: string): ParsedPython {
+  const src = stripBom(source);
+  const tree = pythonParser().parse(src);
+  const ex = new Extractor(src);
+  ex.children(tree.topNode, ROOT);
+  const out = finish(ex.imports, ex.names, "grammar");
+  const err = firstError(tree, src, lineStarts(src));
+  if (err) out.syntaxError = err;
+  return out;
+}
