@@ -1,0 +1,396 @@
+// Fixture tests per finding code: each fires on the broken repository and stays silent on the
+// fixed one. Repositories are real folders; nothing is mocked.
+import { test, describe } from "node:test";
+import assert from "node:assert/strict";
+import { makeRepo, check, summary, codes, only } from "./helpers.js";
+
+const FROM = "FROM python:3.11-slim\nWORKDIR /app\n";
+
+describe("SS101 module-not-copied", () => {
+  test("flattened single-file copy whose sibling import was never copied (coordinator incident)", () => {
+    const files = {
+      "svc/Dockerfile": FROM + "COPY svc/main.py /app/\nCOPY worker/writer.py /app/\nCMD [\"python\", \"main.py\"]\n",
+      "svc/main.py": "from writer import Writer\n",
+      "worker/writer.py": "import json\nfrom distributed_lock import Lock\n\nclass Writer: pass\n",
+      "worker/distributed_lock.py": "class Lock: pass\n",
+    };
+    const res = check(makeRepo(files));
+    assert.deepEqual(summary(res), ["SS101 worker/writer.py:2 distributed_lock"]);
+    const f = res.findings[0];
+    assert.deepEqual(f.chain, ["svc/main.py", "worker/writer.py"]);
+    assert.equal(f.fix?.insert, "COPY worker/distributed_lock.py /app/");
+    assert.equal(f.fix?.after_line, 4);
+    assert.equal(f.severity, "error");
+    // Fixed: silent.
+    const fixed = check(makeRepo({ ...files, "svc/Dockerfile": FROM + "COPY svc/main.py /app/\nCOPY worker/writer.py worker/distributed_lock.py /app/\nCMD [\"python\", \"main.py\"]\n" }));
+    assert.deepEqual(summary(fixed), []);
+  });
+
+  test("shared package never copied (worker incident), with the context inferred at the repo root", () => {
+    const files = {
+      "predictions/__init__.py": "",
+      "predictions/worker/__init__.py": "",
+      "predictions/worker/main.py": "from predictions.shared.config import settings\n",
+      "predictions/shared/__init__.py": "",
+      "predictions/shared/config.py": "settings = {}\n",
+      "predictions/worker/Dockerfile": FROM + "COPY predictions/__init__.py predictions/\nCOPY predictions/worker/ predictions/worker/\nCMD [\"python\", \"-m\", \"predictions.worker.main\"]\n",
+    };
+    const res = check(makeRepo(files));
+    assert.deepEqual(summary(res), ["SS101 predictions/worker/main.py:1 predictions.shared"]);
+    assert.equal(res.results[0].contextRepoPath, ".");
+    assert.equal(res.findings[0].fix?.insert, "COPY predictions/shared/ /app/predictions/shared/");
+    const fixed = check(makeRepo({ ...files, "predictions/worker/Dockerfile": FROM + "COPY predictions/ predictions/\nCMD [\"python\", \"-m\", \"predictions.worker.main\"]\n" }));
+    assert.deepEqual(summary(fixed), []);
+  });
+
+  test("an import inside a function is checked too, and says so (19-hour incident)", () => {
+    const files = {
+      "Dockerfile": FROM + "COPY app/ app/\nCMD [\"gunicorn\", \"app.main:app\"]\n",
+      "app/__init__.py": "",
+      "app/main.py": "app = object()\n\ndef run():\n        from predictions.worker.data_loaders import load\n        return load()\n",
+      "predictions/__init__.py": "",
+      "predictions/worker/__init__.py": "",
+      "predictions/worker/data_loaders.py": "def load(): pass\n",
+    };
+    const res = check(makeRepo(files));
+    assert.deepEqual(summary(res), ["SS101 app/main.py:4 predictions"]);
+    assert.ok(res.findings[0].notes?.some((n) => n.includes("inside a function")));
+  });
+
+  test("a COPY of pkg/__init__.py alone, or the name in a comment, does not fool it (grading incident)", () => {
+    const files = {
+      "Dockerfile": FROM + "# COPY predictions/ predictions/  (removed)\nCOPY predictions/__init__.py predictions/\nCOPY shared/ shared/\nCOPY grading/ grading/\nCMD exec gunicorn --bind :8080 grading.main:app\n",
+      "grading/__init__.py": "",
+      "grading/main.py": "from shared import util\nfrom predictions.shared.distributed_lock import DistributedLock\napp = 1\n",
+      "shared/__init__.py": "",
+      "shared/util.py": "",
+      "predictions/__init__.py": "",
+      "predictions/shared/__init__.py": "",
+      "predictions/shared/distributed_lock.py": "class DistributedLock: pass\n",
+    };
+    const res = check(makeRepo(files));
+    assert.deepEqual(summary(res), ["SS101 grading/main.py:2 predictions.shared"]);
+  });
+
+  test("stdlib and third-party imports are not local modules", () => {
+    const res = check(
+      makeRepo({
+        "Dockerfile": FROM + "COPY app.py .\nCMD python app.py\n",
+        "app.py": "import os, json\nimport requests\nfrom google.cloud import bigquery\nimport numpy as np\n",
+      }),
+    );
+    assert.deepEqual(summary(res), []);
+  });
+
+  test("a local folder named like a stdlib module is not reported when absent", () => {
+    const res = check(
+      makeRepo({
+        "Dockerfile": FROM + "COPY app.py .\nCMD python app.py\n",
+        "app.py": "import logging\n",
+        "logging/__init__.py": "",
+      }),
+    );
+    assert.deepEqual(summary(res), []);
+  });
+
+  test("from pkg import name where name is a submodule that was not copied", () => {
+    const files = {
+      "Dockerfile": FROM + "COPY pkg/__init__.py pkg/a.py pkg/\nCOPY main.py .\nCMD python main.py\n",
+      "main.py": "from pkg import a, b\n",
+      "pkg/__init__.py": "",
+      "pkg/a.py": "",
+      "pkg/b.py": "",
+    };
+    assert.deepEqual(summary(check(makeRepo(files))), ["SS101 main.py:1 pkg.b"]);
+    // b defined in __init__: an attribute, not a submodule: silent.
+    assert.deepEqual(summary(check(makeRepo({ ...files, "pkg/__init__.py": "b = 1\n" }))), []);
+  });
+
+  test("transitive closure: the import two files away from the entry point", () => {
+    const res = check(
+      makeRepo({
+        "Dockerfile": FROM + "COPY app/ app/\nCMD [\"python\", \"-m\", \"app\"]\n",
+        "app/__init__.py": "",
+        "app/__main__.py": "from app import a\n",
+        "app/a.py": "from app import b\n",
+        "app/b.py": "import libx.core\n",
+        "libx/__init__.py": "",
+        "libx/core.py": "",
+      }),
+    );
+    assert.deepEqual(summary(res), ["SS101 app/b.py:1 libx"]);
+    assert.deepEqual(res.findings[0].chain, ["app/__main__.py", "app/a.py", "app/b.py"]);
+  });
+
+  test("TYPE_CHECKING imports are ignored; __main__ blocks count only in the entry script", () => {
+    const res = check(
+      makeRepo({
+        "Dockerfile": FROM + "COPY main.py helper.py ./\nCMD python main.py\n",
+        "main.py": "import helper\nif __name__ == '__main__':\n    import tools.cli\n",
+        "helper.py": "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    import tools.types\nif __name__ == '__main__':\n    import tools.debug\n",
+        "tools/__init__.py": "",
+        "tools/cli.py": "",
+        "tools/types.py": "",
+        "tools/debug.py": "",
+      }),
+    );
+    assert.deepEqual(summary(res), ["SS101 main.py:3 tools"]);
+  });
+
+  test("guarded imports are warnings", () => {
+    const res = check(
+      makeRepo({
+        "Dockerfile": FROM + "COPY main.py ./\nCMD python main.py\n",
+        "main.py": "try:\n    import fastjson\nexcept ImportError:\n    fastjson = None\n",
+        "fastjson.py": "",
+      }),
+    );
+    assert.deepEqual(summary(res), ["SS101 main.py:2 fastjson"]);
+    assert.equal(res.findings[0].severity, "warning");
+  });
+
+  test("importlib.import_module with a literal is followed", () => {
+    const res = check(
+      makeRepo({
+        "Dockerfile": FROM + "COPY main.py ./\nCMD python main.py\n",
+        "main.py": "import importlib\nplugin = importlib.import_module('plugins.fast')\n",
+        "plugins/__init__.py": "",
+        "plugins/fast.py": "",
+      }),
+    );
+    assert.deepEqual(summary(res), ["SS101 main.py:2 plugins"]);
+  });
+
+  test("inline suppression and per-service ignore", () => {
+    const files = {
+      "Dockerfile": FROM + "COPY main.py ./\nCMD python main.py\n",
+      "main.py": "import extra  # shipshape: ignore[SS101]\nimport other\n",
+      "extra.py": "",
+      "other.py": "",
+    };
+    assert.deepEqual(summary(check(makeRepo(files))), ["SS101 main.py:2 other"]);
+    const cfg = 'discover = false\n[services.app]\ndockerfile = "Dockerfile"\nignore = ["SS101"]\n';
+    assert.deepEqual(summary(check(makeRepo({ ...files, "shipshape.toml": cfg }))), []);
+    const sev = '[severity]\nSS101 = "warning"\n';
+    const r = check(makeRepo({ ...files, "shipshape.toml": sev }));
+    assert.deepEqual(r.findings.map((f) => f.severity), ["warning"]);
+  });
+});
+
+describe("SS102 module-excluded", () => {
+  const files = {
+    "Dockerfile": FROM + "COPY . .\nCMD [\"python\", \"-m\", \"app.main\"]\n",
+    "app/__init__.py": "",
+    "app/main.py": "from app.fixtures import seed\n",
+    "app/fixtures.py": "seed = 1\n",
+  };
+  test("fires when .dockerignore excludes an imported module, with a `!` exception as the fix", () => {
+    const res = check(makeRepo({ ...files, ".dockerignore": "**/fixtures.py\n" }));
+    assert.deepEqual(summary(res), ["SS102 app/main.py:1 app.fixtures"]);
+    assert.deepEqual(res.findings[0].fix, { dockerfile: ".dockerignore", after_line: 1, insert: "!app/fixtures.py" });
+  });
+  test("silent when a `!` exception re-includes it (Docker's matcher)", () => {
+    assert.deepEqual(summary(check(makeRepo({ ...files, ".dockerignore": "app/\n!app/*.py\n" }))), []);
+  });
+  test("a per-Dockerfile ignore file takes precedence over the context's", () => {
+    const res = check(makeRepo({ ...files, ".dockerignore": "", "Dockerfile.dockerignore": "app/fixtures.py\n" }));
+    assert.deepEqual(codes(res), ["SS102"]);
+  });
+  test("gcloud builds: .gcloudignore applies first and cannot re-include inside an excluded folder", () => {
+    const cfg = '[services.app]\ndockerfile = "Dockerfile"\ncontext = "."\nbuild = "gcloud"\n';
+    const res = check(makeRepo({ ...files, "shipshape.toml": cfg, ".gcloudignore": "app/\n!app/fixtures.py\n" }));
+    assert.ok(codes(res).includes("SS110") || codes(res).includes("SS102"), summary(res).join("\n"));
+    const plain = check(makeRepo({ ...files, ".gcloudignore": "app/\n" }));
+    assert.deepEqual(summary(plain), [], "without build = gcloud the .gcloudignore is not used");
+  });
+});
+
+describe("SS103 / SS104 copied to the wrong place", () => {
+  test("SS104: COPY dir /app/ copies the contents, so the package name is lost", () => {
+    const files = {
+      "Dockerfile": FROM + "COPY shared /app/\nCOPY main.py .\nCMD python main.py\n",
+      "main.py": "from shared.util import x\n",
+      "shared/__init__.py": "",
+      "shared/util.py": "x = 1\n",
+    };
+    const res = check(makeRepo(files));
+    assert.deepEqual(summary(res), ["SS104 main.py:1 shared"]);
+    assert.equal(res.findings[0].fix?.insert, "COPY shared/ /app/shared/");
+    assert.deepEqual(summary(check(makeRepo({ ...files, "Dockerfile": FROM + "COPY shared /app/shared\nCOPY main.py .\nCMD python main.py\n" }))), []);
+  });
+  test("SS103: in the image, but under a folder that is not on sys.path", () => {
+    const files = {
+      "Dockerfile": FROM + "COPY lib/ /opt/lib/\nCOPY main.py .\nCMD python main.py\n",
+      "main.py": "import lib.tools\n",
+      "lib/__init__.py": "",
+      "lib/tools.py": "",
+    };
+    const res = check(makeRepo(files));
+    assert.deepEqual(codes(res), ["SS103"]);
+    assert.match(res.findings[0].message, /\/opt\/lib/);
+    // ENV PYTHONPATH=/opt puts it on sys.path.
+    assert.deepEqual(summary(check(makeRepo({ ...files, "Dockerfile": FROM + "ENV PYTHONPATH=/opt\nCOPY lib/ /opt/lib/\nCOPY main.py .\nCMD python main.py\n" }))), []);
+  });
+});
+
+describe("SS105 / SS106 __init__.py left behind", () => {
+  const files = {
+    "Dockerfile": FROM + "COPY predictions/shared/lock.py predictions/shared/\nCOPY job.py .\nCMD [\"python\", \"-m\", \"job\"]\n",
+    "job.py": "from predictions.shared import DistributedLock\n",
+    "predictions/shared/__init__.py": "from .lock import DistributedLock\n",
+    "predictions/shared/lock.py": "class DistributedLock: pass\n",
+  };
+  test("SS105 when a name defined in the uncopied __init__.py is imported", () => {
+    const res = check(makeRepo(files));
+    assert.ok(summary(res).includes("SS105 job.py:1 predictions.shared"), summary(res).join("\n"));
+    assert.equal(only(res, "SS105")[0].fix?.insert, "COPY predictions/shared/__init__.py /app/predictions/shared/");
+  });
+  test("SS106 warning when only a submodule is imported; silent for an empty __init__", () => {
+    const sub = { ...files, "job.py": "from predictions.shared.lock import DistributedLock\n" };
+    const res = check(makeRepo(sub));
+    assert.deepEqual(codes(res), ["SS106"]);
+    assert.equal(res.findings[0].severity, "warning");
+    assert.deepEqual(summary(check(makeRepo({ ...sub, "predictions/shared/__init__.py": "# empty\n" }))), []);
+  });
+  test("silent when the __init__.py is copied", () => {
+    const ok = { ...files, "Dockerfile": FROM + "COPY predictions/shared/ predictions/shared/\nCOPY job.py .\nCMD [\"python\", \"-m\", \"job\"]\n" };
+    assert.deepEqual(summary(check(makeRepo(ok))), []);
+  });
+});
+
+describe("SS107 relative imports without a parent package", () => {
+  test("a package module copied flat and run as a script loses its package", () => {
+    const files = {
+      "Dockerfile": FROM + "COPY pkg/main.py pkg/util.py /app/\nCMD python main.py\n",
+      "pkg/__init__.py": "",
+      "pkg/main.py": "from .util import x\n",
+      "pkg/util.py": "x = 1\n",
+    };
+    const res = check(makeRepo(files));
+    assert.deepEqual(codes(res), ["SS107"]);
+    assert.match(res.findings[0].message, /no known parent package/);
+    const ok = { ...files, "Dockerfile": FROM + "COPY pkg/ pkg/\nCMD [\"python\", \"-m\", \"pkg.main\"]\n" };
+    assert.deepEqual(summary(check(makeRepo(ok))), []);
+  });
+  test("beyond the top-level package", () => {
+    const res = check(
+      makeRepo({
+        "Dockerfile": FROM + "COPY pkg/ pkg/\nCMD [\"python\", \"-m\", \"pkg.main\"]\n",
+        "pkg/__init__.py": "",
+        "pkg/main.py": "from ..other import x\n",
+      }),
+    );
+    assert.deepEqual(codes(res), ["SS107"]);
+    assert.match(res.findings[0].message, /beyond top-level/);
+  });
+});
+
+describe("SS110 entry point missing", () => {
+  test("python script not copied, with the COPY that fixes it", () => {
+    const res = check(makeRepo({ "Dockerfile": FROM + "COPY lib.py .\nCMD [\"python\", \"main.py\"]\n", "main.py": "", "lib.py": "" }));
+    assert.deepEqual(codes(res), ["SS110"]);
+    assert.equal(res.findings[0].fix?.insert, "COPY main.py /app/main.py");
+  });
+  test("gunicorn module not importable", () => {
+    const res = check(makeRepo({ "Dockerfile": FROM + "COPY app/ .\nCMD gunicorn app.main:app\n", "app/__init__.py": "", "app/main.py": "app = 1\n" }));
+    assert.deepEqual(codes(res), ["SS110"]);
+  });
+  test("gunicorn --chdir puts the folder on sys.path", () => {
+    const res = check(makeRepo({ "Dockerfile": FROM + "COPY app/ /srv/app/\nCMD gunicorn --chdir /srv/app main:app\n", "app/main.py": "import helpers\napp = 1\n", "app/helpers.py": "" }));
+    assert.deepEqual(summary(res), []);
+  });
+});
+
+describe("SS005 / SS006 / SS001 build problems", () => {
+  test("a COPY source escaping the context", () => {
+    const res = check(makeRepo({ "svc/Dockerfile": FROM + "COPY ../lib /app/lib\nCOPY main.py .\nCMD python main.py\n", "svc/main.py": "" }), ["svc/Dockerfile"]);
+    assert.ok(codes(res).includes("SS005"), summary(res).join("\n"));
+  });
+  test("a COPY source that does not exist", () => {
+    const res = check(makeRepo({ "Dockerfile": FROM + "COPY main.py missing_dir/ ./\nCMD python main.py\n", "main.py": "" }));
+    assert.deepEqual(codes(res), ["SS006"]);
+  });
+  test("a broken Dockerfile is a finding, not a crash, and other services are still checked", () => {
+    const res = check(
+      makeRepo({
+        "a/Dockerfile": "FROM python:3.11\nFROBNICATE yes\nCOPY main.py .\nCMD python main.py\n",
+        "a/main.py": "",
+        "b/Dockerfile": FROM + "COPY main.py .\nCMD python main.py\n",
+        "b/main.py": "import gone\n",
+        "b/gone.py": "",
+      }),
+    );
+    assert.ok(codes(res).includes("SS001"), summary(res).join("\n"));
+    assert.ok(codes(res).includes("SS101"));
+  });
+});
+
+describe("SS002 / SS003 unreadable Python", () => {
+  test("syntax errors and non-UTF-8 files are findings; the rest is still checked", () => {
+    const res = check(
+      makeRepo({
+        "Dockerfile": FROM + "COPY . .\nCMD python main.py\n",
+        "main.py": "import broken\nimport latin\nimport bad_bytes\nimport gone_after\n",
+        "broken.py": "def f(:\n    pass\n",
+        "latin.py": Buffer.from("# -*- coding: latin-1 -*-\ns = '\xe9'\n", "latin1"),
+        "bad_bytes.py": Buffer.from([0x69, 0x6d, 0x70, 0x6f, 0x72, 0x74, 0x20, 0x78, 0x0a, 0xff, 0xfe, 0x00]),
+        ".dockerignore": "gone_after.py\n",
+        "gone_after.py": "",
+      }),
+    );
+    assert.deepEqual(codes(res), ["SS002", "SS003", "SS102"]);
+  });
+});
+
+describe("image model semantics", () => {
+  test("ARG-parameterised entry point with a default and a build-arg override", () => {
+    const df = "FROM python:3.11-slim\nARG APP_MODULE=api.main\nENV APP_MODULE=${APP_MODULE}\nWORKDIR /srv\nCOPY api/ ./api/\nCMD gunicorn --bind :8080 ${APP_MODULE}:app\n";
+    const files = { "Dockerfile": df, "api/__init__.py": "", "api/main.py": "app = 1\n", "api/other.py": "import missing_mod\n", "missing_mod.py": "" };
+    const res = check(makeRepo(files));
+    assert.deepEqual(summary(res), []);
+    assert.deepEqual(res.results[0].entryPoints.map((e) => e.label), ["gunicorn api.main:app"]);
+    const cfg = '[services.api]\ndockerfile = "Dockerfile"\nbuild_args = { APP_MODULE = "api.other" }\n';
+    const res2 = check(makeRepo({ ...files, "shipshape.toml": cfg }));
+    assert.deepEqual(summary(res2), ["SS101 api/other.py:1 missing_mod"]);
+  });
+  test("multi-stage: COPY --from carries files from the builder stage; target selects a stage", () => {
+    const df =
+      "FROM python:3.11 AS build\nWORKDIR /src\nCOPY lib/ lib/\nCOPY app/ app/\n" +
+      "FROM python:3.11-slim AS runtime\nWORKDIR /app\nCOPY --from=build /src/app ./app\nCMD [\"python\", \"-m\", \"app.main\"]\n" +
+      "FROM runtime AS full\nCOPY --from=build /src/lib ./lib\n";
+    const files = { "Dockerfile": df, "app/__init__.py": "", "app/main.py": "import lib.x\n", "lib/__init__.py": "", "lib/x.py": "" };
+    assert.deepEqual(summary(check(makeRepo(files))), []);
+    const cfg = '[services.app]\ndockerfile = "Dockerfile"\ntarget = "runtime"\n';
+    assert.deepEqual(summary(check(makeRepo({ ...files, "shipshape.toml": cfg }))), ["SS101 app/main.py:1 lib"]);
+  });
+  test("wildcards, trailing slashes, and relative destinations under WORKDIR", () => {
+    const df = FROM + "WORKDIR sub\nCOPY mods/*.py ./\nCMD python main.py\n";
+    const res = check(makeRepo({ "Dockerfile": df, "mods/main.py": "import a, b\n", "mods/a.py": "", "mods/b.py": "", "mods/c.txt": "" }));
+    assert.deepEqual(summary(res), []);
+    assert.deepEqual(res.results[0].entryPoints.map((e) => e.file), ["/app/sub/main.py"]);
+  });
+  test("COPY --parents keeps the source paths", () => {
+    const df = "# syntax=docker/dockerfile:1.7-labs\n" + FROM + "COPY --parents pkg/a/*.py pkg/__init__.py pkg/a/__init__.py ./\nCOPY main.py .\nCMD python main.py\n";
+    const res = check(makeRepo({ "Dockerfile": df, "main.py": "import pkg.a.mod\n", "pkg/__init__.py": "", "pkg/a/__init__.py": "", "pkg/a/mod.py": "" }));
+    assert.deepEqual(summary(res), []);
+  });
+  test("pip install . makes the project's packages importable from anywhere", () => {
+    const df = FROM + "COPY . /src\nRUN pip install /src\nWORKDIR /\nCMD [\"python\", \"-m\", \"mylib.cli\"]\n";
+    const res = check(makeRepo({ "Dockerfile": df, "pyproject.toml": "[project]\nname='mylib'\n", "mylib/__init__.py": "", "mylib/cli.py": "import mylib.core\n", "mylib/core.py": "" }));
+    assert.deepEqual(summary(res), []);
+  });
+  test("a module shadows a same-named namespace directory in a later sys.path entry", () => {
+    const df = FROM + "ENV PYTHONPATH=/opt/extra\nCOPY main.py .\nCOPY tools/ /app/tools/\nCOPY extra/ /opt/extra/\nCMD python main.py\n";
+    const res = check(makeRepo({ "Dockerfile": df, "main.py": "from tools import helper\n", "tools/readme.txt": "", "extra/tools.py": "helper = 1\n" }));
+    assert.deepEqual(summary(res), []);
+  });
+  test("entrypoint shell scripts are followed to the command they exec", () => {
+    const df = FROM + "COPY entrypoint.sh /entrypoint.sh\nCOPY app/ app/\nENTRYPOINT [\"/entrypoint.sh\"]\nCMD [\"gunicorn\", \"app.main:app\"]\n";
+    const res = check(makeRepo({ "Dockerfile": df, "entrypoint.sh": "#!/bin/sh\nset -e\necho starting\nexec \"$@\"\n", "app/__init__.py": "", "app/main.py": "import app.db\napp = 1\n" , "app/db.py": "import gone\n", "gone.py": ""}));
+    assert.deepEqual(summary(res), ["SS101 app/db.py:1 gone"]);
+  });
+  test("symlink loops in the context do not hang or crash", () => {
+    const res = check(makeRepo({ "Dockerfile": FROM + "COPY . .\nCMD python main.py\n", "main.py": "import loop.x\n", "loop": { symlink: "loop" } }));
+    assert.ok(Array.isArray(res.findings));
+  });
+});
