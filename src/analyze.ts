@@ -140,7 +140,7 @@ export function analyzeService(svc: ServiceSpec, opts: AnalyzeOptions): ServiceR
   });
   const model = evaluateImage(df, ctx, svc.target);
   result.model = model;
-  for (const p of model.problems) emit({ code: p.code, file: dfRepo, line: p.line, module: "", message: p.message, chain: [] });
+  for (const p of model.problems) emit({ code: p.code, file: dfRepo, line: p.line, module: "", message: p.message, chain: [], severity: p.severity });
 
   const tree = model.tree;
   const workdir = model.workdir;
@@ -158,6 +158,7 @@ export function analyzeService(svc: ServiceSpec, opts: AnalyzeOptions): ServiceR
 
   // 3. Entry points.
   const entries: { ep: EntryPoint; item: QueueItem; dfLine: number }[] = [];
+  let entryAttempted = false;
   const entryFix = (imgPath: string): { fix?: Fix; repoHint: string } => {
     // Is there a file of that name in the repo? Suggest copying it.
     const base = imgPath.split("/").pop()!;
@@ -170,6 +171,7 @@ export function analyzeService(svc: ServiceSpec, opts: AnalyzeOptions): ServiceR
     return { repoHint: "" };
   };
   const addScript = (file: string, label: string, runner: string, isMain: boolean) => {
+    entryAttempted = true;
     const img = normalizeImagePath(file, workdir);
     const r = tree.resolve(img);
     if (!r || r.node.type !== "file") {
@@ -182,6 +184,7 @@ export function analyzeService(svc: ServiceSpec, opts: AnalyzeOptions): ServiceR
     entries.push({ ep, item: { img: r.real, module: runner === "functions-framework" ? baseName(r.real) : null, isInit: false, isMain, chain: [], deferred: false }, dfLine: model.argvLine });
   };
   const addModule = (module: string, label: string, sysPath: string[], asMain: boolean) => {
+    entryAttempted = true;
     const { steps, missing } = resolveDotted(tree, module, sysPath);
     const ep: EntryPoint = { label, file: null, module, sysPath };
     if (missing) {
@@ -301,7 +304,7 @@ export function analyzeService(svc: ServiceSpec, opts: AnalyzeOptions): ServiceR
     for (const [p, n] of tree.walk("/")) if (n.type === "file" && p.endsWith(".py")) return true;
     return false;
   };
-  if (!result.entryPoints.length && hasPython()) {
+  if (!result.entryPoints.length && !entryAttempted && hasPython()) {
     const what = model.argv ? `\`${model.argv.join(" ")}\`` : "no CMD or ENTRYPOINT";
     const reasons = specs.filter((s) => s.kind === "other").map((s) => (s as { reason: string }).reason);
     emit({ code: "SS004", file: dfRepo, line: model.argvLine || df.stages[model.stageIndex].range.line, module: "", message: `no Python entry point found: the image runs ${what}${reasons.length ? " (" + reasons[0] + ")" : ""}; declare entry_points in [tool.shipshape] to check it`, chain: [] });
@@ -420,7 +423,7 @@ export function analyzeService(svc: ServiceSpec, opts: AnalyzeOptions): ServiceR
       return { dockerfile: dfRepo, after_line: model.insertAfterLine, insert: `COPY ${src} ${dest}` };
     };
     // Did it land somewhere else in the image?
-    const landed = reverse().get(loc.path) ?? [];
+    const landed = landedAt(reverse(), loc.path, loc.isDir);
     if (landed.length) {
       const at = landed[0];
       // A directory source copied as contents?
@@ -447,7 +450,13 @@ export function analyzeService(svc: ServiceSpec, opts: AnalyzeOptions): ServiceR
       emitImport(imp, importer, "SS102", absName, `module '${missing}' is not in the image: ${how}${repoLoc} is excluded by ${ign.file}${ign.kind === "gcloudignore" ? " (gcloud uploads the context through it before Docker sees it; gitignore rules cannot re-include a file inside an excluded folder)" : ""}`, chain, fix);
       return;
     }
-    emitImport(imp, importer, "SS101", absName, `module '${missing}' is not in the image: ${repoLoc} is never copied by ${dfRepo}`, chain, fixFor());
+    const finalCopies = new Set(model.copies);
+    const elsewhere = model.allCopies.find((c) => !finalCopies.has(c) && c.from === null && c.sources.some((s) => s === "" || loc.path === s || loc.path.startsWith(s + "/")));
+    const stageName = (i: number) => df.stages[i]?.name ?? String(i);
+    const why = elsewhere
+      ? `${repoLoc} is copied into stage '${stageName(elsewhere.stage)}' (line ${elsewhere.line}) but never reaches the final image (stage '${stageName(model.stageIndex)}')`
+      : `${repoLoc} is never copied by ${dfRepo}`;
+    emitImport(imp, importer, "SS101", absName, `module '${missing}' is not in the image: ${why}`, chain, fixFor());
   };
 
   const emitImport = (imp: PyImport, importer: QueueItem, code: string, module: string, message: string, chain: string[], fix?: Fix) => {
@@ -482,7 +491,7 @@ export function analyzeService(svc: ServiceSpec, opts: AnalyzeOptions): ServiceR
         }
       }
       const key = dir;
-      if (!namespaceWarned.has(key)) {
+      if (!namespaceWarned.has(key) && !result.findings.some((f) => f.code === "SS105" && f.module === step.name)) {
         namespaceWarned.add(key);
         emit({ code: "SS106", file: fileRepo(importer.img), line: imp.line, module: step.name, message: `${pkgRepo} is not copied, so '${step.name}' runs as a namespace package: the code in its __init__.py never runs`, chain: [...importer.chain, fileRepo(importer.img)], fix: { dockerfile: dfRepo, after_line: model.insertAfterLine, insert: `COPY ${ctxDir}/__init__.py ${dir}/` } });
       }
@@ -624,6 +633,20 @@ function ctxDirOf(tree: import("./image/tree.js").ImageTree, dir: string): strin
     if (c !== undefined && child.origin?.via !== "tar" && (c === name || c.endsWith("/" + name))) return c === name ? "" : c.slice(0, c.length - name.length - 1);
   }
   return null;
+}
+
+/** Where a context path ended up in the image; for a directory, where its files went. */
+function landedAt(idx: Map<string, string[]>, ctxPath: string, isDir: boolean): string[] {
+  const direct = idx.get(ctxPath);
+  if (direct && direct.length) return direct;
+  if (!isDir) return [];
+  const out = new Set<string>();
+  for (const [k, paths] of idx) {
+    if (!k.startsWith(ctxPath + "/")) continue;
+    const under = k.slice(ctxPath.length);
+    for (const p of paths) if (p.endsWith(under)) out.add(p.slice(0, p.length - under.length) || "/");
+  }
+  return [...out];
 }
 
 function lazyReverseIndex(model: ImageModel): () => Map<string, string[]> {

@@ -5,7 +5,7 @@ import { existsSync, readFileSync, readdirSync, statSync } from "node:fs";
 import path from "node:path";
 import { parse as parseToml } from "smol-toml";
 import { parse as parseYaml } from "yaml";
-import dockerignore from "@balena/dockerignore";
+import { dockerignore } from "./context/dockerignore.js";
 import type { ServiceSpec } from "./service.js";
 import type { Severity } from "./findings.js";
 import { RULES } from "./findings.js";

@@ -38,6 +38,11 @@ export function decodePython(buf: Buffer): { text: string } | { error: string } 
     if (!/^[ \t\f]*(#.*)?\r?$/.test(l)) break;
   }
   if (encoding === "utf8" || encoding.startsWith("utf-8")) encoding = "utf-8";
+  // Python codec names that are not WHATWG labels.
+  if (/^(latin-?1|iso-?8859-1|iso8859-1|l1|cp819)$/.test(encoding)) return { text: buf.subarray(start).toString("latin1") };
+  if (/^(ascii|us-ascii)$/.test(encoding)) encoding = "utf-8";
+  const cp = /^cp(125\d|874)$/.exec(encoding);
+  if (cp) encoding = "windows-" + cp[1];
   try {
     const dec = new TextDecoder(encoding, { fatal: true });
     return { text: dec.decode(buf.subarray(start)) };

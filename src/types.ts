@@ -112,7 +112,18 @@ export type EntrySpec =
   /** `python path/to/file.py`: sys.path[0] is the file's directory. */
   | { kind: "script"; file: string; runner: string; argv: string[] }
   /** `python -m pkg.mod`: sys.path[0] is the cwd. */
-  | { kind: "module"; module: string; runner: string; argv: string[]; chdir?: string; pythonpath?: string[]; configFile?: string; attr?: string }
+  | {
+      kind: "module";
+      module: string;
+      runner: string;
+      argv: string[];
+      chdir?: string;
+      pythonpath?: string[];
+      configFile?: string;
+      /** True when configFile is gunicorn's implicit `./gunicorn.conf.py` (read only if it exists). */
+      configImplicit?: boolean;
+      attr?: string;
+    }
   /** A shell script in the image (`./entrypoint.sh`), to be read for the commands it runs. */
   | { kind: "shell-script"; file: string; argv: string[] }
   /** A command we recognise as not Python (nginx, node...) or cannot interpret. */

@@ -36,7 +36,7 @@ describe("SS101 module-not-copied", () => {
       "predictions/worker/Dockerfile": FROM + "COPY predictions/__init__.py predictions/\nCOPY predictions/worker/ predictions/worker/\nCMD [\"python\", \"-m\", \"predictions.worker.main\"]\n",
     };
     const res = check(makeRepo(files));
-    assert.deepEqual(summary(res), ["SS101 predictions/worker/main.py:1 predictions.shared"]);
+    assert.deepEqual(summary(res), ["SS101 predictions/worker/main.py:1 predictions.shared.config"]);
     assert.equal(res.results[0].contextRepoPath, ".");
     assert.equal(res.findings[0].fix?.insert, "COPY predictions/shared/ /app/predictions/shared/");
     const fixed = check(makeRepo({ ...files, "predictions/worker/Dockerfile": FROM + "COPY predictions/ predictions/\nCMD [\"python\", \"-m\", \"predictions.worker.main\"]\n" }));
@@ -53,7 +53,7 @@ describe("SS101 module-not-copied", () => {
       "predictions/worker/data_loaders.py": "def load(): pass\n",
     };
     const res = check(makeRepo(files));
-    assert.deepEqual(summary(res), ["SS101 app/main.py:4 predictions"]);
+    assert.deepEqual(summary(res), ["SS101 app/main.py:4 predictions.worker.data_loaders"]);
     assert.ok(res.findings[0].notes?.some((n) => n.includes("inside a function")));
   });
 
@@ -69,7 +69,7 @@ describe("SS101 module-not-copied", () => {
       "predictions/shared/distributed_lock.py": "class DistributedLock: pass\n",
     };
     const res = check(makeRepo(files));
-    assert.deepEqual(summary(res), ["SS101 grading/main.py:2 predictions.shared"]);
+    assert.deepEqual(summary(res), ["SS101 grading/main.py:2 predictions.shared.distributed_lock"]);
   });
 
   test("stdlib and third-party imports are not local modules", () => {
@@ -118,7 +118,7 @@ describe("SS101 module-not-copied", () => {
         "libx/core.py": "",
       }),
     );
-    assert.deepEqual(summary(res), ["SS101 app/b.py:1 libx"]);
+    assert.deepEqual(summary(res), ["SS101 app/b.py:1 libx.core"]);
     assert.deepEqual(res.findings[0].chain, ["app/__main__.py", "app/a.py", "app/b.py"]);
   });
 
@@ -134,7 +134,7 @@ describe("SS101 module-not-copied", () => {
         "tools/debug.py": "",
       }),
     );
-    assert.deepEqual(summary(res), ["SS101 main.py:3 tools"]);
+    assert.deepEqual(summary(res), ["SS101 main.py:3 tools.cli"]);
   });
 
   test("guarded imports are warnings", () => {
@@ -158,7 +158,7 @@ describe("SS101 module-not-copied", () => {
         "plugins/fast.py": "",
       }),
     );
-    assert.deepEqual(summary(res), ["SS101 main.py:2 plugins"]);
+    assert.deepEqual(summary(res), ["SS101 main.py:2 plugins.fast"]);
   });
 
   test("inline suppression and per-service ignore", () => {
@@ -214,7 +214,7 @@ describe("SS103 / SS104 copied to the wrong place", () => {
       "shared/util.py": "x = 1\n",
     };
     const res = check(makeRepo(files));
-    assert.deepEqual(summary(res), ["SS104 main.py:1 shared"]);
+    assert.deepEqual(summary(res), ["SS104 main.py:1 shared.util"]);
     assert.equal(res.findings[0].fix?.insert, "COPY shared/ /app/shared/");
     assert.deepEqual(summary(check(makeRepo({ ...files, "Dockerfile": FROM + "COPY shared /app/shared\nCOPY main.py .\nCMD python main.py\n" }))), []);
   });
@@ -361,7 +361,9 @@ describe("image model semantics", () => {
     const files = { "Dockerfile": df, "app/__init__.py": "", "app/main.py": "import lib.x\n", "lib/__init__.py": "", "lib/x.py": "" };
     assert.deepEqual(summary(check(makeRepo(files))), []);
     const cfg = '[services.app]\ndockerfile = "Dockerfile"\ntarget = "runtime"\n';
-    assert.deepEqual(summary(check(makeRepo({ ...files, "shipshape.toml": cfg }))), ["SS101 app/main.py:1 lib"]);
+    const res = check(makeRepo({ ...files, "shipshape.toml": cfg }));
+    assert.deepEqual(summary(res), ["SS101 app/main.py:1 lib.x"]);
+    assert.match(res.findings[0].message, /copied into stage 'build' \(line 3\) but never reaches the final image/);
   });
   test("wildcards, trailing slashes, and relative destinations under WORKDIR", () => {
     const df = FROM + "WORKDIR sub\nCOPY mods/*.py ./\nCMD python main.py\n";

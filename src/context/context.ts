@@ -2,7 +2,7 @@
 // `gcloud builds submit`) and .dockerignore (Docker's own matcher), read lazily from disk.
 import { lstatSync, readdirSync, readFileSync, readlinkSync, existsSync } from "node:fs";
 import path from "node:path";
-import dockerignore from "@balena/dockerignore";
+import { dockerignore, DockerIgnore } from "./dockerignore.js";
 import gitignore from "ignore";
 
 export type EntryType = "file" | "dir" | "symlink";
@@ -127,7 +127,7 @@ export class BuildContext {
   readonly repoRoot: string;
   readonly fs: FsCache;
   readonly dockerignoreFile: string | null;
-  private docker: ReturnType<typeof dockerignore> | null = null;
+  private docker: DockerIgnore | null = null;
   private dockerHasExceptions = false;
   private gcloud: ReturnType<typeof gitignore> | null = null;
   private gcloudFile = "";

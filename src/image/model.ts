@@ -4,7 +4,7 @@
 // itself would hit (sources missing or escaping the context).
 import { execFileSync } from "node:child_process";
 import path from "node:path";
-import dockerignore from "@balena/dockerignore";
+import { dockerignore } from "../context/dockerignore.js";
 import type { DfInstruction, DfStage, ParsedDockerfile } from "../types.js";
 import { BuildContext, hasWildcard } from "../context/context.js";
 import { ImageTree, INode, Origin, cloneNode, joinImage, newDir, normalizeImagePath, dirnameImage } from "./tree.js";
@@ -26,6 +26,7 @@ export interface CopyRecord {
 export interface ModelProblem {
   code: "SS005" | "SS006" | "SS009";
   line: number;
+  severity?: "warning";
   message: string;
   /** Context-relative path concerned, if any. */
   path?: string;
@@ -59,6 +60,8 @@ export interface ImageModel extends StageState {
   problems: ModelProblem[];
   /** Line after which a new COPY for the final stage belongs. */
   insertAfterLine: number;
+  /** COPY/ADD records of every evaluated stage (the final one's are in `copies`). */
+  allCopies: CopyRecord[];
 }
 
 const TAR_RE = /\.(tar|tar\.gz|tgz|tar\.bz2|tbz2|tar\.xz|txz)$/i;
@@ -203,6 +206,7 @@ export function evaluateImage(df: ParsedDockerfile, ctx: BuildContext, target?: 
     argvLine,
     problems,
     insertAfterLine,
+    allCopies: [...new Set([...states.values()].flatMap((s) => s.copies))],
   };
 }
 
@@ -217,7 +221,18 @@ function effectiveArgv(s: StageState): { argv: string[] | null; line: number } {
   return { argv: null, line: 0 };
 }
 
-const FILE_WRITING = /(^|[\s;&|(])(cp|mv|ln|rsync|tar|unzip|git\s+clone|wget|curl|install)\s/;
+/** Does a RUN script run a command that copies, moves, links, downloads or unpacks files? */
+export function writesFiles(script: string): boolean {
+  for (const cmd of script.split(/&&|\|\||;|\||\n/)) {
+    const words = cmd.trim().split(/\s+/).filter((w) => !/^[A-Za-z_][A-Za-z0-9_]*=/.test(w) && w !== "sudo" && w !== "exec");
+    const w0 = (words[0] ?? "").split("/").pop();
+    if (!w0) continue;
+    if (["cp", "mv", "ln", "rsync", "tar", "unzip", "wget", "install"].includes(w0)) return true;
+    if (w0 === "git" && words[1] === "clone") return true;
+    if (w0 === "curl" && words.some((w) => /^-[a-zA-Z]*[oO]/.test(w) || w === "--output")) return true;
+  }
+  return false;
+}
 
 function evalRun(ins: DfInstruction, state: StageState): void {
   const text = [ins.args.join(" "), ...(ins.heredocs ?? []).map((h) => h.content)].join("\n");
@@ -240,7 +255,7 @@ function evalRun(ins: DfInstruction, state: StageState): void {
       }
     }
   }
-  if (FILE_WRITING.test(" " + text + " ")) state.fileRuns.push({ line: ins.range.line, text: text.length > 120 ? text.slice(0, 117) + "..." : text });
+  if (writesFiles(text)) state.fileRuns.push({ line: ins.range.line, text: text.length > 120 ? text.slice(0, 117) + "..." : text });
 }
 
 function ctxNode(ctx: BuildContext, rel: string, line: number, exclude: ((p: string) => boolean) | null, depth = 0): INode | null {
@@ -376,7 +391,7 @@ function evalCopy(
         matches = ctx.glob(clean);
         if (matches.length > 1) multi = true;
         if (!matches.length) {
-          problems.push({ code: "SS006", line, message: `${keyword} source '${raw}' matches no file in the build context ${ctx.repoPath("")}; the build fails`, path: clean });
+          problems.push({ code: "SS006", line, severity: "warning", message: `${keyword} source '${raw}' matches no file in the build context ${ctx.repoPath("")}: BuildKit copies nothing, the classic builder fails`, path: clean });
           continue;
         }
       } else matches = [clean];

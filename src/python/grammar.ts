@@ -242,8 +242,8 @@ class Extractor {
     let level = 0;
     const parts: string[] = [];
     for (; c && c.name !== "import"; c = c.nextSibling) {
-      if (c.name === ".") level += 1;
-      else if (c.name === "Ellipsis") level += 3;
+      if (c.name === "." && parts.length === 0) level += 1;
+      else if (c.name === "Ellipsis" && parts.length === 0) level += 3;
       else if (c.name === "VariableName") parts.push(this.text(c));
     }
     if (!c) return; // recovered fragment without `import`

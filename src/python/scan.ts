@@ -129,6 +129,1186 @@ export function finish(
   return { imports, topLevelNames, via };
 }
 
-export function scanImports(_source: string): ParsedPython | null {
-  return null;
+
+// ---------------------------------------------------------------------------
+// The scanner: a Python tokenizer plus a block stack over logical lines. It answers only when
+// it is sure its answer is the grammar's; anything unusual returns null (use the grammar).
+// ---------------------------------------------------------------------------
+
+// token kinds
+const NAME = 1;
+const NUM = 2;
+const STR = 3;
+const LPAR = 4;
+const RPAR = 5;
+const LSQB = 6;
+const RSQB = 7;
+const LBRACE = 8;
+const RBRACE = 9;
+const COMMA = 10;
+const COLON = 11;
+const SEMI = 12;
+const DOT = 13;
+const ASSIGN = 14; // =
+const AUG = 15; // += -= ...
+const STAR = 16;
+const DSTAR = 17;
+const AT = 18;
+const ARROW = 19;
+const WALRUS = 20;
+const ELLIPSIS = 21;
+const EQ = 22; // ==
+const OP = 23; // any other operator
+
+// keywords (hard keywords only; match/case/type/print are names)
+const KW_FALSE = 1;
+const KW_NONE = 2;
+const KW_TRUE = 3;
+const KW_AS = 5;
+const KW_ASYNC = 7;
+const KW_CLASS = 10;
+const KW_DEF = 12;
+const KW_DEL = 13;
+const KW_ELIF = 14;
+const KW_ELSE = 15;
+const KW_EXCEPT = 16;
+const KW_FINALLY = 17;
+const KW_FOR = 18;
+const KW_FROM = 19;
+const KW_IF = 21;
+const KW_IMPORT = 22;
+const KW_IN = 23;
+const KW_TRY = 32;
+const KW_WHILE = 33;
+const KW_WITH = 34;
+
+const KEYWORDS: ReadonlyMap<string, number> = new Map([
+  ["False", KW_FALSE],
+  ["None", KW_NONE],
+  ["True", KW_TRUE],
+  ["and", 4],
+  ["as", KW_AS],
+  ["assert", 6],
+  ["async", KW_ASYNC],
+  ["await", 8],
+  ["break", 9],
+  ["class", KW_CLASS],
+  ["continue", 11],
+  ["def", KW_DEF],
+  ["del", KW_DEL],
+  ["elif", KW_ELIF],
+  ["else", KW_ELSE],
+  ["except", KW_EXCEPT],
+  ["finally", KW_FINALLY],
+  ["for", KW_FOR],
+  ["from", KW_FROM],
+  ["global", 20],
+  ["if", KW_IF],
+  ["import", KW_IMPORT],
+  ["in", KW_IN],
+  ["is", 24],
+  ["lambda", 25],
+  ["nonlocal", 26],
+  ["not", 27],
+  ["or", 28],
+  ["pass", 29],
+  ["raise", 30],
+  ["return", 31],
+  ["try", KW_TRY],
+  ["while", KW_WHILE],
+  ["with", KW_WITH],
+  ["yield", 35],
+]);
+
+/** Keywords that start a compound statement (or a clause of one). */
+function isCompoundKw(k: number): boolean {
+  return (
+    k === KW_IF || k === KW_ELIF || k === KW_ELSE || k === KW_WHILE || k === KW_FOR || k === KW_TRY ||
+    k === KW_EXCEPT || k === KW_FINALLY || k === KW_WITH || k === KW_DEF || k === KW_CLASS || k === KW_ASYNC
+  );
+}
+
+/** Simple statements that never bind a name. */
+function bindsNothing(k: number): boolean {
+  return k === KW_DEL || k === 9 || k === 11 || k === 20 || k === 26 || k === 29 || k === 30 || k === 31 || k === 6;
+}
+
+function isIdentStart(c: number): boolean {
+  return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || c === 95;
+}
+function isIdentChar(c: number): boolean {
+  return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || c === 95 || (c >= 48 && c <= 57);
+}
+function isDigit(c: number): boolean {
+  return c >= 48 && c <= 57;
+}
+
+interface TryObj {
+  q: boolean; // an except clause catches ImportError
+}
+interface TryLink {
+  t: TryObj;
+  up: TryLink | null;
+}
+interface Ctx {
+  deferred: boolean;
+  tc: boolean;
+  main: boolean;
+  tries: TryLink | null;
+  module: boolean;
+}
+// what the previous statement at a block level was, for the clauses that can follow it
+const LAST_NONE = 0;
+const LAST_IF = 1; // if/elif: elif/else may follow
+const LAST_LOOP = 2; // for/while: else may follow
+const LAST_TRY = 3; // try: except/finally must follow
+const LAST_EXCEPT = 4; // except: except/else/finally may follow
+const LAST_TRYELSE = 5; // try-else: finally may follow
+interface Frame {
+  indent: number;
+  ctx: Ctx;
+  last: number;
+  lastTry: TryObj | null;
+  decorated: boolean; // a decorator line was just seen: def/class must follow
+}
+
+let tkBuf = new Int32Array(1024);
+let tsBuf = new Int32Array(1024);
+let teBuf = new Int32Array(1024);
+let twBuf = new Int32Array(1024);
+
+class Scanner {
+  private tk = tkBuf; // kind
+  private ts = tsBuf; // start offset
+  private te = teBuf; // end offset
+  private tw = twBuf; // keyword id, -1 = not computed yet
+  private nt = 0;
+  private indent = 0;
+  private hasDyn = false;
+  private hasLambda = false;
+  private readonly frames: Frame[];
+  private pending: Ctx | null = null;
+  private sawTabIndent = false;
+  private sawSpaceIndent = false;
+  private readonly hasCR: boolean;
+  readonly imports: PyImport[] = [];
+  readonly chains: (TryLink | null)[] = [];
+  readonly names: string[] = [];
+  private starts: number[] | null = null;
+
+  constructor(private readonly src: string) {
+    this.hasCR = src.indexOf("\r") >= 0;
+    const root: Ctx = { deferred: false, tc: false, main: false, tries: null, module: true };
+    this.frames = [{ indent: 0, ctx: root, last: LAST_NONE, lastTry: null, decorated: false }];
+  }
+
+  // ---- tokens ------------------------------------------------------------------------------
+
+  private push(kind: number, start: number, end: number): void {
+    if (this.nt === this.tk.length) {
+      const grow = (a: Int32Array) => {
+        const b = new Int32Array(a.length * 2);
+        b.set(a);
+        return b;
+      };
+      this.tk = tkBuf = grow(this.tk);
+      this.ts = tsBuf = grow(this.ts);
+      this.te = teBuf = grow(this.te);
+      this.tw = twBuf = grow(this.tw);
+    }
+    const i = this.nt++;
+    this.tk[i] = kind;
+    this.ts[i] = start;
+    this.te[i] = end;
+    this.tw[i] = -1;
+  }
+
+  private text(i: number): string {
+    return this.src.slice(this.ts[i], this.te[i]);
+  }
+
+  private kw(i: number): number {
+    if (this.tk[i] !== NAME) return 0;
+    let k = this.tw[i];
+    if (k < 0) {
+      const len = this.te[i] - this.ts[i];
+      k = len >= 2 && len <= 8 ? (KEYWORDS.get(this.text(i)) ?? 0) : 0;
+      this.tw[i] = k;
+    }
+    return k;
+  }
+
+  /** Is the token an operand as far as adjacency goes (a value, not a keyword or operator)? */
+  private operandish(i: number): boolean {
+    const t = this.tk[i];
+    if (t === NAME) {
+      const k = this.kw(i);
+      return k === 0 || k === KW_TRUE || k === KW_FALSE || k === KW_NONE;
+    }
+    return t === NUM || t === STR;
+  }
+
+  /** Two operands in a row (`print "x"`, `1 2`, `f() x`) is never valid Python. */
+  private adjacentOk(): boolean {
+    const i = this.nt - 1;
+    if (i === 0) return true;
+    const p = this.tk[i - 1];
+    if (p !== NAME && p !== NUM && p !== STR && p !== RPAR && p !== RSQB && p !== RBRACE && p !== ELLIPSIS) return true;
+    if (!this.operandish(i)) return true;
+    if (p === STR && this.tk[i] === STR) return true;
+    if (p === NAME && !this.operandish(i - 1)) return true;
+    return false;
+  }
+
+  /** Index of the bracket closing the one at `i` (within the current line). */
+  private closer(i: number): number {
+    let d = 0;
+    for (let j = i; j < this.nt; j++) {
+      const t = this.tk[j];
+      if (t === LPAR || t === LSQB || t === LBRACE) d++;
+      else if (t === RPAR || t === RSQB || t === RBRACE) {
+        if (--d === 0) return j;
+      }
+    }
+    return -1;
+  }
+
+  private isWord(i: number, w: string): boolean {
+    return this.tk[i] === NAME && this.te[i] - this.ts[i] === w.length && this.src.startsWith(w, this.ts[i]);
+  }
+
+  // ---- tokenizer ---------------------------------------------------------------------------
+
+  private skipComment(p: number): number {
+    let e = this.src.indexOf("\n", p);
+    if (e < 0) e = this.src.length;
+    if (this.hasCR) {
+      const r = this.src.indexOf("\r", p);
+      if (r >= 0 && r < e) e = r;
+    }
+    return e;
+  }
+
+  /** End of the string literal whose opening quote is at `q` (prefix already read), or -1. */
+  private string(q: number, raw: boolean, fmt: boolean): number {
+    const src = this.src;
+    const n = src.length;
+    const quote = src.charCodeAt(q);
+    const triple = src.charCodeAt(q + 1) === quote && src.charCodeAt(q + 2) === quote;
+    let p = q + (triple ? 3 : 1);
+    let field = 0; // f-string replacement field nesting
+    let sawField = false;
+    for (;;) {
+      if (p >= n) return -1;
+      const c = src.charCodeAt(p);
+      if (c === quote) {
+        if (!triple) {
+          if (field > 0) return -1; // same quote nested in a field: 3.12-only syntax
+          p++;
+          break;
+        }
+        if (field > 0) return -1;
+        if (src.charCodeAt(p + 1) === quote && src.charCodeAt(p + 2) === quote) {
+          p += 3;
+          break;
+        }
+        p++;
+        continue;
+      }
+      if (c === 92) {
+        // backslash
+        if (field > 0 || p + 1 >= n) return -1;
+        const d = src.charCodeAt(p + 1);
+        if (fmt && (d === 123 || d === 125)) return -1;
+        if (fmt && !raw && d === 78 && src.charCodeAt(p + 2) === 123) {
+          // \N{NAME}
+          let r = p + 3;
+          for (; r < n; r++) {
+            const x = src.charCodeAt(r);
+            if (x === 125) break;
+            if (x === quote || x === 10 || x === 13 || x === 92) return -1;
+          }
+          if (r >= n) return -1;
+          p = r + 1;
+          continue;
+        }
+        p += d === 13 && src.charCodeAt(p + 2) === 10 ? 3 : 2;
+        continue;
+      }
+      if (c === 10 || c === 13) {
+        if (!triple) return -1;
+        p++;
+        continue;
+      }
+      if (fmt) {
+        if (c === 123) {
+          if (field === 0 && src.charCodeAt(p + 1) === 123) {
+            p += 2;
+            continue;
+          }
+          if (field === 0 && src.charCodeAt(p + 1) === 125) return -1; // empty field
+          field++;
+          sawField = true;
+          p++;
+          continue;
+        }
+        if (c === 125) {
+          if (field === 0) {
+            if (src.charCodeAt(p + 1) === 125) {
+              p += 2;
+              continue;
+            }
+            return -1;
+          }
+          field--;
+          p++;
+          continue;
+        }
+        if (field > 0) {
+          if (c === 35) return -1; // comment inside a field
+          if (c === 34 || c === 39) {
+            // a nested string of the other quote: plain content only
+            if (src.charCodeAt(p + 1) === c && src.charCodeAt(p + 2) === c) return -1;
+            let r = p + 1;
+            for (; r < n; r++) {
+              const x = src.charCodeAt(r);
+              if (x === c) break;
+              if (x === 34 || x === 39 || x === 92 || x === 10 || x === 13 || x === 123 || x === 125) return -1;
+            }
+            if (r >= n) return -1;
+            p = r + 1;
+            continue;
+          }
+        }
+      }
+      p++;
+    }
+    if (sawField) {
+      const body = src.slice(q, p);
+      if (body.indexOf("import") >= 0 || body.indexOf("lambda") >= 0) return -1;
+    }
+    return p;
+  }
+
+  /** End of the number literal at `p`, or -1. */
+  private number(p: number): number {
+    const src = this.src;
+    const start = p;
+    let c = src.charCodeAt(p);
+    if (c === 48) {
+      const x = src.charCodeAt(p + 1) | 0x20;
+      if (x === 120 || x === 111 || x === 98) {
+        p += 2;
+        const s = p;
+        for (;;) {
+          c = src.charCodeAt(p);
+          if (isDigit(c) || c === 95 || ((c | 0x20) >= 97 && (c | 0x20) <= 102)) p++;
+          else break;
+        }
+        if (p === s || isIdentChar(src.charCodeAt(p))) return -1;
+        return p;
+      }
+    }
+    let isFloat = false;
+    while (isDigit((c = src.charCodeAt(p))) || c === 95) p++;
+    if (c === 46) {
+      isFloat = true;
+      p++;
+      while (isDigit((c = src.charCodeAt(p))) || c === 95) p++;
+    }
+    if ((c | 0x20) === 101) {
+      let q = p + 1;
+      const s = src.charCodeAt(q);
+      if (s === 43 || s === 45) q++;
+      if (isDigit(src.charCodeAt(q))) {
+        p = q;
+        while (isDigit((c = src.charCodeAt(p))) || c === 95) p++;
+        isFloat = true;
+      }
+    }
+    if ((c | 0x20) === 106) {
+      p++;
+      isFloat = true;
+    }
+    if (isIdentChar(src.charCodeAt(p))) return -1;
+    if (!isFloat && src.charCodeAt(start) === 48) {
+      for (let i = start; i < p; i++) {
+        const d = src.charCodeAt(i);
+        if (d !== 48 && d !== 95) return -1; // 0777: Python 2 octal
+      }
+    }
+    return p;
+  }
+
+  /** Tokenize and process the whole file; false = not sure. */
+  run(): boolean {
+    const src = this.src;
+    const n = src.length;
+    const closers: number[] = [];
+    let pos = 0;
+    outer: for (;;) {
+      // start of a physical line, outside any logical line
+      let col = 0;
+      let tab = false;
+      let space = false;
+      let p = pos;
+      for (;;) {
+        const c = src.charCodeAt(p);
+        if (c === 32) {
+          col++;
+          space = true;
+        } else if (c === 9) {
+          col = (col & ~7) + 8;
+          tab = true;
+        } else break;
+        p++;
+      }
+      if (p >= n) break;
+      let c = src.charCodeAt(p);
+      if (c === 35) {
+        p = this.skipComment(p);
+        if (p >= n) break;
+        c = src.charCodeAt(p);
+      }
+      if (c === 10) {
+        pos = p + 1;
+        continue;
+      }
+      if (c === 13) {
+        pos = src.charCodeAt(p + 1) === 10 ? p + 2 : p + 1;
+        continue;
+      }
+      // a logical line starts here
+      if (col > 0) {
+        if (tab && space) return false;
+        if (tab) this.sawTabIndent = true;
+        else this.sawSpaceIndent = true;
+        if (this.sawTabIndent && this.sawSpaceIndent) return false;
+      }
+      this.indent = col;
+      this.nt = 0;
+      this.hasDyn = false;
+      this.hasLambda = false;
+      pos = p;
+      let depth = 0;
+      closers.length = 0;
+      for (;;) {
+        if (pos >= n) {
+          if (depth > 0) return false;
+          if (this.nt > 0 && !this.line()) return false;
+          break outer;
+        }
+        c = src.charCodeAt(pos);
+        if (c === 32 || c === 9) {
+          pos++;
+          continue;
+        }
+        if (isIdentStart(c)) {
+          let q = pos + 1;
+          while (isIdentChar(src.charCodeAt(q))) q++;
+          const d = src.charCodeAt(q);
+          if (d === 34 || d === 39) {
+            const len = q - pos;
+            let raw = false;
+            let fmt = false;
+            let ok = len <= 2;
+            for (let i = pos; ok && i < q; i++) {
+              const x = src.charCodeAt(i) | 0x20;
+              if (x === 114) raw = raw ? (ok = false) : true;
+              else if (x === 102) fmt = fmt ? (ok = false) : true;
+              else if (x === 98 || x === 117) ok = len === 1 || (x === 98 && !fmt);
+              else ok = false;
+            }
+            if (ok) {
+              const end = this.string(q, raw, fmt);
+              if (end < 0) return false;
+              this.push(STR, pos, end);
+              if (!this.adjacentOk()) return false;
+              pos = end;
+              continue;
+            }
+          } else if (d >= 128) return false;
+          this.push(NAME, pos, q);
+          const len = q - pos;
+          if (len === 13 ? src.startsWith("import_module", pos) : len === 10 && src.startsWith("__import__", pos))
+            this.hasDyn = true;
+          else if (len === 6 && src.startsWith("lambda", pos)) this.hasLambda = true;
+          if (!this.adjacentOk()) return false;
+          pos = q;
+          continue;
+        }
+        switch (c) {
+          case 10:
+          case 13:
+            pos += c === 13 && src.charCodeAt(pos + 1) === 10 ? 2 : 1;
+            if (depth > 0) continue;
+            if (this.nt === 0 || !this.line()) return false;
+            continue outer;
+          case 35:
+            pos = this.skipComment(pos);
+            continue;
+          case 92: {
+            const d = src.charCodeAt(pos + 1);
+            if (d === 10) pos += 2;
+            else if (d === 13) pos += src.charCodeAt(pos + 2) === 10 ? 3 : 2;
+            else return false;
+            if (pos >= n || this.nt === 0) return false;
+            continue;
+          }
+          case 34:
+          case 39: {
+            const end = this.string(pos, false, false);
+            if (end < 0) return false;
+            this.push(STR, pos, end);
+            if (!this.adjacentOk()) return false;
+            pos = end;
+            continue;
+          }
+          case 40:
+          case 91:
+          case 123:
+            this.push(c === 40 ? LPAR : c === 91 ? LSQB : LBRACE, pos, pos + 1);
+            closers.push(c === 40 ? 41 : c + 2);
+            depth++;
+            pos++;
+            continue;
+          case 41:
+          case 93:
+          case 125:
+            if (depth === 0 || closers.pop() !== c) return false;
+            depth--;
+            this.push(c === 41 ? RPAR : c === 93 ? RSQB : RBRACE, pos, pos + 1);
+            pos++;
+            continue;
+          case 44:
+            this.push(COMMA, pos, ++pos);
+            continue;
+          case 59:
+            this.push(SEMI, pos, ++pos);
+            continue;
+          case 58:
+            if (src.charCodeAt(pos + 1) === 61) this.push(WALRUS, pos, (pos += 2));
+            else this.push(COLON, pos, ++pos);
+            continue;
+          case 46: {
+            const d = src.charCodeAt(pos + 1);
+            if (isDigit(d)) break; // a number
+            if (d === 46 && src.charCodeAt(pos + 2) === 46) {
+              this.push(ELLIPSIS, pos, (pos += 3));
+              if (!this.adjacentOk()) return false;
+            } else this.push(DOT, pos, ++pos);
+            continue;
+          }
+          case 61:
+            if (src.charCodeAt(pos + 1) === 61) this.push(EQ, pos, (pos += 2));
+            else this.push(ASSIGN, pos, ++pos);
+            continue;
+          case 42:
+            if (src.charCodeAt(pos + 1) === 42) {
+              if (src.charCodeAt(pos + 2) === 61) this.push(AUG, pos, (pos += 3));
+              else this.push(DSTAR, pos, (pos += 2));
+            } else if (src.charCodeAt(pos + 1) === 61) this.push(AUG, pos, (pos += 2));
+            else this.push(STAR, pos, ++pos);
+            continue;
+          case 64:
+            if (src.charCodeAt(pos + 1) === 61) this.push(AUG, pos, (pos += 2));
+            else this.push(AT, pos, ++pos);
+            continue;
+          case 45:
+            if (src.charCodeAt(pos + 1) === 62) this.push(ARROW, pos, (pos += 2));
+            else if (src.charCodeAt(pos + 1) === 61) this.push(AUG, pos, (pos += 2));
+            else this.push(OP, pos, ++pos);
+            continue;
+          case 43:
+          case 37:
+          case 38:
+          case 124:
+          case 94:
+            if (src.charCodeAt(pos + 1) === 61) this.push(AUG, pos, (pos += 2));
+            else this.push(OP, pos, ++pos);
+            continue;
+          case 47:
+          case 60:
+          case 62: {
+            const d = src.charCodeAt(pos + 1);
+            if (c === 60 && d === 62) return false; // <>
+            if (d === c) {
+              // // << >>
+              if (src.charCodeAt(pos + 2) === 61) this.push(AUG, pos, (pos += 3));
+              else this.push(OP, pos, (pos += 2));
+            } else if (d === 61) this.push(c === 47 ? AUG : OP, pos, (pos += 2));
+            else this.push(OP, pos, ++pos);
+            continue;
+          }
+          case 33:
+            if (src.charCodeAt(pos + 1) !== 61) return false;
+            this.push(OP, pos, (pos += 2));
+            continue;
+          case 126:
+            this.push(OP, pos, ++pos);
+            continue;
+        }
+        if (isDigit(c) || c === 46) {
+          const end = this.number(pos);
+          if (end < 0) return false;
+          this.push(NUM, pos, end);
+          if (!this.adjacentOk()) return false;
+          pos = end;
+          continue;
+        }
+        return false; // non-ASCII outside strings, \f, $, ?, backtick, ...
+      }
+    }
+    // end of file
+    if (this.pending) return false;
+    while (this.frames.length > 1) if (!this.pop()) return false;
+    const root = this.frames[0];
+    return root.last !== LAST_TRY && !root.decorated;
+  }
+
+  // ---- logical lines -----------------------------------------------------------------------
+
+  private pop(): boolean {
+    const f = this.frames.pop()!;
+    return f.last !== LAST_TRY && !f.decorated;
+  }
+
+  private line(): boolean {
+    const tk = this.tk;
+    const n = this.nt;
+    let top = this.frames[this.frames.length - 1];
+    if (this.pending) {
+      if (this.indent <= top.indent) return false;
+      top = { indent: this.indent, ctx: this.pending, last: LAST_NONE, lastTry: null, decorated: false };
+      this.frames.push(top);
+      this.pending = null;
+    } else {
+      while (this.indent < top.indent) {
+        if (!this.pop()) return false;
+        top = this.frames[this.frames.length - 1];
+      }
+      if (this.indent !== top.indent) return false;
+    }
+    if (this.hasDyn && this.hasLambda) return false;
+    // soft keywords: `match x:` / `case y:` blocks are left to the grammar
+    if ((this.isWord(0, "match") || this.isWord(0, "case")) && tk[n - 1] === COLON) return false;
+    const k0 = this.kw(0);
+    if (top.last === LAST_TRY && k0 !== KW_EXCEPT && k0 !== KW_FINALLY) return false;
+    if (tk[0] === AT) {
+      if (n < 2) return false;
+      top.last = LAST_NONE;
+      top.decorated = true;
+      if (this.hasDyn) this.dynamic(1, n, top.ctx);
+      return true;
+    }
+    if (top.decorated) {
+      if (k0 !== KW_DEF && k0 !== KW_CLASS && !(k0 === KW_ASYNC && this.kw(1) === KW_DEF)) return false;
+      top.decorated = false;
+    }
+    if (isCompoundKw(k0)) return this.compound(k0, top);
+    top.last = LAST_NONE;
+    return this.simpleList(0, n, top.ctx);
+  }
+
+  private compound(k0: number, top: Frame): boolean {
+    const tk = this.tk;
+    const n = this.nt;
+    let h = 1;
+    let kind = k0;
+    if (k0 === KW_ASYNC) {
+      kind = this.kw(1);
+      if (kind !== KW_DEF && kind !== KW_FOR && kind !== KW_WITH) return false;
+      h = 2;
+    }
+    // the header ends at the first `:` outside brackets
+    let c = -1;
+    for (let i = h, d = 0; i < n; i++) {
+      const t = tk[i];
+      if (t === LPAR || t === LSQB || t === LBRACE) d++;
+      else if (t === RPAR || t === RSQB || t === RBRACE) d--;
+      else if (d === 0) {
+        if (t === COLON) {
+          c = i;
+          break;
+        }
+        if (t === NAME && this.isWord(i, "lambda")) return false;
+      }
+    }
+    if (c < 0) return false;
+    const base = top.ctx;
+    let body = base;
+    switch (kind) {
+      case KW_IF:
+      case KW_ELIF:
+      case KW_WHILE:
+        if (c === h) return false;
+        if (kind === KW_ELIF && top.last !== LAST_IF) return false;
+        if (kind !== KW_WHILE) {
+          if (this.isTypeChecking(h, c)) body = { ...base, tc: true };
+          else if (this.isMain(h, c)) body = { ...base, main: true };
+        }
+        top.last = kind === KW_WHILE ? LAST_LOOP : LAST_IF;
+        break;
+      case KW_ELSE:
+        if (c !== h) return false;
+        if (top.last === LAST_IF || top.last === LAST_LOOP) top.last = LAST_NONE;
+        else if (top.last === LAST_EXCEPT) top.last = LAST_TRYELSE;
+        else return false;
+        break;
+      case KW_FOR: {
+        let inAt = -1;
+        for (let i = h, d = 0; i < c; i++) {
+          const t = tk[i];
+          if (t === LPAR || t === LSQB || t === LBRACE) d++;
+          else if (t === RPAR || t === RSQB || t === RBRACE) d--;
+          else if (d === 0 && this.kw(i) === KW_IN) {
+            inAt = i;
+            break;
+          }
+        }
+        if (inAt <= h || inAt + 1 >= c) return false;
+        if (base.module) this.bindTargetList(h, inAt);
+        top.last = LAST_LOOP;
+        break;
+      }
+      case KW_WITH:
+        if (c === h || !this.withItems(h, c, base)) return false;
+        top.last = LAST_NONE;
+        break;
+      case KW_TRY: {
+        if (c !== h) return false;
+        const t: TryObj = { q: false };
+        body = { ...base, tries: { t, up: base.tries } };
+        top.last = LAST_TRY;
+        top.lastTry = t;
+        break;
+      }
+      case KW_EXCEPT: {
+        if (top.last !== LAST_TRY && top.last !== LAST_EXCEPT) return false;
+        const q = this.exceptClause(h, c);
+        if (q === null) return false;
+        if (q) top.lastTry!.q = true;
+        top.last = LAST_EXCEPT;
+        break;
+      }
+      case KW_FINALLY:
+        if (c !== h) return false;
+        if (top.last !== LAST_TRY && top.last !== LAST_EXCEPT && top.last !== LAST_TRYELSE) return false;
+        top.last = LAST_NONE;
+        break;
+      case KW_DEF:
+      case KW_CLASS: {
+        if (tk[h] !== NAME || this.kw(h) !== 0) return false;
+        const next = tk[h + 1];
+        if (kind === KW_DEF ? next !== LPAR && next !== LSQB : next !== LPAR && next !== LSQB && h + 1 !== c)
+          return false;
+        if (base.module) this.names.push(this.text(h));
+        body = { ...base, module: false, deferred: base.deferred || kind === KW_DEF };
+        top.last = LAST_NONE;
+        break;
+      }
+      default:
+        return false;
+    }
+    if (this.hasDyn) this.dynamic(h, c, base);
+    if (c + 1 < n) {
+      // one-line body: simple statements only
+      if (isCompoundKw(this.kw(c + 1))) return false;
+      return this.simpleList(c + 1, n, body);
+    }
+    this.pending = body;
+    return true;
+  }
+
+  /** `with` items: only `expr as NAME` targets (what the grammar parses). */
+  private withItems(h: number, c: number, ctx: Ctx): boolean {
+    const tk = this.tk;
+    if (tk[h] === LPAR && this.closer(h) === c - 1) {
+      // `with (a as b, c as d):` is beyond the grammar
+      for (let i = h + 1, d = 0; i < c - 1; i++) {
+        const t = tk[i];
+        if (t === LPAR || t === LSQB || t === LBRACE) d++;
+        else if (t === RPAR || t === RSQB || t === RBRACE) d--;
+        else if (d === 0 && this.kw(i) === KW_AS) return false;
+      }
+    }
+    for (let i = h, d = 0; i < c; i++) {
+      const t = tk[i];
+      if (t === LPAR || t === LSQB || t === LBRACE) d++;
+      else if (t === RPAR || t === RSQB || t === RBRACE) d--;
+      else if (d === 0 && this.kw(i) === KW_AS) {
+        if (i === h || tk[i + 1] !== NAME || this.kw(i + 1) !== 0) return false;
+        if (i + 2 !== c && tk[i + 2] !== COMMA) return false;
+        if (ctx.module) this.names.push(this.text(i + 1));
+      }
+    }
+    return true;
+  }
+
+  /** Does the except clause catch ImportError? null = not sure. */
+  private exceptClause(h: number, c: number): boolean | null {
+    const tk = this.tk;
+    let s = h;
+    if (s < c && tk[s] === STAR) s++;
+    let e = c;
+    for (let i = s, d = 0; i < c; i++) {
+      const t = tk[i];
+      if (t === LPAR || t === LSQB || t === LBRACE) d++;
+      else if (t === RPAR || t === RSQB || t === RBRACE) d--;
+      else if (d === 0) {
+        if (t === COMMA) return null; // `except A, B:`
+        if (this.kw(i) === KW_AS) {
+          if (i + 2 !== c || tk[i + 1] !== NAME || this.kw(i + 1) !== 0) return null;
+          e = i;
+          break;
+        }
+      }
+    }
+    if (s === e) return s === h && e === c ? true : null;
+    return this.catches(s, e);
+  }
+
+  private catches(s: number, e: number): boolean {
+    while (this.tk[s] === LPAR && this.closer(s) === e - 1) {
+      s++;
+      e--;
+    }
+    if (s >= e) return false;
+    const last = this.dottedLast(s, e);
+    if (last >= 0) return GUARD_EXCEPTIONS.has(this.text(last));
+    if (!this.hasTopComma(s, e)) return false;
+    for (let i = s; i < e; ) {
+      let j = i;
+      for (let d = 0; j < e; j++) {
+        const t = this.tk[j];
+        if (t === LPAR || t === LSQB || t === LBRACE) d++;
+        else if (t === RPAR || t === RSQB || t === RBRACE) d--;
+        else if (d === 0 && t === COMMA) break;
+      }
+      if (j > i && this.catches(i, j)) return true;
+      i = j + 1;
+    }
+    return false;
+  }
+
+  private hasTopComma(s: number, e: number): boolean {
+    for (let i = s, d = 0; i < e; i++) {
+      const t = this.tk[i];
+      if (t === LPAR || t === LSQB || t === LBRACE) d++;
+      else if (t === RPAR || t === RSQB || t === RBRACE) d--;
+      else if (d === 0 && t === COMMA) return true;
+    }
+    return false;
+  }
+
+  /** When tokens [s, e) are `NAME (. NAME)*`, the index of the last NAME; else -1. */
+  private dottedLast(s: number, e: number): number {
+    if ((e - s) % 2 === 0) return -1;
+    for (let i = s; i < e; i += 2) {
+      if (this.tk[i] !== NAME || this.kw(i) !== 0) return -1;
+      if (i + 1 < e && this.tk[i + 1] !== DOT) return -1;
+    }
+    return e - 1;
+  }
+
+  private unparen(s: number, e: number): [number, number] {
+    while (e - s >= 2 && this.tk[s] === LPAR && this.closer(s) === e - 1) {
+      s++;
+      e--;
+    }
+    return [s, e];
+  }
+
+  private isTypeChecking(h: number, c: number): boolean {
+    const [s, e] = this.unparen(h, c);
+    const last = this.dottedLast(s, e);
+    return last >= 0 && this.isWord(last, "TYPE_CHECKING");
+  }
+
+  private isMain(h: number, c: number): boolean {
+    const [s, e] = this.unparen(h, c);
+    if (e - s !== 3 || this.tk[s + 1] !== EQ) return false;
+    const main = (i: number) => this.tk[i] === STR && plainStringValue(this.text(i)) === "__main__";
+    return (this.isWord(s, "__name__") && main(s + 2)) || (main(s) && this.isWord(s + 2, "__name__"));
+  }
+
+  // ---- simple statements -------------------------------------------------------------------
+
+  private simpleList(s: number, e: number, ctx: Ctx): boolean {
+    const tk = this.tk;
+    let i = s;
+    while (i < e) {
+      let j = i;
+      for (let d = 0; j < e; j++) {
+        const t = tk[j];
+        if (t === LPAR || t === LSQB || t === LBRACE) d++;
+        else if (t === RPAR || t === RSQB || t === RBRACE) d--;
+        else if (d === 0 && t === SEMI) break;
+      }
+      if (j === i || !this.simple(i, j, ctx)) return false;
+      i = j + 1;
+    }
+    return true;
+  }
+
+  private simple(s: number, e: number, ctx: Ctx): boolean {
+    const k = this.kw(s);
+    if (k === KW_IMPORT) return this.importStmt(s, e, ctx);
+    if (k === KW_FROM) return this.fromStmt(s, e, ctx);
+    if (isCompoundKw(k)) return false;
+    if (this.isWord(s, "print")) {
+      // the grammar reads Python 2 `print x` statements: leave anything it might misread
+      let p = this.te[s];
+      let c = this.src.charCodeAt(p);
+      while (c === 32 || c === 9) c = this.src.charCodeAt(++p);
+      if (c !== 40 && c !== 46 && c !== 10 && c !== 13 && c !== 35) return false;
+    }
+    if (this.hasDyn) this.dynamic(s, e, ctx);
+    if (ctx.module && !bindsNothing(k)) return this.assignTargets(s, e);
+    return true;
+  }
+
+  private bind(name: string, ctx: Ctx): void {
+    if (ctx.module) this.names.push(name);
+  }
+
+  private assignTargets(s: number, e: number): boolean {
+    const tk = this.tk;
+    let annot = -1;
+    let eqFirst = -1;
+    let eqCount = 0;
+    for (let i = s, d = 0; i < e; i++) {
+      const t = tk[i];
+      if (t === LPAR || t === LSQB || t === LBRACE) d++;
+      else if (t === RPAR || t === RSQB || t === RBRACE) d--;
+      else if (d === 0) {
+        if (t === ASSIGN) {
+          if (eqFirst < 0) eqFirst = i;
+          eqCount++;
+        } else if (t === AUG) {
+          if (eqCount > 0 || annot >= 0) return false;
+          if (i === s + 1 && tk[s] === NAME && this.kw(s) === 0) this.names.push(this.text(s));
+          return true;
+        } else if (t === COLON) {
+          if (eqCount === 0 && annot < 0) annot = i;
+        } else if (t === NAME && this.isWord(i, "lambda")) break;
+      }
+    }
+    if (eqCount === 0) return true;
+    if (annot >= 0) {
+      if (eqCount > 1) return false;
+      return this.bindTargetList(s, annot);
+    }
+    // every segment before the last `=` is a target list
+    let st = s;
+    for (let i = s, d = 0, left = eqCount; i < e && left > 0; i++) {
+      const t = tk[i];
+      if (t === LPAR || t === LSQB || t === LBRACE) d++;
+      else if (t === RPAR || t === RSQB || t === RBRACE) d--;
+      else if (d === 0 && t === ASSIGN) {
+        if (i === st || !this.bindTargetList(st, i)) return false;
+        st = i + 1;
+        left--;
+      }
+    }
+    return true;
+  }
+
+  /** Names bound by a target list (`a, (b, *c), d.e, f[0]` binds a, b, c). */
+  private bindTargetList(s: number, e: number): boolean {
+    const tk = this.tk;
+    for (let i = s; i < e; ) {
+      let j = i;
+      for (let d = 0; j < e; j++) {
+        const t = tk[j];
+        if (t === LPAR || t === LSQB || t === LBRACE) d++;
+        else if (t === RPAR || t === RSQB || t === RBRACE) d--;
+        else if (d === 0 && t === COMMA) break;
+      }
+      let a = i;
+      if (a < j && tk[a] === STAR) a++;
+      if (j - a === 1 && tk[a] === NAME) {
+        if (this.kw(a) === 0) this.names.push(this.text(a));
+      } else if (j - a >= 2 && (tk[a] === LPAR || tk[a] === LSQB) && this.closer(a) === j - 1) {
+        if (!this.bindTargetList(a + 1, j - 1)) return false;
+      }
+      i = j + 1;
+    }
+    return true;
+  }
+
+  private dottedText(s: number, e: number): string {
+    let len = 0;
+    for (let i = s; i < e; i++) len += this.te[i] - this.ts[i];
+    const t = this.src.slice(this.ts[s], this.te[e - 1]);
+    return t.length === len ? t : t.replace(/[\s\\]+/g, "");
+  }
+
+  private add(kind: PyImport["kind"], module: string, level: number, names: string[], tok: number, ctx: Ctx): void {
+    if (!this.starts) this.starts = lineStarts(this.src);
+    const at = this.ts[tok];
+    const line = lineAt(this.starts, at);
+    this.imports.push({
+      kind,
+      module,
+      level,
+      names,
+      line,
+      col: at - this.starts[line - 1],
+      deferred: ctx.deferred,
+      guarded: false,
+      typeChecking: ctx.tc,
+      mainOnly: ctx.main,
+    });
+    this.chains.push(ctx.tries);
+  }
+
+  private importStmt(s: number, e: number, ctx: Ctx): boolean {
+    const tk = this.tk;
+    let i = s + 1;
+    if (i >= e) return false;
+    for (;;) {
+      if (tk[i] !== NAME || this.kw(i) !== 0) return false;
+      const first = i++;
+      while (i + 1 < e && tk[i] === DOT && tk[i + 1] === NAME && this.kw(i + 1) === 0) i += 2;
+      const module = this.dottedText(first, i);
+      let bound = this.text(first);
+      if (i < e && this.kw(i) === KW_AS) {
+        if (i + 1 >= e || tk[i + 1] !== NAME || this.kw(i + 1) !== 0) return false;
+        bound = this.text(i + 1);
+        i += 2;
+      }
+      this.add("import", module, 0, [], s, ctx);
+      this.bind(bound, ctx);
+      if (i === e) return true;
+      if (tk[i] !== COMMA || ++i >= e) return false;
+    }
+  }
+
+  private fromStmt(s: number, e: number, ctx: Ctx): boolean {
+    const tk = this.tk;
+    let i = s + 1;
+    let level = 0;
+    for (; i < e; i++) {
+      if (tk[i] === DOT) level++;
+      else if (tk[i] === ELLIPSIS) level += 3;
+      else break;
+    }
+    let module = "";
+    if (i < e && tk[i] === NAME && this.kw(i) === 0) {
+      const first = i++;
+      while (i + 1 < e && tk[i] === DOT && tk[i + 1] === NAME && this.kw(i + 1) === 0) i += 2;
+      module = this.dottedText(first, i);
+    } else if (level === 0) return false;
+    if (i >= e || this.kw(i) !== KW_IMPORT || ++i >= e) return false;
+    const names: string[] = [];
+    if (tk[i] === STAR) {
+      if (i + 1 !== e) return false;
+      names.push("*");
+      this.bind("*", ctx);
+    } else {
+      let end = e;
+      const paren = tk[i] === LPAR;
+      if (paren) {
+        if (tk[e - 1] !== RPAR) return false;
+        i++;
+        end = e - 1;
+        if (i >= end) return false;
+      }
+      for (;;) {
+        if (tk[i] !== NAME || this.kw(i) !== 0) return false;
+        const name = this.text(i++);
+        let bound = name;
+        if (i < end && this.kw(i) === KW_AS) {
+          if (i + 1 >= end || tk[i + 1] !== NAME || this.kw(i + 1) !== 0) return false;
+          bound = this.text(i + 1);
+          i += 2;
+        }
+        names.push(name);
+        this.bind(bound, ctx);
+        if (i === end) break;
+        if (tk[i] !== COMMA) return false;
+        if (++i === end) {
+          if (!paren) return false;
+          break;
+        }
+      }
+    }
+    this.add("from", module, level, names, s, ctx);
+    return true;
+  }
+
+  /** Literal `import_module(...)` / `__import__(...)` calls among tokens [s, e). */
+  private dynamic(s: number, e: number, ctx: Ctx): void {
+    const tk = this.tk;
+    for (let i = s; i < e; i++) {
+      if (tk[i] !== NAME || tk[i + 1] !== LPAR || i + 1 >= e) continue;
+      const len = this.te[i] - this.ts[i];
+      if (len !== 13 && len !== 10) continue;
+      let name = this.text(i);
+      if (name !== "import_module" && name !== "__import__") continue;
+      let start = i;
+      if (i > s && tk[i - 1] === DOT) {
+        if (i - 2 < s || tk[i - 2] !== NAME || (i - 3 >= s && tk[i - 3] === DOT)) continue;
+        name = `${this.text(i - 2)}.${name}`;
+        start = i - 2;
+      }
+      const fn = DYNAMIC_CALLEES.get(name);
+      if (!fn) continue;
+      const lit = this.stringsAt(i + 2, e);
+      if (!lit || lit.value === null) continue;
+      let j = lit.end;
+      if (tk[j] !== COMMA && tk[j] !== RPAR) continue;
+      let pkg: PackageArg = { kind: "none" };
+      if (tk[j] === COMMA && tk[j + 1] !== RPAR) {
+        let p = j + 1;
+        let ok = true;
+        if (tk[p] === NAME && tk[p + 1] === ASSIGN) {
+          ok = this.isWord(p, "package");
+          p += 2;
+        }
+        if (!ok) pkg = { kind: "other" };
+        else if (tk[p] === NAME && (tk[p + 1] === COMMA || tk[p + 1] === RPAR)) {
+          pkg = this.isWord(p, "__package__") || this.isWord(p, "__name__") ? { kind: "current" } : { kind: "other" };
+        } else {
+          const l2 = this.stringsAt(p, e);
+          pkg = l2 && (tk[l2.end] === COMMA || tk[l2.end] === RPAR) ? { kind: "literal", value: l2.value } : { kind: "other" };
+        }
+      }
+      const r = resolveDynamic(fn, lit.value, pkg);
+      if (r) this.add("dynamic", r.module, r.level, [], start, ctx);
+    }
+  }
+
+  /** Consecutive string tokens from `i`: their concatenated plain value (null if any is not plain). */
+  private stringsAt(i: number, e: number): { value: string | null; end: number } | null {
+    if (i >= e || this.tk[i] !== STR) return null;
+    let value: string | null = "";
+    for (; i < e && this.tk[i] === STR; i++) {
+      const v = plainStringValue(this.text(i));
+      value = v === null || value === null ? null : value + v;
+    }
+    return { value, end: i };
+  }
+}
+
+/**
+ * Fast exact import scanner. Returns null when the file contains anything it does not handle
+ * with certainty (the caller then uses the grammar): syntax errors, `match` statements,
+ * non-ASCII identifiers, Python 3.12 f-string nesting, mixed tab/space indentation, ...
+ */
+export function scanImports(source: string): ParsedPython | null {
+  const src = stripBom(source);
+  const sc = new Scanner(src);
+  if (!sc.run()) return null;
+  const imports = sc.imports;
+  for (let i = 0; i < imports.length; i++) {
+    for (let l = sc.chains[i]; l; l = l.up) {
+      if (l.t.q) {
+        imports[i].guarded = true;
+        break;
+      }
+    }
+  }
+  return finish(imports, sc.names, "scan");
 }
