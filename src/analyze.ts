@@ -6,7 +6,7 @@ import type { EntrySpec, ParsedPython, PyImport } from "./types.js";
 import type { ServiceSpec } from "./service.js";
 import { BuildContext, FsCache } from "./context/context.js";
 import { parseDockerfile } from "./dockerfile/parse.js";
-import { interpretCommand, commandsFromShellScript } from "./entry/argv.js";
+import { interpretCommand, interpretShellScript } from "./entry/argv.js";
 import { evaluateImage, ImageModel, CopyRecord } from "./image/model.js";
 import { INode, normalizeImagePath, dirnameImage, joinImage } from "./image/tree.js";
 import { findSpec, resolveDotted, Resolved, ResolveStep } from "./resolve/resolver.js";
@@ -191,7 +191,8 @@ export function analyzeService(svc: ServiceSpec, opts: AnalyzeOptions): ServiceR
       const last = steps[steps.length - 1];
       void last;
       const { fix, repoHint } = entryFix(joinImage(sysPath[0] ?? workdir, module.replace(/\./g, "/") + ".py"));
-      emit({ code: "SS110", file: dfRepo, line: model.argvLine || 1, module, message: `the container runs ${label}, but module '${missing}' is not importable in the image (sys.path: ${sysPath.join(", ")})${repoHint}`, chain: [], fix });
+      const unexpanded = module.includes("$") ? `; exec-form (JSON) CMD/ENTRYPOINT arguments are not expanded, so Python sees the literal '${module}' — use the shell form or a literal name` : "";
+      emit({ code: "SS110", file: dfRepo, line: model.argvLine || 1, module, message: `the container runs ${label}, but module '${missing}' is not importable in the image (sys.path: ${sysPath.join(", ")})${repoHint}${unexpanded}`, chain: [], fix: unexpanded ? undefined : fix });
       result.entryPoints.push(ep);
       return;
     }
@@ -255,25 +256,33 @@ export function analyzeService(svc: ServiceSpec, opts: AnalyzeOptions): ServiceR
       addModule(module, label, sp, spec.runner === "python");
     } else if (spec.kind === "shell-script") {
       if (depth > 3) return;
-      const img = normalizeImagePath(spec.file, workdir);
+      // A bare program name is found through PATH, like the kernel's execvp.
+      let img: string | null = null;
+      if (!spec.file.includes("/")) {
+        for (const dir of (env.PATH ?? "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin").split(":")) {
+          const cand = joinImage(dir || workdir, spec.file);
+          if (tree.resolve(cand)?.node.type === "file") {
+            img = cand;
+            break;
+          }
+        }
+        if (!img) {
+          // From the base image or a package, not ours to read: such wrappers
+          // (docker-entrypoint.sh, tini) conventionally `exec "$@"`, so check the arguments.
+          if (spec.argv.length) for (const s of interpretCommand(spec.argv, env, { expand: false })) handleSpec(s, depth + 1, cmdArgv);
+          return;
+        }
+      } else img = normalizeImagePath(spec.file, workdir);
       const node = tree.resolve(img);
       if (!node || node.node.type !== "file") {
-        if (!/^\/(bin|usr|sbin|etc|opt|docker-entrypoint)/.test(img) || ctx.entry(spec.file.replace(/^\.?\//, ""))) {
-          const { fix, repoHint } = entryFix(img);
-          emit({ code: "SS110", file: dfRepo, line: model.argvLine || 1, module: "", message: `the container runs ${spec.file}, but ${img} is not in the image${repoHint}`, chain: [], fix });
-        }
+        entryAttempted = true;
+        const { fix, repoHint } = entryFix(img);
+        emit({ code: "SS110", file: dfRepo, line: model.argvLine || 1, module: "", message: `the container runs ${spec.file}, but ${img} is not in the image${repoHint}`, chain: [], fix });
         return;
       }
       const src = readImageText(node.node);
       if (!src) return;
-      for (const argv of commandsFromShellScript(src)) {
-        const expanded: string[] = [];
-        for (const w of argv) {
-          if (w === "$@" || w === "${@}" || w === '"$@"') expanded.push(...spec.argv);
-          else expanded.push(w);
-        }
-        for (const s of interpretCommand(expanded, env)) handleSpec(s, depth + 1, cmdArgv);
-      }
+      for (const s of interpretShellScript(src, env, spec.argv, { cwd: workdir, scriptPath: img })) handleSpec(s, depth + 1, cmdArgv);
     }
   };
 
@@ -289,7 +298,8 @@ export function analyzeService(svc: ServiceSpec, opts: AnalyzeOptions): ServiceR
     return null;
   };
 
-  const specs: EntrySpec[] = model.argv ? interpretCommand(model.argv, env) : [];
+  // Docker does not expand exec-form arguments; a `sh -c` string is expanded by the shell.
+  const specs: EntrySpec[] = model.argv ? interpretCommand(model.argv, env, { expand: false }) : [];
   for (const s of specs) handleSpec(s, 0, model.argv ?? []);
   for (const e of svc.entryPoints) {
     if (e.includes("/") || e.endsWith(".py")) addScript(e, `entry point ${e} (config)`, "python", true);

@@ -395,4 +395,18 @@ describe("image model semantics", () => {
     const res = check(makeRepo({ "Dockerfile": FROM + "COPY . .\nCMD python main.py\n", "main.py": "import loop.x\n", "loop": { symlink: "loop" } }));
     assert.ok(Array.isArray(res.findings));
   });
+  test("exec-form CMD is not expanded by Docker: a variable there is a literal", () => {
+    const df = "FROM python:3.11-slim\nENV APP=api.main\nWORKDIR /srv\nCOPY api/ ./api/\nCMD [\"gunicorn\", \"${APP}:app\"]\n";
+    const res = check(makeRepo({ "Dockerfile": df, "api/__init__.py": "", "api/main.py": "app = 1\n" }));
+    assert.deepEqual(codes(res), ["SS110"]);
+    assert.match(res.findings[0].message, /not expanded/);
+  });
+  test("a bare ENTRYPOINT name is found through PATH; one from the base image is not reported", () => {
+    const df = FROM + "COPY start.sh /usr/local/bin/start.sh\nCOPY app/ app/\nENTRYPOINT [\"start.sh\"]\n";
+    const files = { "Dockerfile": df, "start.sh": "#!/bin/sh\ncd /app\nexec python -m app.main\n", "app/__init__.py": "", "app/main.py": "import lib.gone\n", "lib/__init__.py": "", "lib/gone.py": "" };
+    assert.deepEqual(summary(check(makeRepo(files))), ["SS101 app/main.py:1 lib.gone"]);
+    const base = FROM + "COPY app/ app/\nENTRYPOINT [\"docker-entrypoint.sh\"]\nCMD [\"python\", \"-m\", \"app.main\"]\n";
+    const r2 = check(makeRepo({ ...files, "Dockerfile": base }));
+    assert.deepEqual(codes(r2), [], "docker-entrypoint.sh comes from the base image: no SS110");
+  });
 });

@@ -295,6 +295,8 @@ class Scanner {
   readonly chains: (TryLink | null)[] = [];
   readonly names: string[] = [];
   private starts: number[] | null = null;
+  /** Offset of the current logical line (where a "not sure" is reported). */
+  lineStart = 0;
 
   constructor(private readonly src: string) {
     this.hasCR = src.indexOf("\r") >= 0;
@@ -353,7 +355,7 @@ class Scanner {
     const i = this.nt - 1;
     if (i === 0) return true;
     const p = this.tk[i - 1];
-    if (p !== NAME && p !== NUM && p !== STR && p !== RPAR && p !== RSQB && p !== RBRACE && p !== ELLIPSIS) return true;
+    if (p !== NAME && p !== NUM && p !== STR && p !== RPAR && p !== RSQB && p !== RBRACE) return true;
     if (!this.operandish(i)) return true;
     if (p === STR && this.tk[i] === STR) return true;
     if (p === NAME && !this.operandish(i - 1)) return true;
@@ -396,28 +398,16 @@ class Scanner {
     const quote = src.charCodeAt(q);
     const triple = src.charCodeAt(q + 1) === quote && src.charCodeAt(q + 2) === quote;
     let p = q + (triple ? 3 : 1);
-    let field = 0; // f-string replacement field nesting
-    let sawField = false;
     for (;;) {
       if (p >= n) return -1;
       const c = src.charCodeAt(p);
       if (c === quote) {
-        if (!triple) {
-          if (field > 0) return -1; // same quote nested in a field: 3.12-only syntax
-          p++;
-          break;
-        }
-        if (field > 0) return -1;
-        if (src.charCodeAt(p + 1) === quote && src.charCodeAt(p + 2) === quote) {
-          p += 3;
-          break;
-        }
+        if (!triple) return p + 1;
+        if (src.charCodeAt(p + 1) === quote && src.charCodeAt(p + 2) === quote) return p + 3;
         p++;
-        continue;
-      }
-      if (c === 92) {
+      } else if (c === 92) {
         // backslash
-        if (field > 0 || p + 1 >= n) return -1;
+        if (p + 1 >= n) return -1;
         const d = src.charCodeAt(p + 1);
         if (fmt && (d === 123 || d === 125)) return -1;
         if (fmt && !raw && d === 78 && src.charCodeAt(p + 2) === 123) {
@@ -430,64 +420,76 @@ class Scanner {
           }
           if (r >= n) return -1;
           p = r + 1;
+        } else p += d === 13 && src.charCodeAt(p + 2) === 10 ? 3 : 2;
+      } else if (c === 10 || c === 13) {
+        if (!triple) return -1;
+        p++;
+      } else if (fmt && c === 123) {
+        if (src.charCodeAt(p + 1) === 123) p += 2;
+        else {
+          p = this.field(p + 1, quote, triple);
+          if (p < 0) return -1;
+        }
+      } else if (fmt && c === 125) {
+        if (src.charCodeAt(p + 1) !== 125) return -1;
+        p += 2;
+      } else p++;
+    }
+  }
+
+  /**
+   * Skip an f-string replacement field whose `{` is just before `p`; returns the offset after its
+   * `}`, or -1 for anything that Python 3.11 and the 3.12-style grammar could read differently
+   * (a nested string using the enclosing quote, a comment, a backslash) or that could hide an
+   * import (`import_module`/`__import__` calls are not looked for inside f-strings).
+   */
+  private field(p: number, quote: number, triple: boolean): number {
+    const src = this.src;
+    const n = src.length;
+    const start = p;
+    let depth = 0; // () [] {} inside the expression
+    let spec = false;
+    if (src.charCodeAt(p) === 125) return -1; // empty field
+    for (;;) {
+      if (p >= n) return -1;
+      const c = src.charCodeAt(p);
+      if (c === quote || c === 92 || ((c === 10 || c === 13) && !triple)) return -1;
+      if (spec) {
+        // format spec: literal characters and nested fields
+        if (c === 123) {
+          p = this.field(p + 1, quote, triple);
+          if (p < 0) return -1;
           continue;
         }
-        p += d === 13 && src.charCodeAt(p + 2) === 10 ? 3 : 2;
-        continue;
-      }
-      if (c === 10 || c === 13) {
-        if (!triple) return -1;
+        if (c === 125) break;
+        if (c === 34 || c === 39) return -1;
         p++;
         continue;
       }
-      if (fmt) {
-        if (c === 123) {
-          if (field === 0 && src.charCodeAt(p + 1) === 123) {
-            p += 2;
-            continue;
-          }
-          if (field === 0 && src.charCodeAt(p + 1) === 125) return -1; // empty field
-          field++;
-          sawField = true;
-          p++;
-          continue;
+      if (c === 40 || c === 91 || c === 123) depth++;
+      else if (c === 41 || c === 93) depth--;
+      else if (c === 125) {
+        if (depth === 0) break;
+        depth--;
+      } else if (c === 58 && depth === 0) spec = true;
+      else if (c === 35) return -1;
+      else if (c === 34 || c === 39) {
+        // a nested string with the other quote: plain content only
+        if (src.charCodeAt(p + 1) === c && src.charCodeAt(p + 2) === c) return -1;
+        let r = p + 1;
+        for (; r < n; r++) {
+          const x = src.charCodeAt(r);
+          if (x === c) break;
+          if (x === 34 || x === 39 || x === 92 || x === 10 || x === 13 || x === 123 || x === 125) return -1;
         }
-        if (c === 125) {
-          if (field === 0) {
-            if (src.charCodeAt(p + 1) === 125) {
-              p += 2;
-              continue;
-            }
-            return -1;
-          }
-          field--;
-          p++;
-          continue;
-        }
-        if (field > 0) {
-          if (c === 35) return -1; // comment inside a field
-          if (c === 34 || c === 39) {
-            // a nested string of the other quote: plain content only
-            if (src.charCodeAt(p + 1) === c && src.charCodeAt(p + 2) === c) return -1;
-            let r = p + 1;
-            for (; r < n; r++) {
-              const x = src.charCodeAt(r);
-              if (x === c) break;
-              if (x === 34 || x === 39 || x === 92 || x === 10 || x === 13 || x === 123 || x === 125) return -1;
-            }
-            if (r >= n) return -1;
-            p = r + 1;
-            continue;
-          }
-        }
+        if (r >= n) return -1;
+        p = r;
       }
       p++;
     }
-    if (sawField) {
-      const body = src.slice(q, p);
-      if (body.indexOf("import") >= 0 || body.indexOf("lambda") >= 0) return -1;
-    }
-    return p;
+    const expr = src.slice(start, p);
+    if (expr.indexOf("import") >= 0) return -1;
+    return p + 1;
   }
 
   /** End of the number literal at `p`, or -1. */
@@ -586,6 +588,7 @@ class Scanner {
         if (this.sawTabIndent && this.sawSpaceIndent) return false;
       }
       this.indent = col;
+      this.lineStart = p;
       this.nt = 0;
       this.hasDyn = false;
       this.hasLambda = false;
@@ -1297,6 +1300,14 @@ class Scanner {
  * with certainty (the caller then uses the grammar): syntax errors, `match` statements,
  * non-ASCII identifiers, Python 3.12 f-string nesting, mixed tab/space indentation, ...
  */
+/** Where the scanner gave up on a file (1-based line of the logical line), or null if it did not. */
+export function scanGiveUpLine(source: string): number | null {
+  const src = stripBom(source);
+  const sc = new Scanner(src);
+  if (sc.run()) return null;
+  return lineAt(lineStarts(src), sc.lineStart);
+}
+
 export function scanImports(source: string): ParsedPython | null {
   const src = stripBom(source);
   const sc = new Scanner(src);
