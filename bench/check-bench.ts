@@ -161,7 +161,13 @@ function main(): void {
 
   process.stdout.write("shipshape check benchmark\n");
   const tg = performance.now();
-  const gen = generateMonorepo(dir, { files: args.files, dockerfiles: args.dockerfiles, seed: args.seed });
+  let gen: ReturnType<typeof generateMonorepo>;
+  try {
+    gen = generateMonorepo(dir, { files: args.files, dockerfiles: args.dockerfiles, seed: args.seed });
+  } catch (e) {
+    process.stdout.write(`cannot generate the repository: ${(e as Error).message}\n`);
+    process.exit(2);
+  }
   const genMs = performance.now() - tg;
   const useGnuTime = existsSync(GNU_TIME);
   process.stdout.write(`  repo           ${dir}${args.keep ? " (kept)" : " (temporary)"}, generated in ${secs(genMs)}\n`);

@@ -1,0 +1,138 @@
+// The real CLI as a child process: exit codes, output formats, --fix, the cache, bad input.
+import { test, describe } from "node:test";
+import assert from "node:assert/strict";
+import { readFileSync, writeFileSync, existsSync, cpSync, mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { makeRepo, cli, PROJECT_ROOT } from "./helpers.js";
+
+const FROM = "FROM python:3.11-slim\nWORKDIR /app\n";
+const broken = {
+  "svc/Dockerfile": FROM + "COPY svc/main.py /app/\nCOPY worker/writer.py /app/\nCMD [\"python\", \"main.py\"]\n",
+  "svc/main.py": "from writer import Writer\n",
+  "worker/writer.py": "from distributed_lock import Lock\n\nclass Writer: pass\n",
+  "worker/distributed_lock.py": "class Lock: pass\n",
+};
+
+describe("exit codes", () => {
+  test("0 when clean, 1 on an error finding, 2 on bad usage", () => {
+    const clean = makeRepo({ "Dockerfile": FROM + "COPY main.py .\nCMD python main.py\n", "main.py": "import os\n" });
+    const r0 = cli(["check"], clean);
+    assert.equal(r0.status, 0, r0.stderr);
+    assert.match(r0.stdout, /no problems found/);
+    const r1 = cli(["check"], makeRepo(broken));
+    assert.equal(r1.status, 1);
+    const r2 = cli(["check", "--format", "xml"], clean);
+    assert.equal(r2.status, 2);
+    const r3 = cli(["check", "does/not/exist"], clean);
+    assert.equal(r3.status, 2);
+    assert.equal(r3.stderr.trim().split("\n").length, 1, r3.stderr);
+    assert.match(r3.stderr, /^shipshape: error: no such file or directory: does\/not\/exist/);
+  });
+  test("warnings alone exit 0", () => {
+    const dir = makeRepo({ "Dockerfile": FROM + "COPY main.py .\nCMD python main.py\n", "main.py": "try:\n    import opt\nexcept ImportError:\n    opt = None\n", "opt.py": "" });
+    const r = cli(["check"], dir);
+    assert.equal(r.status, 0);
+    assert.match(r.stdout, /warning SS101/);
+  });
+  test("invalid config is a one-line error, exit 2", () => {
+    const dir = makeRepo({ "shipshape.toml": "[services.x\n", "Dockerfile": FROM });
+    const r = cli(["check"], dir);
+    assert.equal(r.status, 2);
+    assert.equal(r.stderr.trim().split("\n").length, 1, r.stderr);
+    assert.match(r.stderr, /shipshape.toml: invalid TOML/);
+    const r2 = cli(["check"], makeRepo({ "shipshape.toml": "[severity]\nSS999 = 'warning'\n", "Dockerfile": FROM }));
+    assert.equal(r2.status, 2);
+    assert.match(r2.stderr, /unknown code SS999/);
+  });
+});
+
+describe("formats", () => {
+  test("json follows the contract", () => {
+    const r = cli(["check", "--format", "json"], makeRepo(broken));
+    assert.equal(r.status, 1);
+    const doc = JSON.parse(r.stdout);
+    assert.equal(doc.version, 1);
+    assert.deepEqual(doc.services.map((s: { name: string; dockerfile: string; context: string }) => [s.name, s.dockerfile, s.context]), [["svc", "svc/Dockerfile", "."]]);
+    assert.equal(doc.findings.length, 1);
+    const f = doc.findings[0];
+    assert.deepEqual(
+      { code: f.code, severity: f.severity, service: f.service, file: f.file, line: f.line, module: f.module, chain: f.chain, fix: f.fix },
+      {
+        code: "SS101",
+        severity: "error",
+        service: "svc",
+        file: "worker/writer.py",
+        line: 1,
+        module: "distributed_lock",
+        chain: ["svc/main.py", "worker/writer.py"],
+        fix: { dockerfile: "svc/Dockerfile", after_line: 4, insert: "COPY worker/distributed_lock.py /app/" },
+      },
+    );
+    assert.equal(typeof f.message, "string");
+  });
+  test("sarif 2.1.0 with rules and locations", () => {
+    const r = cli(["check", "--format", "sarif"], makeRepo(broken));
+    const doc = JSON.parse(r.stdout);
+    assert.equal(doc.version, "2.1.0");
+    const run = doc.runs[0];
+    assert.ok(run.tool.driver.rules.some((x: { id: string }) => x.id === "SS101"));
+    assert.equal(run.results[0].ruleId, "SS101");
+    assert.equal(run.results[0].locations[0].physicalLocation.artifactLocation.uri, "worker/writer.py");
+    assert.equal(run.results[0].locations[0].physicalLocation.region.startLine, 1);
+  });
+  test("github annotations", () => {
+    const r = cli(["check", "--format", "github"], makeRepo(broken));
+    assert.match(r.stdout, /^::error file=worker\/writer.py,line=1,title=SS101 module-not-copied \(svc\)::module 'distributed_lock'/m);
+  });
+  test("text: code frame, chain and fix; no colour outside a terminal", () => {
+    const r = cli(["check"], makeRepo(broken));
+    assert.match(r.stdout, /worker\/writer.py:1:1: error SS101 \[module-not-copied\] \(svc\)/);
+    assert.match(r.stdout, /> 1 \| from distributed_lock import Lock/);
+    assert.match(r.stdout, /import chain: svc\/main.py -> worker\/writer.py/);
+    assert.match(r.stdout, /fix: in svc\/Dockerfile, after line 4, add: COPY worker\/distributed_lock.py \/app\//);
+    assert.ok(!r.stdout.includes("\x1b["));
+    const c = cli(["check", "--color"], makeRepo(broken));
+    assert.ok(c.stdout.includes("\x1b["));
+  });
+});
+
+describe("--fix", () => {
+  test("inserts the COPY lines and the re-check is clean", () => {
+    const dir = makeRepo(broken);
+    const r = cli(["check", "--fix"], dir);
+    assert.equal(r.status, 0, r.stdout + r.stderr);
+    assert.match(r.stderr, /fixed svc\/Dockerfile/);
+    const df = readFileSync(path.join(dir, "svc/Dockerfile"), "utf8");
+    assert.equal(df, FROM + "COPY svc/main.py /app/\nCOPY worker/writer.py /app/\nCOPY worker/distributed_lock.py /app/\nCMD [\"python\", \"main.py\"]\n");
+  });
+  test("the example monorepo is clean after --fix", () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "shipshape-example-"));
+    cpSync(path.join(PROJECT_ROOT, "examples", "monorepo"), dir, { recursive: true });
+    const before = cli(["check", "--format", "json"], dir);
+    assert.equal(before.status, 1);
+    const r = cli(["check", "--fix", "--format", "json"], dir);
+    const doc = JSON.parse(r.stdout);
+    assert.deepEqual(doc.findings.filter((f: { severity: string }) => f.severity === "error"), [], r.stdout);
+  });
+});
+
+describe("cache", () => {
+  test("a warm run reads the cache and gives the same result; --no-cache writes nothing", () => {
+    const dir = makeRepo(broken);
+    const cold = cli(["check", "--format", "json"], dir);
+    assert.ok(existsSync(path.join(dir, ".shipshape_cache")));
+    assert.equal(readFileSync(path.join(dir, ".shipshape_cache", ".gitignore"), "utf8").includes("*"), true);
+    const warm = cli(["check", "--format", "json"], dir);
+    assert.equal(warm.stdout, cold.stdout);
+    const other = makeRepo(broken);
+    cli(["check", "--no-cache"], other);
+    assert.ok(!existsSync(path.join(other, ".shipshape_cache")));
+  });
+  test("an edited file is parsed again", () => {
+    const dir = makeRepo({ "Dockerfile": FROM + "COPY main.py .\nCMD python main.py\n", "main.py": "import os\n", "gone.py": "" });
+    assert.equal(cli(["check"], dir).status, 0);
+    writeFileSync(path.join(dir, "main.py"), "import os\nimport gone\n");
+    assert.equal(cli(["check"], dir).status, 1);
+  });
+});
