@@ -169,7 +169,8 @@ function main(): void {
     process.exit(2);
   }
   const genMs = performance.now() - tg;
-  const useGnuTime = existsSync(GNU_TIME);
+  // SHIPSHAPE_BENCH_NO_GNU_TIME=1 forces the in-process wrapper (what runs where /usr/bin/time is absent).
+  const useGnuTime = existsSync(GNU_TIME) && !process.env.SHIPSHAPE_BENCH_NO_GNU_TIME;
   process.stdout.write(`  repo           ${dir}${args.keep ? " (kept)" : " (temporary)"}, generated in ${secs(genMs)}\n`);
   process.stdout.write(`  size           ${fmt(gen.files)} Python files, ${(gen.bytes / 1e6).toFixed(1)} MB, ${gen.dockerfiles} Dockerfiles\n`);
   process.stdout.write(`  injected       ${gen.problems.length} known problems: ${describeProblems(gen.problems)}\n`);
