@@ -4,7 +4,7 @@
 import { existsSync, readFileSync, readdirSync, statSync } from "node:fs";
 import path from "node:path";
 import { parse as parseToml } from "smol-toml";
-import { parse as parseYaml } from "yaml";
+import { createRequire } from "node:module";
 import { dockerignore } from "./context/dockerignore.js";
 import type { ServiceSpec } from "./service.js";
 import type { Severity } from "./findings.js";
@@ -14,6 +14,12 @@ import { BuildContext, FsCache, hasWildcard } from "./context/context.js";
 import { cleanSource } from "./image/model.js";
 
 export class UsageError extends Error {}
+
+// The YAML parser is loaded only when a compose file exists (it costs ~50 ms to load).
+const requireCjs = createRequire(import.meta.url);
+function parseYaml(text: string): unknown {
+  return (requireCjs("yaml") as typeof import("yaml")).parse(text);
+}
 
 export interface Config {
   /** File the config came from (repo-relative), or null. */

@@ -410,4 +410,10 @@ describe("image model semantics", () => {
     // docker-entrypoint.sh comes from the base image: no SS110, and its `exec "$@"` runs the CMD.
     assert.deepEqual(summary(r2), ["SS101 app/main.py:1 lib.gone"]);
   });
+  test("poetry install (without --no-root) installs the project; with --no-root it does not", () => {
+    const df = (flag: string) => FROM + "COPY pyproject.toml poetry.lock ./\nCOPY src/ src/\nRUN poetry install" + flag + "\nWORKDIR /\nCMD [\"python\", \"-m\", \"svc.main\"]\n";
+    const files = { "pyproject.toml": "[tool.poetry]\nname='svc'\n", "poetry.lock": "", "src/svc/__init__.py": "", "src/svc/main.py": "import svc.db\n", "src/svc/db.py": "" };
+    assert.deepEqual(summary(check(makeRepo({ ...files, "Dockerfile": df("") }))), []);
+    assert.deepEqual(codes(check(makeRepo({ ...files, "Dockerfile": df(" --no-root") }))), ["SS110"]);
+  });
 });

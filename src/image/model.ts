@@ -239,6 +239,16 @@ function evalRun(ins: DfInstruction, state: StageState): void {
   // pip install of a local project puts its packages in site-packages.
   for (const cmd of text.split(/&&|;|\|\||\n/)) {
     const words = cmd.trim().split(/\s+/);
+    // Project installers that install the project in the working directory itself.
+    const tool = words.findIndex((w) => /(^|\/)(poetry|uv|pdm|hatch)$/.test(w));
+    if (tool >= 0) {
+      const sub = words[tool + 1];
+      const tname = words[tool].split("/").pop();
+      const skipRoot = words.some((w) => w === "--no-root" || w === "--no-install-project" || w === "--only-deps" || w === "--no-self");
+      if (((tname === "poetry" || tname === "pdm") && sub === "install") || (tname === "uv" && sub === "sync")) {
+        if (!skipRoot && state.tree.get(joinImage(state.workdir, "pyproject.toml"))) state.pipProjects.push({ dir: state.workdir, line: ins.range.line });
+      }
+    }
     const pipAt = words.findIndex((w, i) => (w === "install" && i > 0 && /(^|\/)(pip3?(\.\d+)?|uv)$|^-m$|^pip$/.test(words[i - 1])) || false);
     if (pipAt < 0) continue;
     for (let i = pipAt + 1; i < words.length; i++) {

@@ -265,7 +265,8 @@ const LAST_TRY = 3; // try: except/finally must follow
 const LAST_EXCEPT = 4; // except: except/else/finally may follow
 const LAST_TRYELSE = 5; // try-else: finally may follow
 interface Frame {
-  indent: number;
+  indent: number; // columns with tabs to multiples of 8 (what Python and the grammar use)
+  alt: number; // columns with tabs counting 1 (Python's TabError check)
   ctx: Ctx;
   last: number;
   lastTry: TryObj | null;
@@ -288,8 +289,7 @@ class Scanner {
   private hasLambda = false;
   private readonly frames: Frame[];
   private pending: Ctx | null = null;
-  private sawTabIndent = false;
-  private sawSpaceIndent = false;
+  private alt = 0;
   private readonly hasCR: boolean;
   readonly imports: PyImport[] = [];
   readonly chains: (TryLink | null)[] = [];
@@ -301,7 +301,7 @@ class Scanner {
   constructor(private readonly src: string) {
     this.hasCR = src.indexOf("\r") >= 0;
     const root: Ctx = { deferred: false, tc: false, main: false, tries: null, module: true };
-    this.frames = [{ indent: 0, ctx: root, last: LAST_NONE, lastTry: null, decorated: false }];
+    this.frames = [{ indent: 0, alt: 0, ctx: root, last: LAST_NONE, lastTry: null, decorated: false }];
   }
 
   // ---- tokens ------------------------------------------------------------------------------
@@ -409,8 +409,8 @@ class Scanner {
         // backslash
         if (p + 1 >= n) return -1;
         const d = src.charCodeAt(p + 1);
-        if (fmt && (d === 123 || d === 125)) return -1;
-        if (fmt && !raw && d === 78 && src.charCodeAt(p + 2) === 123) {
+        if (fmt && (d === 123 || d === 125)) p++; // the brace keeps its meaning
+        else if (fmt && !raw && d === 78 && src.charCodeAt(p + 2) === 123) {
           // \N{NAME}
           let r = p + 3;
           for (; r < n; r++) {
@@ -488,7 +488,7 @@ class Scanner {
       p++;
     }
     const expr = src.slice(start, p);
-    if (expr.indexOf("import") >= 0) return -1;
+    if (expr.indexOf("import_module") >= 0 || expr.indexOf("__import__") >= 0) return -1;
     return p + 1;
   }
 
@@ -551,18 +551,12 @@ class Scanner {
     outer: for (;;) {
       // start of a physical line, outside any logical line
       let col = 0;
-      let tab = false;
-      let space = false;
       let p = pos;
       for (;;) {
         const c = src.charCodeAt(p);
-        if (c === 32) {
-          col++;
-          space = true;
-        } else if (c === 9) {
-          col = (col & ~7) + 8;
-          tab = true;
-        } else break;
+        if (c === 32) col++;
+        else if (c === 9) col = (col & ~7) + 8;
+        else break;
         p++;
       }
       if (p >= n) break;
@@ -581,13 +575,8 @@ class Scanner {
         continue;
       }
       // a logical line starts here
-      if (col > 0) {
-        if (tab && space) return false;
-        if (tab) this.sawTabIndent = true;
-        else this.sawSpaceIndent = true;
-        if (this.sawTabIndent && this.sawSpaceIndent) return false;
-      }
       this.indent = col;
+      this.alt = p - pos;
       this.lineStart = p;
       this.nt = 0;
       this.hasDyn = false;
@@ -781,8 +770,8 @@ class Scanner {
     const n = this.nt;
     let top = this.frames[this.frames.length - 1];
     if (this.pending) {
-      if (this.indent <= top.indent) return false;
-      top = { indent: this.indent, ctx: this.pending, last: LAST_NONE, lastTry: null, decorated: false };
+      if (this.indent <= top.indent || this.alt <= top.alt) return false;
+      top = { indent: this.indent, alt: this.alt, ctx: this.pending, last: LAST_NONE, lastTry: null, decorated: false };
       this.frames.push(top);
       this.pending = null;
     } else {
@@ -790,7 +779,7 @@ class Scanner {
         if (!this.pop()) return false;
         top = this.frames[this.frames.length - 1];
       }
-      if (this.indent !== top.indent) return false;
+      if (this.indent !== top.indent || this.alt !== top.alt) return false; // bad dedent, TabError
     }
     if (this.hasDyn && this.hasLambda) return false;
     // soft keywords: `match x:` / `case y:` blocks are left to the grammar
@@ -923,29 +912,44 @@ class Scanner {
     return true;
   }
 
-  /** `with` items: only `expr as NAME` targets (what the grammar parses). */
+  /** `with` items, bound targets; also the parenthesised form `with (a as b, c as d):`. */
   private withItems(h: number, c: number, ctx: Ctx): boolean {
     const tk = this.tk;
-    if (tk[h] === LPAR && this.closer(h) === c - 1) {
-      // `with (a as b, c as d):` is beyond the grammar
-      for (let i = h + 1, d = 0; i < c - 1; i++) {
-        const t = tk[i];
+    let s = h;
+    let e = c;
+    if (tk[h] === LPAR && this.closer(h) === c - 1 && this.findAs(h + 1, c - 1) >= 0) {
+      s = h + 1;
+      e = c - 1;
+    }
+    for (let i = s; i < e; ) {
+      let j = i;
+      for (let d = 0; j < e; j++) {
+        const t = tk[j];
         if (t === LPAR || t === LSQB || t === LBRACE) d++;
         else if (t === RPAR || t === RSQB || t === RBRACE) d--;
-        else if (d === 0 && this.kw(i) === KW_AS) return false;
+        else if (d === 0 && t === COMMA) break;
       }
-    }
-    for (let i = h, d = 0; i < c; i++) {
-      const t = tk[i];
-      if (t === LPAR || t === LSQB || t === LBRACE) d++;
-      else if (t === RPAR || t === RSQB || t === RBRACE) d--;
-      else if (d === 0 && this.kw(i) === KW_AS) {
-        if (i === h || tk[i + 1] !== NAME || this.kw(i + 1) !== 0) return false;
-        if (i + 2 !== c && tk[i + 2] !== COMMA) return false;
-        if (ctx.module) this.names.push(this.text(i + 1));
+      if (j === i) return false;
+      const as = this.findAs(i, j);
+      if (as >= 0) {
+        if (as === i || as + 1 === j || this.findAs(as + 1, j) >= 0) return false;
+        if (ctx.module && !this.bindTargetList(as + 1, j)) return false;
       }
+      if (j === e - 1 && e === c) return false; // trailing comma without parentheses
+      i = j + 1;
     }
     return true;
+  }
+
+  /** Index of the first `as` outside brackets in [s, e), or -1. */
+  private findAs(s: number, e: number): number {
+    for (let i = s, d = 0; i < e; i++) {
+      const t = this.tk[i];
+      if (t === LPAR || t === LSQB || t === LBRACE) d++;
+      else if (t === RPAR || t === RSQB || t === RBRACE) d--;
+      else if (d === 0 && t === NAME && this.kw(i) === KW_AS) return i;
+    }
+    return -1;
   }
 
   /** Does the except clause catch ImportError? null = not sure. */
