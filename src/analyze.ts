@@ -9,7 +9,7 @@ import { parseDockerfile } from "./dockerfile/parse.js";
 import { interpretCommand, interpretShellScript } from "./entry/argv.js";
 import { evaluateImage, ImageModel, CopyRecord } from "./image/model.js";
 import { INode, normalizeImagePath, dirnameImage, joinImage } from "./image/tree.js";
-import { findSpec, resolveDotted, Resolved, ResolveStep } from "./resolve/resolver.js";
+import { Resolver, Resolved, ResolveStep } from "./resolve/resolver.js";
 import { ParseCache, ParseResult } from "./parse-cache.js";
 import { Finding, Fix, RULES, Severity } from "./findings.js";
 
@@ -20,6 +20,8 @@ export interface AnalyzeOptions {
   stdlib: Set<string>;
   /** Per-code severity overrides ("off" drops the finding). */
   severities: Record<string, Severity | "off">;
+  /** Build contexts shared between services of one run (same root, ignore file and build path). */
+  contexts?: Map<string, BuildContext>;
 }
 
 export interface EntryPoint {
@@ -131,18 +133,19 @@ export function analyzeService(svc: ServiceSpec, opts: AnalyzeOptions): ServiceR
   // 2. The context and the image.
   const perDockerfileIgnore = svc.dockerfile + ".dockerignore";
   const rootIgnore = path.join(svc.context, ".dockerignore");
-  const ctx = new BuildContext({
-    root: svc.context,
-    repoRoot,
-    dockerignoreFile: existsSync(perDockerfileIgnore) ? perDockerfileIgnore : existsSync(rootIgnore) ? rootIgnore : null,
-    gcloud: svc.build === "gcloud",
-    fs: opts.fs,
-  });
+  const ignoreFile = existsSync(perDockerfileIgnore) ? perDockerfileIgnore : existsSync(rootIgnore) ? rootIgnore : null;
+  const ctxKey = `${svc.context}\0${ignoreFile}\0${svc.build}`;
+  let ctx = opts.contexts?.get(ctxKey);
+  if (!ctx) {
+    ctx = new BuildContext({ root: svc.context, repoRoot, dockerignoreFile: ignoreFile, gcloud: svc.build === "gcloud", fs: opts.fs });
+    opts.contexts?.set(ctxKey, ctx);
+  }
   const model = evaluateImage(df, ctx, svc.target);
   result.model = model;
   for (const p of model.problems) emit({ code: p.code, file: dfRepo, line: p.line, module: "", message: p.message, chain: [], severity: p.severity });
 
   const tree = model.tree;
+  const resolver = new Resolver(tree);
   const workdir = model.workdir;
   const env = { ...model.env };
   const pythonpath = env.PYTHONPATH ? env.PYTHONPATH.split(":").map((p) => normalizeImagePath(p || ".", workdir)) : [];
@@ -185,7 +188,7 @@ export function analyzeService(svc: ServiceSpec, opts: AnalyzeOptions): ServiceR
   };
   const addModule = (module: string, label: string, sysPath: string[], asMain: boolean) => {
     entryAttempted = true;
-    const { steps, missing } = resolveDotted(tree, module, sysPath);
+    const { steps, missing } = resolver.resolveDotted(module, sysPath);
     const ep: EntryPoint = { label, file: null, module, sysPath };
     if (missing) {
       const last = steps[steps.length - 1];
@@ -205,7 +208,7 @@ export function analyzeService(svc: ServiceSpec, opts: AnalyzeOptions): ServiceR
       if (f) items.push({ img: f, module: s.name, isInit: s.spec.kind === "package", isMain: false, chain: [], deferred: false });
     }
     if (asMain && final.kind !== "module") {
-      const main = findSpec(tree, "__main__", final.dirs);
+      const main = resolver.findSpec("__main__", final.dirs);
       if (main && main.kind === "module") items.push({ img: main.file, module: module + ".__main__", isInit: false, isMain: true, chain: [], deferred: false });
     } else if (asMain && items.length) items[items.length - 1].isMain = true;
     first = items[items.length - 1] ?? null;
@@ -396,19 +399,33 @@ export function analyzeService(svc: ServiceSpec, opts: AnalyzeOptions): ServiceR
     return out;
   };
 
+  const candMemo = new Map<string, Candidate[]>();
+  const foundMemo = new Map<string, { cand: Candidate; loc: { path: string; isDir: boolean } } | null>();
   const explainMissing = (imp: PyImport, importer: QueueItem, absName: string, missing: string, sysPath: string[], steps: ResolveStep[]) => {
     const top = absName.split(".")[0];
     if (!steps.length && opts.stdlib.has(top)) return; // the standard library provides it
     const importerRepo = fileRepo(importer.img);
     const chain = [...importer.chain, importerRepo];
     // Where is it in the repository?
-    let found: { cand: Candidate; loc: { path: string; isDir: boolean } } | null = null;
-    for (const cand of candidatesFor(importer.img, sysPath)) {
-      const loc = findInCtx(cand.ctxRoot, missing);
-      if (loc) {
-        found = { cand, loc };
-        break;
+    const ic = tree.get(importer.img)?.origin?.ctx ?? "";
+    const candKey = dirnameImage(importer.img) + "\0" + ic.slice(0, ic.lastIndexOf("/") + 1) + "\0" + sysPath.join("\0");
+    let cands = candMemo.get(candKey);
+    if (!cands) {
+      cands = candidatesFor(importer.img, sysPath);
+      candMemo.set(candKey, cands);
+    }
+    const foundKey = candKey + "\u0001" + missing;
+    let found = foundMemo.get(foundKey);
+    if (found === undefined) {
+      found = null;
+      for (const cand of cands) {
+        const loc = findInCtx(cand.ctxRoot, missing);
+        if (loc) {
+          found = { cand, loc };
+          break;
+        }
       }
+      foundMemo.set(foundKey, found);
     }
     if (!found) {
       // Outside the build context but in the repository?
@@ -494,7 +511,7 @@ export function analyzeService(svc: ServiceSpec, opts: AnalyzeOptions): ServiceR
       const pkgRepo = ctx.repoPath(ctxDir + "/__init__.py");
       if (names) {
         for (const nm of names) {
-          if (findSpec(tree, nm, step.spec.dirs)) continue;
+          if (resolver.findSpec(nm, step.spec.dirs)) continue;
           if (init.topLevelNames.includes(nm) || init.topLevelNames.includes("*")) {
             emitImport(imp, importer, "SS105", step.name, `'${nm}' cannot be imported from '${step.name}': ${pkgRepo} defines it but is not copied, so '${step.name}' is a namespace package in the image`, [...importer.chain, fileRepo(importer.img)], { dockerfile: dfRepo, after_line: model.insertAfterLine, insert: `COPY ${ctxDir}/__init__.py ${dir}/` });
           }
@@ -559,7 +576,7 @@ export function analyzeService(svc: ServiceSpec, opts: AnalyzeOptions): ServiceR
         absName = imp.module ? base + "." + imp.module : base;
       }
       const childItem = (s: ResolveStep, f: string): QueueItem => ({ img: f, module: s.name, isInit: s.spec.kind === "package", isMain: false, chain, deferred: item.deferred || imp.deferred });
-      const { steps, missing } = resolveDotted(tree, absName, sysPath);
+      const { steps, missing } = resolver.resolveDotted(absName, sysPath);
       for (const s of steps) {
         const f = specFile(s.spec);
         if (f) enqueue(childItem(s, f), sysPath);
@@ -574,7 +591,7 @@ export function analyzeService(svc: ServiceSpec, opts: AnalyzeOptions): ServiceR
         const subNames = imp.names.filter((n) => n !== "*");
         if (last.spec.kind === "namespace") checkNamespace(last, imp, item, subNames);
         for (const nm of subNames) {
-          const sub = findSpec(tree, nm, last.spec.dirs);
+          const sub = resolver.findSpec(nm, last.spec.dirs);
           const subName = absName + "." + nm;
           if (sub) {
             const f = specFile(sub);

@@ -2,7 +2,7 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { FsCache } from "./context/context.js";
+import { BuildContext, FsCache } from "./context/context.js";
 import { discover } from "./discover.js";
 import { analyzeService, ServiceResult } from "./analyze.js";
 import { ParseCache } from "./parse-cache.js";
@@ -52,8 +52,9 @@ export function runCheck(opts: CheckOptions): CheckResult {
   const parseCache = new ParseCache(opts.cache ? path.join(disc.repoRoot, ".shipshape_cache") : null);
   const stdlib = stdlibNames();
   const results: ServiceResult[] = [];
+  const contexts = new Map<string, BuildContext>();
   for (const svc of disc.services) {
-    results.push(analyzeService(svc, { repoRoot: disc.repoRoot, fs, parseCache, stdlib, severities: disc.config.severity }));
+    results.push(analyzeService(svc, { repoRoot: disc.repoRoot, fs, parseCache, stdlib, severities: disc.config.severity, contexts }));
   }
   parseCache.save();
   const findings = results.flatMap((r) => r.findings);

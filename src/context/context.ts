@@ -153,9 +153,14 @@ export class BuildContext {
   }
 
   /** Path relative to the repository root, for messages. */
+  private repoPathMemo = new Map<string, string>();
   repoPath(rel: string): string {
-    const p = path.relative(this.repoRoot, path.join(this.root, rel)).split(path.sep).join("/");
-    return p || ".";
+    let p = this.repoPathMemo.get(rel);
+    if (p === undefined) {
+      p = path.relative(this.repoRoot, path.join(this.root, rel)).split(path.sep).join("/") || ".";
+      this.repoPathMemo.set(rel, p);
+    }
+    return p;
   }
 
   abs(rel: string): string {

@@ -23,7 +23,11 @@ export function newDir(origin?: Origin): INode {
   return { type: "dir", children: new Map(), origin };
 }
 
+const CLEAN_ABS = /^\/(?:[^/.][^/]*(?:\/[^/.][^/]*)*)?$/;
+
 export function normalizeImagePath(p: string, cwd = "/"): string {
+  // Fast path: already absolute and clean (no empty, "." or ".." segments, no trailing "/").
+  if (CLEAN_ABS.test(p)) return p;
   const abs = p.startsWith("/") ? p : (cwd.endsWith("/") ? cwd : cwd + "/") + p;
   const out: string[] = [];
   for (const seg of abs.split("/")) {
@@ -44,7 +48,7 @@ export function dirnameImage(p: string): string {
 }
 
 function segs(p: string): string[] {
-  return p.split("/").filter(Boolean);
+  return p === "/" ? [] : p.slice(1).split("/");
 }
 
 export function cloneNode(n: INode): INode {

@@ -453,8 +453,9 @@ class Scanner {
     for (;;) {
       if (p >= n) return -1;
       const c = src.charCodeAt(p);
-      if (c === quote || c === 92 || ((c === 10 || c === 13) && !triple)) return -1;
+      if (c === 92 || ((c === 10 || c === 13) && !triple)) return -1;
       if (spec) {
+        if (c === quote) return -1;
         // format spec: literal characters and nested fields
         if (c === 123) {
           p = this.field(p + 1, quote, triple);
@@ -474,15 +475,34 @@ class Scanner {
       } else if (c === 58 && depth === 0) spec = true;
       else if (c === 35) return -1;
       else if (c === 34 || c === 39) {
-        // a nested string with the other quote: plain content only
+        // a nested string: one-line content without quotes or backslashes
+        if (c === quote && !triple) return -1; // 3.12-only nesting
         if (src.charCodeAt(p + 1) === c && src.charCodeAt(p + 2) === c) return -1;
+        let b = p;
+        while (b > start && isIdentChar(src.charCodeAt(b - 1))) b--;
+        let nestedF = false;
+        if (b < p) {
+          if (p - b > 2) return -1;
+          for (let i = b; i < p; i++) {
+            const x = src.charCodeAt(i) | 0x20;
+            if (x === 102) nestedF = true;
+            else if (x !== 114 && x !== 98 && x !== 117) return -1;
+          }
+        }
         let r = p + 1;
+        let braces = 0;
         for (; r < n; r++) {
           const x = src.charCodeAt(r);
           if (x === c) break;
-          if (x === 34 || x === 39 || x === 92 || x === 10 || x === 13 || x === 123 || x === 125) return -1;
+          if (x === 34 || x === 39 || x === 92 || x === 10 || x === 13) return -1;
+          if (nestedF) {
+            if (x === 123) braces++;
+            else if (x === 125 && --braces < 0) return -1;
+          }
         }
-        if (r >= n) return -1;
+        if (r >= n || braces !== 0) return -1;
+        // `"a"""` would close a triple-quoted f-string in Python 3.11
+        if (c === quote && src.charCodeAt(r + 1) === c && src.charCodeAt(r + 2) === c) return -1;
         p = r;
       }
       p++;

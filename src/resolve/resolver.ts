@@ -1,59 +1,17 @@
 // Python's import system over the image tree: PathFinder/FileFinder rules for regular packages,
 // modules and implicit namespace packages, across the sys.path of one entry point.
+// Results are memoised per image: the tree does not change once the image is evaluated.
 import { ImageTree, INode } from "../image/tree.js";
 
-export const SOURCE_SUFFIXES = [".py", ".pyc"];
-// Extension modules: any `name.<tag>.so` or `name.so` / `.pyd`.
-const EXT_RE = /^(.+?)(\.[A-Za-z0-9_-]+)?\.(so|pyd)$/;
+// Extension modules: `name.<tag>.so`, `name.so`, `name.pyd`.
+const EXT_RE = /^([^.]+)(\.[A-Za-z0-9_-]+)?\.(so|pyd)$/;
 
 export type Resolved =
   | { kind: "module"; file: string; node: INode }
   | { kind: "package"; init: string; dirs: string[]; node: INode }
   | { kind: "namespace"; dirs: string[] };
 
-function childFile(tree: ImageTree, dir: string, name: string): string | null {
-  const d = tree.get(dir);
-  if (!d || d.type !== "dir") return null;
-  for (const suf of SOURCE_SUFFIXES) {
-    const n = d.children!.get(name + suf);
-    if (n) {
-      const p = (dir === "/" ? "" : dir) + "/" + name + suf;
-      const r = tree.get(p);
-      if (r && r.type === "file") return p;
-    }
-  }
-  for (const k of d.children!.keys()) {
-    const m = EXT_RE.exec(k);
-    if (m && m[1] === name) return (dir === "/" ? "" : dir) + "/" + k;
-  }
-  return null;
-}
-
-/** FileFinder.find_spec for one directory: package > module > namespace portion. */
-function findIn(tree: ImageTree, dir: string, name: string): Resolved | { kind: "portion"; dir: string } | null {
-  const sub = (dir === "/" ? "" : dir) + "/" + name;
-  const d = tree.get(sub);
-  if (d && d.type === "dir") {
-    const init = childFile(tree, sub, "__init__");
-    if (init) return { kind: "package", init, dirs: [sub], node: tree.get(init)! };
-  }
-  const f = childFile(tree, dir, name);
-  if (f) return { kind: "module", file: f, node: tree.get(f)! };
-  if (d && d.type === "dir") return { kind: "portion", dir: sub };
-  return null;
-}
-
-/** PathFinder over a list of directories (sys.path or a package's __path__). */
-export function findSpec(tree: ImageTree, name: string, path: string[]): Resolved | null {
-  const portions: string[] = [];
-  for (const dir of path) {
-    const r = findIn(tree, dir, name);
-    if (!r) continue;
-    if (r.kind === "portion") portions.push(r.dir);
-    else return r;
-  }
-  return portions.length ? { kind: "namespace", dirs: portions } : null;
-}
+type Found = Resolved | { kind: "portion"; dir: string } | null;
 
 export interface ResolveStep {
   /** Dotted name of this step (a, a.b, a.b.c). */
@@ -61,21 +19,128 @@ export interface ResolveStep {
   spec: Resolved;
 }
 
-/** Resolve every prefix of a dotted name; stops at the first component that is not found. */
-export function resolveDotted(tree: ImageTree, dotted: string, sysPath: string[]): { steps: ResolveStep[]; missing: string | null } {
-  const parts = dotted.split(".");
-  const steps: ResolveStep[] = [];
-  let path = sysPath;
-  for (let i = 0; i < parts.length; i++) {
-    const name = parts.slice(0, i + 1).join(".");
-    if (i > 0) {
-      const prev = steps[i - 1].spec;
-      if (prev.kind === "module") return { steps, missing: name }; // a module has no submodules
-      path = prev.dirs;
-    }
-    const spec = findSpec(tree, parts[i], path);
-    if (!spec) return { steps, missing: name };
-    steps.push({ name, spec });
+export class Resolver {
+  private dirMemo = new Map<string, INode | null>();
+  private extMemo = new WeakMap<INode, Map<string, string>>();
+  private findInMemo = new Map<string, Found>();
+  private specMemo = new Map<string, Resolved | null>();
+  private dottedMemo = new Map<string, { steps: ResolveStep[]; missing: string | null }>();
+
+  constructor(readonly tree: ImageTree) {}
+
+  /** The directory node at an image path (symlinks followed), memoised. */
+  dir(p: string): INode | null {
+    let d = this.dirMemo.get(p);
+    if (d !== undefined) return d;
+    const n = this.tree.get(p);
+    d = n && n.type === "dir" ? n : null;
+    this.dirMemo.set(p, d);
+    return d;
   }
-  return { steps, missing: null };
+
+  /** A file child `name + suffix` of a directory, as an image path, or null. */
+  private childFile(dirPath: string, d: INode, name: string): string | null {
+    const base = dirPath === "/" ? "/" : dirPath + "/";
+    for (const suf of [".py", ".pyc"]) {
+      const n = d.children!.get(name + suf);
+      if (!n) continue;
+      if (n.type === "file") return base + name + suf;
+      if (n.type === "symlink" && this.tree.get(base + name + suf)?.type === "file") return base + name + suf;
+    }
+    let ext = this.extMemo.get(d);
+    if (!ext) {
+      ext = new Map();
+      for (const k of d.children!.keys()) {
+        const m = EXT_RE.exec(k);
+        if (m && !ext.has(m[1])) ext.set(m[1], k);
+      }
+      this.extMemo.set(d, ext);
+    }
+    const e = ext.get(name);
+    return e ? base + e : null;
+  }
+
+  /** FileFinder.find_spec for one directory: package > module > namespace portion. */
+  private findIn(dirPath: string, name: string): Found {
+    const key = dirPath + "\0" + name;
+    const memo = this.findInMemo.get(key);
+    if (memo !== undefined) return memo;
+    let r: Found = null;
+    const d = this.dir(dirPath);
+    if (d) {
+      const sub = (dirPath === "/" ? "" : dirPath) + "/" + name;
+      const sd = d.children!.has(name) ? this.dir(sub) : null;
+      let init: string | null = null;
+      if (sd) init = this.childFile(sub, sd, "__init__");
+      if (sd && init) r = { kind: "package", init, dirs: [sub], node: this.tree.get(init)! };
+      else {
+        const f = this.childFile(dirPath, d, name);
+        if (f) r = { kind: "module", file: f, node: this.tree.get(f)! };
+        else if (sd) r = { kind: "portion", dir: sub };
+      }
+    }
+    this.findInMemo.set(key, r);
+    return r;
+  }
+
+  /** PathFinder over a list of directories (sys.path or a package's __path__). */
+  findSpec(name: string, path: string[]): Resolved | null {
+    const key = path.join("\0") + "\u0001" + name;
+    const memo = this.specMemo.get(key);
+    if (memo !== undefined) return memo;
+    const portions: string[] = [];
+    let out: Resolved | null = null;
+    for (const dir of path) {
+      const r = this.findIn(dir, name);
+      if (!r) continue;
+      if (r.kind === "portion") portions.push(r.dir);
+      else {
+        out = r;
+        break;
+      }
+    }
+    if (!out && portions.length) out = { kind: "namespace", dirs: portions };
+    this.specMemo.set(key, out);
+    return out;
+  }
+
+  /** Resolve every prefix of a dotted name; stops at the first component that is not found. */
+  resolveDotted(dotted: string, sysPath: string[]): { steps: ResolveStep[]; missing: string | null } {
+    const key = sysPath.join("\0") + "\u0001" + dotted;
+    const memo = this.dottedMemo.get(key);
+    if (memo) return memo;
+    const parts = dotted.split(".");
+    const steps: ResolveStep[] = [];
+    let path = sysPath;
+    let missing: string | null = null;
+    for (let i = 0; i < parts.length; i++) {
+      const name = i === 0 ? parts[0] : steps[i - 1].name + "." + parts[i];
+      if (i > 0) {
+        const prev = steps[i - 1].spec;
+        if (prev.kind === "module") {
+          missing = name; // a module has no submodules
+          break;
+        }
+        path = prev.dirs;
+      }
+      const spec = this.findSpec(parts[i], path);
+      if (!spec) {
+        missing = name;
+        break;
+      }
+      steps.push({ name, spec });
+    }
+    const r = { steps, missing };
+    this.dottedMemo.set(key, r);
+    return r;
+  }
+}
+
+/** One-shot helpers (tests and callers without a shared Resolver). */
+export function findSpec(tree: ImageTree, name: string, path: string[]): Resolved | null {
+  return new Resolver(tree).findSpec(name, path);
+}
+
+export function resolveDotted(tree: ImageTree, dotted: string, sysPath: string[]) {
+  return new Resolver(tree).resolveDotted(dotted, sysPath);
 }
