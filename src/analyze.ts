@@ -1,6 +1,6 @@
 // One service, end to end: parse the Dockerfile, evaluate the image, find the entry points,
 // walk every import reachable from them over the image tree, and explain each failure.
-import { readFileSync, existsSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import path from "node:path";
 import type { EntrySpec, ParsedPython, PyImport } from "./types.js";
 import type { ServiceSpec } from "./service.js";
@@ -54,6 +54,8 @@ export interface ServiceResult {
   model: ImageModel | null;
   /** Files parsed for this service (reachable Python files). */
   filesVisited: number;
+  /** Reused from the service cache: `model` is null and `reachable` empty. */
+  fromCache?: boolean;
 }
 
 const rel = (root: string, abs: string) => path.relative(root, abs).split(path.sep).join("/") || ".";
@@ -65,6 +67,9 @@ interface QueueItem {
   isMain: boolean;
   chain: string[];
   deferred: boolean;
+  /** Filled when visited: repository path and candidate-roots key. */
+  repo?: string;
+  candKey?: string;
 }
 
 interface Candidate {
@@ -87,12 +92,18 @@ export function analyzeService(svc: ServiceSpec, opts: AnalyzeOptions): ServiceR
     filesVisited: 0,
   };
   const seen = new Set<string>();
+  const parseAbs = (abs: string): ParseResult => {
+    opts.fs.noteFile(abs);
+    return opts.parseCache.parseFile(abs);
+  };
   const lineCache = new Map<string, string[] | null>();
   const sourceLine = (repoFile: string, line: number): string => {
     let lines = lineCache.get(repoFile);
     if (lines === undefined) {
       try {
-        lines = readFileSync(path.join(repoRoot, repoFile), "utf8").split(/\r?\n/);
+        const abs = path.join(repoRoot, repoFile);
+        opts.fs.noteFile(abs);
+        lines = readFileSync(abs, "utf8").split(/\r?\n/);
       } catch {
         lines = null;
       }
@@ -118,6 +129,7 @@ export function analyzeService(svc: ServiceSpec, opts: AnalyzeOptions): ServiceR
   // 1. The Dockerfile.
   let text: string;
   try {
+    opts.fs.noteFile(svc.dockerfile);
     const buf = readFileSync(svc.dockerfile);
     if (buf.includes(0)) throw new Error("binary file");
     text = new TextDecoder("utf-8", { fatal: true }).decode(buf);
@@ -133,7 +145,12 @@ export function analyzeService(svc: ServiceSpec, opts: AnalyzeOptions): ServiceR
   // 2. The context and the image.
   const perDockerfileIgnore = svc.dockerfile + ".dockerignore";
   const rootIgnore = path.join(svc.context, ".dockerignore");
-  const ignoreFile = existsSync(perDockerfileIgnore) ? perDockerfileIgnore : existsSync(rootIgnore) ? rootIgnore : null;
+  const exists = (abs: string) => opts.fs.typeOf(abs) !== null;
+  const ignoreFile = exists(perDockerfileIgnore) ? perDockerfileIgnore : exists(rootIgnore) ? rootIgnore : null;
+  if (ignoreFile) opts.fs.noteFile(ignoreFile);
+  if (svc.build === "gcloud") {
+    for (const f of [".gcloudignore", ".gitignore"]) if (exists(path.join(svc.context, f))) opts.fs.noteFile(path.join(svc.context, f));
+  }
   const ctxKey = `${svc.context}\0${ignoreFile}\0${svc.build}`;
   let ctx = opts.contexts?.get(ctxKey);
   if (!ctx) {
@@ -293,6 +310,7 @@ export function analyzeService(svc: ServiceSpec, opts: AnalyzeOptions): ServiceR
     if (n.origin?.via === "heredoc") return n.origin.content ?? null;
     if (n.origin?.ctx !== undefined && n.origin.via !== "tar") {
       try {
+        opts.fs.noteFile(ctx.abs(n.origin.ctx));
         return readFileSync(ctx.abs(n.origin.ctx), "utf8");
       } catch {
         return null;
@@ -352,7 +370,11 @@ export function analyzeService(svc: ServiceSpec, opts: AnalyzeOptions): ServiceR
   const namespaceWarned = new Set<string>();
   const queue: { item: QueueItem; sysPath: string[] }[] = entries.map((e) => ({ item: e.item, sysPath: e.ep.sysPath }));
 
-  const enqueue = (item: QueueItem, sysPath: string[]) => queue.push({ item, sysPath });
+  const enqueue = (item: QueueItem, sysPath: string[]) => {
+    const prev = visited.get(item.img);
+    if (prev && (item.deferred || !prev.deferred)) return; // nothing new to learn
+    queue.push({ item, sysPath });
+  };
 
   const ctxFileExists = (p: string) => ctx.entry(p)?.type === "file";
   const ctxDirExists = (p: string) => ctx.entry(p)?.type === "dir";
@@ -371,7 +393,7 @@ export function analyzeService(svc: ServiceSpec, opts: AnalyzeOptions): ServiceR
   const repoInit = (ctxDir: string): ParsedPython | null => {
     const p = ctxDir + "/__init__.py";
     if (!ctxFileExists(p)) return null;
-    return opts.parseCache.parseFile(ctx.abs(p)).parsed;
+    return parseAbs(ctx.abs(p)).parsed;
   };
 
   const candidatesFor = (importerImg: string, sysPath: string[]): Candidate[] => {
@@ -404,11 +426,12 @@ export function analyzeService(svc: ServiceSpec, opts: AnalyzeOptions): ServiceR
   const explainMissing = (imp: PyImport, importer: QueueItem, absName: string, missing: string, sysPath: string[], steps: ResolveStep[]) => {
     const top = absName.split(".")[0];
     if (!steps.length && opts.stdlib.has(top)) return; // the standard library provides it
-    const importerRepo = fileRepo(importer.img);
-    const chain = [...importer.chain, importerRepo];
     // Where is it in the repository?
-    const ic = tree.get(importer.img)?.origin?.ctx ?? "";
-    const candKey = dirnameImage(importer.img) + "\0" + ic.slice(0, ic.lastIndexOf("/") + 1) + "\0" + sysPath.join("\0");
+    let candKey = importer.candKey;
+    if (candKey === undefined) {
+      const ic = tree.get(importer.img)?.origin?.ctx ?? "";
+      candKey = importer.candKey = dirnameImage(importer.img) + "\0" + ic.slice(0, ic.lastIndexOf("/") + 1) + "\0" + sysPath.join("\0");
+    }
     let cands = candMemo.get(candKey);
     if (!cands) {
       cands = candidatesFor(importer.img, sysPath);
@@ -427,6 +450,7 @@ export function analyzeService(svc: ServiceSpec, opts: AnalyzeOptions): ServiceR
       }
       foundMemo.set(foundKey, found);
     }
+    const chain = [...importer.chain, importer.repo ?? fileRepo(importer.img)];
     if (!found) {
       // Outside the build context but in the repository?
       const ctxRepo = path.relative(repoRoot, svc.context);
@@ -434,8 +458,8 @@ export function analyzeService(svc: ServiceSpec, opts: AnalyzeOptions): ServiceR
         const p = missing.replace(/\./g, "/");
         const outsideFile = path.join(repoRoot, p + ".py");
         const outsideDir = path.join(repoRoot, p, "__init__.py");
-        if (!steps.length && (existsSync(outsideFile) || existsSync(outsideDir))) {
-          emitImport(imp, importer, "SS101", absName, `module '${missing}' is not in the image: ${existsSync(outsideFile) ? p + ".py" : p + "/"} is outside the build context ${ctx.repoPath("")}, so no COPY can reach it; build from a higher context (docker build -f ${dfRepo} .)`, chain);
+        if (!steps.length && (exists(outsideFile) || exists(outsideDir))) {
+          emitImport(imp, importer, "SS101", absName, `module '${missing}' is not in the image: ${exists(outsideFile) ? p + ".py" : p + "/"} is outside the build context ${ctx.repoPath("")}, so no COPY can reach it; build from a higher context (docker build -f ${dfRepo} .)`, chain);
         }
       }
       return; // not a repository module: stdlib or third-party (checked by the package rules)
@@ -470,7 +494,7 @@ export function analyzeService(svc: ServiceSpec, opts: AnalyzeOptions): ServiceR
       const how = covering ? `line ${covering.line} copies ${covering.rawSources.join(" ")}, but ` : "";
       const fix: Fix | undefined =
         ign.kind === "dockerignore" && covering
-          ? { dockerfile: ign.file, after_line: lineCount(path.join(repoRoot, ign.file)), insert: `!${loc.path}` }
+          ? { dockerfile: ign.file, after_line: lineCount(path.join(repoRoot, ign.file), opts.fs), insert: `!${loc.path}` }
           : covering
             ? undefined
             : fixFor();
@@ -495,7 +519,7 @@ export function analyzeService(svc: ServiceSpec, opts: AnalyzeOptions): ServiceR
     }
     if (imp.deferred || importer.deferred) notes.push("the import runs inside a function: the service starts, and fails when that code path first runs");
     if (model.fileRuns.length && (code === "SS101" || code === "SS102")) notes.push(`RUN at line ${model.fileRuns[0].line} may create files shipshape does not model (\`${model.fileRuns[0].text}\`)`);
-    emit({ code, file: fileRepo(importer.img), line: imp.line, col: imp.col, module, message, chain, fix, notes: notes.length ? notes : undefined, severity: severity ?? RULES[code].severity });
+    emit({ code, file: importer.repo ?? fileRepo(importer.img), line: imp.line, col: imp.col, module, message, chain, fix, notes: notes.length ? notes : undefined, severity: severity ?? RULES[code].severity });
   };
 
   const checkNamespace = (step: ResolveStep, imp: PyImport, importer: QueueItem, names: string[] | null) => {
@@ -507,7 +531,7 @@ export function analyzeService(svc: ServiceSpec, opts: AnalyzeOptions): ServiceR
       const ctxDir = c !== undefined && n?.origin?.via === "context" ? c : ctxDirOf(tree, dir);
       if (ctxDir === null) continue;
       const init = repoInit(ctxDir);
-      if (!init || !hasCode(ctx.abs(ctxDir + "/__init__.py"))) continue;
+      if (!init || !hasCode(ctx.abs(ctxDir + "/__init__.py"), opts.fs)) continue;
       const pkgRepo = ctx.repoPath(ctxDir + "/__init__.py");
       if (names) {
         for (const nm of names) {
@@ -526,8 +550,8 @@ export function analyzeService(svc: ServiceSpec, opts: AnalyzeOptions): ServiceR
   };
 
   let visits = 0;
-  while (queue.length) {
-    const { item, sysPath } = queue.shift()!;
+  for (let qi = 0; qi < queue.length; qi++) {
+    const { item, sysPath } = queue[qi];
     const prev = visited.get(item.img);
     if (prev) {
       if (prev.deferred && !item.deferred) {
@@ -545,10 +569,10 @@ export function analyzeService(svc: ServiceSpec, opts: AnalyzeOptions): ServiceR
     if (!item.img.endsWith(".py")) continue;
     let pr: ParseResult;
     if (node.origin?.via === "heredoc") pr = opts.parseCache.parseText(`${svc.dockerfile}:${item.img}`, node.origin.content ?? "");
-    else if (node.origin?.ctx !== undefined && node.origin.via !== "tar") pr = opts.parseCache.parseFile(ctx.abs(node.origin.ctx));
+    else if (node.origin?.ctx !== undefined && node.origin.via !== "tar") pr = parseAbs(ctx.abs(node.origin.ctx));
     else continue;
     visits++;
-    const thisRepo = fileRepo(item.img);
+    const thisRepo = (item.repo = repoFile ?? `${dfRepo} (image ${item.img})`);
     if (!pr.parsed) {
       emit({ code: "SS003", file: thisRepo, line: 1, module: item.module ?? "__main__", message: `cannot read ${thisRepo} as Python source: ${pr.unreadable}; its imports are not checked`, chain: item.chain });
       continue;
@@ -602,7 +626,7 @@ export function analyzeService(svc: ServiceSpec, opts: AnalyzeOptions): ServiceR
           // as a submodule that was not copied (and the __init__ does not define the name).
           if (last.spec.kind === "package") {
             const initNode = tree.get(last.spec.init);
-            const initParsed = initNode?.origin?.ctx !== undefined ? opts.parseCache.parseFile(ctx.abs(initNode.origin.ctx)).parsed : null;
+            const initParsed = initNode?.origin?.ctx !== undefined ? parseAbs(ctx.abs(initNode.origin.ctx)).parsed : null;
             if (initParsed && (initParsed.topLevelNames.includes(nm) || initParsed.topLevelNames.includes("*") || initParsed.topLevelNames.includes("__getattr__"))) continue;
           }
           explainMissing({ ...imp }, item, subName, subName, sysPath, [...steps]);
@@ -623,7 +647,8 @@ function baseName(p: string): string {
   return p.split("/").pop()!.replace(/\.py$/, "");
 }
 
-function lineCount(file: string): number {
+function lineCount(file: string, fs: FsCache): number {
+  fs.noteFile(file);
   try {
     const t = readFileSync(file, "utf8");
     return t.split("\n").length - (t.endsWith("\n") ? 1 : 0);
@@ -632,7 +657,8 @@ function lineCount(file: string): number {
   }
 }
 
-function hasCode(abs: string): boolean {
+function hasCode(abs: string, fs: FsCache): boolean {
+  fs.noteFile(abs);
   try {
     return readFileSync(abs, "utf8")
       .split("\n")

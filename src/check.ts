@@ -6,6 +6,8 @@ import { BuildContext, FsCache } from "./context/context.js";
 import { discover } from "./discover.js";
 import { analyzeService, ServiceResult } from "./analyze.js";
 import { ParseCache } from "./parse-cache.js";
+import { ServiceCache } from "./service-cache.js";
+import { PARSER_VERSION } from "./python/imports.js";
 import type { Finding, Fix } from "./findings.js";
 import { severityRank } from "./findings.js";
 
@@ -21,10 +23,19 @@ export interface CheckResult {
   findings: Finding[];
   parsed: number;
   cacheHits: number;
+  servicesFromCache: number;
 }
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 export const DATA_DIR = path.resolve(here, "..", "..", "data");
+
+export const TOOL_VERSION = (() => {
+  try {
+    return (JSON.parse(readFileSync(path.join(DATA_DIR, "..", "package.json"), "utf8")) as { version: string }).version;
+  } catch {
+    return "0.0.0";
+  }
+})();
 
 let stdlibMemo: Set<string> | null = null;
 /** Standard-library top-level names: the union over the shipped per-version lists. */
@@ -46,20 +57,45 @@ export function stdlibNames(): Set<string> {
   return s;
 }
 
+const timing = process.env.SHIPSHAPE_TIMING ? (label: string, t0: number) => process.stderr.write(`timing: ${label} ${(performance.now() - t0).toFixed(1)} ms\n`) : null;
+
 export function runCheck(opts: CheckOptions): CheckResult {
   const fs = new FsCache();
+  let t0 = performance.now();
   const disc = discover(opts.targets, opts.cwd, fs);
+  timing?.("discover", t0);
+  t0 = performance.now();
   const parseCache = new ParseCache(opts.cache ? path.join(disc.repoRoot, ".shipshape_cache") : null);
   const stdlib = stdlibNames();
+  const serviceCache = new ServiceCache(opts.cache ? path.join(disc.repoRoot, ".shipshape_cache", "services-v2.json") : null);
   const results: ServiceResult[] = [];
   const contexts = new Map<string, BuildContext>();
   for (const svc of disc.services) {
-    results.push(analyzeService(svc, { repoRoot: disc.repoRoot, fs, parseCache, stdlib, severities: disc.config.severity, contexts }));
+    const key = ServiceCache.key({ svc, severities: disc.config.severity, repoRoot: disc.repoRoot, parser: PARSER_VERSION, version: TOOL_VERSION, stdlib: stdlib.size });
+    const hit = serviceCache.lookup(key, fs);
+    if (hit) {
+      results.push(hit);
+      continue;
+    }
+    const deps = new Set<string>();
+    fs.recorder = deps;
+    try {
+      const r = analyzeService(svc, { repoRoot: disc.repoRoot, fs, parseCache, stdlib, severities: disc.config.severity, contexts });
+      results.push(r);
+      fs.recorder = null;
+      serviceCache.store(key, deps, fs, r);
+    } finally {
+      fs.recorder = null;
+    }
   }
+  timing?.("analyse", t0);
+  t0 = performance.now();
   parseCache.save();
+  serviceCache.save();
+  timing?.("save", t0);
   const findings = results.flatMap((r) => r.findings);
   findings.sort((a, b) => severityRank(b.severity) - severityRank(a.severity) || a.service.localeCompare(b.service) || a.file.localeCompare(b.file) || a.line - b.line || a.code.localeCompare(b.code));
-  return { repoRoot: disc.repoRoot, results, findings, parsed: parseCache.parsed, cacheHits: parseCache.hits };
+  return { repoRoot: disc.repoRoot, results, findings, parsed: parseCache.parsed, cacheHits: parseCache.hits, servicesFromCache: serviceCache.hits };
 }
 
 /** Apply fixes: insert lines after the given line of each file, once per distinct insert. */

@@ -60,16 +60,23 @@ export class ParseCache {
   hits = 0;
   parsed = 0;
 
+  private loaded = false;
+
   constructor(cacheDir: string | null) {
     this.file = cacheDir ? path.join(cacheDir, "parse-v" + CACHE_FORMAT + ".json") : null;
     this.disk = { version: PARSER_VERSION, entries: {}, stats: {} };
-    if (this.file) {
-      try {
-        const d = JSON.parse(readFileSync(this.file, "utf8")) as DiskCache;
-        if (d.version === PARSER_VERSION) this.disk = d;
-      } catch {
-        /* no cache yet, or unreadable: start empty */
-      }
+  }
+
+  /** Read the disk cache on first use (a run whose services all come from the service cache never does). */
+  private ensureLoaded(): void {
+    if (this.loaded) return;
+    this.loaded = true;
+    if (!this.file) return;
+    try {
+      const d = JSON.parse(readFileSync(this.file, "utf8")) as DiskCache;
+      if (d.version === PARSER_VERSION) this.disk = d;
+    } catch {
+      /* no cache yet, or unreadable: start empty */
     }
   }
 
@@ -92,6 +99,7 @@ export class ParseCache {
   }
 
   private load(abs: string): ParseResult {
+    this.ensureLoaded();
     let st;
     try {
       st = statSync(abs);
@@ -129,6 +137,9 @@ export class ParseCache {
 
   save(): void {
     if (!this.file || !this.dirty) return;
+    // Drop entries no file points to any more.
+    const live = new Set(Object.values(this.disk.stats).map((v) => v[2]));
+    for (const k of Object.keys(this.disk.entries)) if (!live.has(k)) delete this.disk.entries[k];
     try {
       const dir = path.dirname(this.file);
       mkdirSync(dir, { recursive: true });

@@ -1,6 +1,6 @@
 // The build context: the files a build sees, after .gcloudignore (when the build goes through
 // `gcloud builds submit`) and .dockerignore (Docker's own matcher), read lazily from disk.
-import { lstatSync, readdirSync, readFileSync, readlinkSync, existsSync } from "node:fs";
+import { lstatSync, readdirSync, readFileSync, readlinkSync, existsSync, statSync } from "node:fs";
 import path from "node:path";
 import { dockerignore, DockerIgnore } from "./dockerignore.js";
 import gitignore from "ignore";
@@ -22,13 +22,20 @@ export interface IgnoreVerdict {
   kind: "dockerignore" | "gcloudignore";
 }
 
-/** Memoised lstat/readdir shared by every context of one run. */
+/**
+ * Memoised lstat/readdir shared by every context of one run. Every query can be recorded
+ * (`recorder`) so a service's result can be cached with the exact file-system facts it
+ * depended on, and revalidated cheaply on the next run (see service-cache.ts).
+ */
 export class FsCache {
   private statMemo = new Map<string, CtxEntryType | null>();
   private dirMemo = new Map<string, string[] | null>();
   private linkMemo = new Map<string, string>();
+  private sigMemo = new Map<string, string>();
+  recorder: Set<string> | null = null;
 
   typeOf(abs: string): CtxEntryType | null {
+    if (this.recorder) this.recorder.add("t:" + abs);
     let t = this.statMemo.get(abs);
     if (t !== undefined) return t;
     try {
@@ -42,6 +49,7 @@ export class FsCache {
   }
 
   readdir(abs: string): string[] | null {
+    if (this.recorder) this.recorder.add("d:" + abs);
     let d = this.dirMemo.get(abs);
     if (d !== undefined) return d;
     try {
@@ -54,6 +62,7 @@ export class FsCache {
   }
 
   readlink(abs: string): string {
+    if (this.recorder) this.recorder.add("l:" + abs);
     let l = this.linkMemo.get(abs);
     if (l === undefined) {
       try {
@@ -64,6 +73,37 @@ export class FsCache {
       this.linkMemo.set(abs, l);
     }
     return l;
+  }
+
+  /** Note that the content of a file was used (its size and mtime become a dependency). */
+  noteFile(abs: string): void {
+    if (this.recorder) this.recorder.add("f:" + abs);
+  }
+
+  /** Current value of a recorded dependency key. */
+  depValue(key: string): string {
+    const abs = key.slice(2);
+    switch (key[0]) {
+      case "t":
+        return String(this.typeOf(abs));
+      case "d":
+        return (this.readdir(abs) ?? ["\0missing"]).join("/");
+      case "l":
+        return this.readlink(abs);
+      default: {
+        let sig = this.sigMemo.get(abs);
+        if (sig === undefined) {
+          try {
+            const st = statSync(abs);
+            sig = `${st.size}:${st.mtimeMs}:${st.ino}`;
+          } catch {
+            sig = "missing";
+          }
+          this.sigMemo.set(abs, sig);
+        }
+        return sig;
+      }
+    }
   }
 }
 type CtxEntryType = EntryType;
@@ -163,8 +203,15 @@ export class BuildContext {
     return p;
   }
 
+  private absMemo = new Map<string, string>();
   abs(rel: string): string {
-    return rel ? path.join(this.root, rel) : this.root;
+    if (!rel) return this.root;
+    let a = this.absMemo.get(rel);
+    if (a === undefined) {
+      a = path.join(this.root, rel);
+      this.absMemo.set(rel, a);
+    }
+    return a;
   }
 
   /** Why `rel` is not in the context (null when it is). Directories are checked as paths, not as `dir/`. */

@@ -40,6 +40,20 @@ interface Ctx {
   moduleScope: boolean;
 }
 
+/** Next sibling, skipping comments (which the tree keeps inside brackets). */
+function next(n: SyntaxNode | null | undefined): SyntaxNode | null {
+  let x = n ? n.nextSibling : null;
+  while (x && x.name === "Comment") x = x.nextSibling;
+  return x;
+}
+
+/** First child, skipping comments. */
+function first(n: SyntaxNode): SyntaxNode | null {
+  let x = n.firstChild;
+  while (x && x.name === "Comment") x = x.nextSibling;
+  return x;
+}
+
 const ROOT: Ctx = { deferred: false, guarded: false, typeChecking: false, mainOnly: false, moduleScope: true };
 
 class Extractor {
@@ -185,6 +199,10 @@ class Extractor {
         this.call(node, ctx);
         this.children(node, ctx);
         return;
+      case "Decorator":
+        this.decorator(node, ctx);
+        this.children(node, ctx);
+        return;
       case "String":
       case "Comment":
       case "VariableName":
@@ -212,28 +230,30 @@ class Extractor {
   }
 
   importStatement(node: SyntaxNode, ctx: Ctx): void {
-    const first = node.firstChild;
-    if (!first) return;
-    let c: SyntaxNode | null = first.nextSibling;
-    if (first.name === "import") {
+    const kw = first(node);
+    if (!kw) return;
+    let c: SyntaxNode | null = next(kw);
+    if (kw.name === "import") {
       // import a.b.c [as d], e ...
       while (c) {
         if (c.name !== "VariableName") {
-          c = c.nextSibling;
+          c = next(c);
           continue;
         }
         const parts = [this.text(c)];
-        c = c.nextSibling;
-        while (c && c.name === "." && c.nextSibling?.name === "VariableName") {
-          parts.push(this.text(c.nextSibling));
-          c = c.nextSibling.nextSibling;
+        c = next(c);
+        while (c && c.name === "." && next(c)?.name === "VariableName") {
+          c = next(c)!;
+          parts.push(this.text(c));
+          c = next(c);
         }
         let bound = parts[0];
-        if (c && c.name === "as" && c.nextSibling?.name === "VariableName") {
-          bound = this.text(c.nextSibling);
-          c = c.nextSibling.nextSibling;
+        if (c && c.name === "as" && next(c)?.name === "VariableName") {
+          c = next(c)!;
+          bound = this.text(c);
+          c = next(c);
         }
-        this.add("import", parts.join("."), 0, [], first.from, ctx);
+        this.add("import", parts.join("."), 0, [], kw.from, ctx);
         this.bind(bound, ctx);
       }
       return;
@@ -241,34 +261,34 @@ class Extractor {
     // from [dots] [a.b] import names
     let level = 0;
     const parts: string[] = [];
-    for (; c && c.name !== "import"; c = c.nextSibling) {
+    for (; c && c.name !== "import"; c = next(c)) {
       if (c.name === "." && parts.length === 0) level += 1;
       else if (c.name === "Ellipsis" && parts.length === 0) level += 3;
       else if (c.name === "VariableName") parts.push(this.text(c));
     }
     if (!c) return; // recovered fragment without `import`
     const names: string[] = [];
-    for (c = c.nextSibling; c; c = c.nextSibling) {
+    for (c = next(c); c; c = next(c)) {
       if (c.name === "*") {
         names.push("*");
         this.bind("*", ctx);
       } else if (c.name === "VariableName") {
         let name = this.text(c);
         // dotted names are not valid here, but the grammar accepts them: keep the text
-        while (c.nextSibling?.name === "." && c.nextSibling.nextSibling?.name === "VariableName") {
-          c = c.nextSibling.nextSibling;
+        while (next(c)?.name === "." && next(next(c))?.name === "VariableName") {
+          c = next(next(c))!;
           name += "." + this.text(c);
         }
         names.push(name);
         let bound = name;
-        if (c.nextSibling?.name === "as" && c.nextSibling.nextSibling?.name === "VariableName") {
-          c = c.nextSibling.nextSibling;
+        if (next(c)?.name === "as" && next(next(c))?.name === "VariableName") {
+          c = next(next(c))!;
           bound = this.text(c);
         }
         this.bind(bound, ctx);
       }
     }
-    this.add("from", parts.join("."), level, names, first.from, ctx);
+    this.add("from", parts.join("."), level, names, kw.from, ctx);
   }
 
   ifStatement(node: SyntaxNode, ctx: Ctx): void {
@@ -304,10 +324,10 @@ class Extractor {
 
   private isMainCheck(n: SyntaxNode): boolean {
     if (n.name !== "BinaryExpression") return false;
-    const a = n.firstChild;
-    const op = a?.nextSibling;
-    const b = op?.nextSibling;
-    if (!a || !op || !b || b.nextSibling || op.name !== "CompareOp" || this.text(op) !== "==") return false;
+    const a = first(n);
+    const op = next(a);
+    const b = next(op);
+    if (!a || !op || !b || next(b) || op.name !== "CompareOp" || this.text(op) !== "==") return false;
     const isName = (x: SyntaxNode) => x.name === "VariableName" && this.text(x) === "__name__";
     const isMain = (x: SyntaxNode) => x.name === "String" && plainStringValue(this.text(x)) === "__main__";
     return (isName(a) && isMain(b)) || (isMain(a) && isName(b));
@@ -317,10 +337,10 @@ class Extractor {
   dotted(n: SyntaxNode): string | null {
     if (n.name === "VariableName") return this.text(n);
     if (n.name !== "MemberExpression") return null;
-    const obj = n.firstChild;
-    const dot = obj?.nextSibling;
-    const prop = dot?.nextSibling;
-    if (!obj || !dot || dot.name !== "." || !prop || prop.name !== "PropertyName" || prop.nextSibling) return null;
+    const obj = first(n);
+    const dot = next(obj);
+    const prop = next(dot);
+    if (!obj || !dot || dot.name !== "." || !prop || prop.name !== "PropertyName" || next(prop)) return null;
     const base = this.dotted(obj);
     return base === null ? null : `${base}.${this.text(prop)}`;
   }
@@ -371,29 +391,48 @@ class Extractor {
   }
 
   call(node: SyntaxNode, ctx: Ctx): void {
-    const callee = node.firstChild;
-    const args = callee?.nextSibling;
+    const callee = first(node);
+    const args = next(callee);
     if (!callee || !args || args.name !== "ArgList") return;
     const name = this.dotted(callee);
-    if (name === null) return;
+    if (name !== null) this.dynamic(name, args, node.from, ctx);
+  }
+
+  /** A decorator is `@dotted.name(args)` in this grammar, not a call expression. */
+  decorator(node: SyntaxNode, ctx: Ctx): void {
+    let name = "";
+    let args: SyntaxNode | null = null;
+    let start = -1;
+    for (let c = first(node); c; c = next(c)) {
+      if (c.name === "VariableName") {
+        if (start < 0) start = c.from;
+        name += this.text(c);
+      } else if (c.name === ".") name += ".";
+      else if (c.name === "ArgList") args = c;
+    }
+    if (args && start >= 0) this.dynamic(name, args, start, ctx);
+  }
+
+  /** `import_module("a.b")`-style call of `name` with argument list `args`. */
+  private dynamic(name: string, args: SyntaxNode, at: number, ctx: Ctx): void {
     const fn = DYNAMIC_CALLEES.get(name);
     if (!fn) return;
     // ArgList: ( arg , arg ... )
-    const first = args.firstChild?.nextSibling;
-    if (!first) return;
-    const value = this.literal(first);
-    const after = first.nextSibling;
+    const arg0 = next(first(args));
+    if (!arg0) return;
+    const value = this.literal(arg0);
+    const after = next(arg0);
     if (value === null || !after || (after.name !== "," && after.name !== ")")) return;
     let pkg: PackageArg = { kind: "none" };
-    if (after.name === "," && after.nextSibling && after.nextSibling.name !== ")") {
-      let p = after.nextSibling;
+    let p = after.name === "," ? next(after) : null;
+    if (p && p.name !== ")") {
       let ok = true;
-      if (p.name === "VariableName" && p.nextSibling?.name === "AssignOp") {
+      if (p.name === "VariableName" && next(p)?.name === "AssignOp") {
         // keyword argument: only `package=` is the package
         ok = this.text(p) === "package";
-        p = p.nextSibling.nextSibling!;
+        p = next(next(p));
       }
-      const end = p?.nextSibling;
+      const end = next(p);
       if (!p || !ok || !end || (end.name !== "," && end.name !== ")")) pkg = { kind: "other" };
       else if (p.name === "VariableName" && (this.text(p) === "__package__" || this.text(p) === "__name__"))
         pkg = { kind: "current" };
@@ -401,7 +440,7 @@ class Extractor {
       else pkg = { kind: "other" };
     }
     const r = resolveDynamic(fn, value, pkg);
-    if (r) this.add("dynamic", r.module, r.level, [], node.from, ctx);
+    if (r) this.add("dynamic", r.module, r.level, [], at, ctx);
   }
 
   /** Value of a plain string literal (or implicit concatenation of them), else null. */
@@ -421,8 +460,8 @@ class Extractor {
 
 function unparen(n: SyntaxNode): SyntaxNode {
   while (n.name === "ParenthesizedExpression") {
-    const inner = n.firstChild?.nextSibling;
-    if (!inner || inner.nextSibling?.name !== ")") break;
+    const inner = next(first(n));
+    if (!inner || next(inner)?.name !== ")") break;
     n = inner;
   }
   return n;
@@ -455,7 +494,10 @@ function firstError(tree: Tree, src: string, starts: number[]): PySyntaxError | 
 
 /** Extract imports from Python source with the full @lezer/python grammar (error-tolerant). */
 export function parseWithGrammar(source: string): ParsedPython {
-  const src = stripBom(source);
+  // The grammar mishandles `\r\n` after a backslash continuation: give it `\n` only. Lines and
+  // columns are unchanged (a `\r` only ever ends a line).
+  let src = stripBom(source);
+  if (src.indexOf("\r") >= 0) src = src.replace(/\r\n?/g, "\n");
   const tree = pythonParser().parse(src);
   const ex = new Extractor(src);
   ex.children(tree.topNode, ROOT);

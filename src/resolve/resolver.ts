@@ -19,6 +19,16 @@ export interface ResolveStep {
   spec: Resolved;
 }
 
+const pathKeys = new WeakMap<string[], string>();
+function keyOf(path: string[]): string {
+  let k = pathKeys.get(path);
+  if (k === undefined) {
+    k = path.join("\0");
+    pathKeys.set(path, k);
+  }
+  return k;
+}
+
 export class Resolver {
   private dirMemo = new Map<string, INode | null>();
   private extMemo = new WeakMap<INode, Map<string, string>>();
@@ -85,7 +95,7 @@ export class Resolver {
 
   /** PathFinder over a list of directories (sys.path or a package's __path__). */
   findSpec(name: string, path: string[]): Resolved | null {
-    const key = path.join("\0") + "\u0001" + name;
+    const key = keyOf(path) + "\u0001" + name;
     const memo = this.specMemo.get(key);
     if (memo !== undefined) return memo;
     const portions: string[] = [];
@@ -106,7 +116,7 @@ export class Resolver {
 
   /** Resolve every prefix of a dotted name; stops at the first component that is not found. */
   resolveDotted(dotted: string, sysPath: string[]): { steps: ResolveStep[]; missing: string | null } {
-    const key = sysPath.join("\0") + "\u0001" + dotted;
+    const key = keyOf(sysPath) + "\u0001" + dotted;
     const memo = this.dottedMemo.get(key);
     if (memo) return memo;
     const parts = dotted.split(".");

@@ -1,5 +1,5 @@
 const t0=performance.now();
-const {parser} = require('@lezer/python');
+const {parser} = require('/work/main/node_modules/@lezer/python');
 console.log('cjs load ms', (performance.now()-t0).toFixed(1));
 const src = process.argv[2].replace(/\\n/g,'\n');
 const tree = parser.parse(src);
