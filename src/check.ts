@@ -6,7 +6,7 @@ import { BuildContext, FsCache } from "./context/context.js";
 import { discover } from "./discover.js";
 import { analyzeService, ServiceResult } from "./analyze.js";
 import { ParseCache } from "./parse-cache.js";
-import { ServiceCache } from "./service-cache.js";
+import { DepCache } from "./service-cache.js";
 import { PARSER_VERSION } from "./python/imports.js";
 import type { Finding, Fix } from "./findings.js";
 import { severityRank } from "./findings.js";
@@ -62,19 +62,20 @@ const timing = process.env.SHIPSHAPE_TIMING ? (label: string, t0: number) => pro
 export function runCheck(opts: CheckOptions): CheckResult {
   const fs = new FsCache();
   let t0 = performance.now();
-  const disc = discover(opts.targets, opts.cwd, fs);
+  const disc = discover(opts.targets, opts.cwd, fs, opts.cache);
   timing?.("discover", t0);
   t0 = performance.now();
   const parseCache = new ParseCache(opts.cache ? path.join(disc.repoRoot, ".shipshape_cache") : null);
   const stdlib = stdlibNames();
-  const serviceCache = new ServiceCache(opts.cache ? path.join(disc.repoRoot, ".shipshape_cache", "services-v2.json") : null);
+  type Stored = Omit<ServiceResult, "model">;
+  const serviceCache = new DepCache<Stored>(opts.cache ? path.join(disc.repoRoot, ".shipshape_cache", "services-v2.json") : null);
   const results: ServiceResult[] = [];
   const contexts = new Map<string, BuildContext>();
   for (const svc of disc.services) {
-    const key = ServiceCache.key({ svc, severities: disc.config.severity, repoRoot: disc.repoRoot, parser: PARSER_VERSION, version: TOOL_VERSION, stdlib: stdlib.size });
+    const key = DepCache.key({ svc, severities: disc.config.severity, repoRoot: disc.repoRoot, parser: PARSER_VERSION, version: TOOL_VERSION, stdlib: stdlib.size });
     const hit = serviceCache.lookup(key, fs);
     if (hit) {
-      results.push(hit);
+      results.push({ ...hit, model: null, fromCache: true });
       continue;
     }
     const deps = new Set<string>();
@@ -83,7 +84,11 @@ export function runCheck(opts: CheckOptions): CheckResult {
       const r = analyzeService(svc, { repoRoot: disc.repoRoot, fs, parseCache, stdlib, severities: disc.config.severity, contexts });
       results.push(r);
       fs.recorder = null;
-      serviceCache.store(key, deps, fs, r);
+      // Kept: findings and entry points; not the image model nor the reachable-module list.
+      const { model: _m, reachable: _r, ...rest } = r;
+      void _m;
+      void _r;
+      serviceCache.store(key, deps, fs, JSON.parse(JSON.stringify({ ...rest, reachable: [] })) as Stored);
     } finally {
       fs.recorder = null;
     }

@@ -12,6 +12,7 @@ import { RULES } from "./findings.js";
 import { parseDockerfile } from "./dockerfile/parse.js";
 import { BuildContext, FsCache, hasWildcard } from "./context/context.js";
 import { cleanSource } from "./image/model.js";
+import { DepCache } from "./service-cache.js";
 
 export class UsageError extends Error {}
 
@@ -270,19 +271,37 @@ export interface Discovery {
 }
 
 /** Build the service list for `check [PATH...]`. Paths may be the repo, folders, or Dockerfiles. */
-export function discover(targets: string[], cwd: string, fs: FsCache): Discovery {
+export function discover(targets: string[], cwd: string, fs: FsCache, useCache = false): Discovery {
   const first = targets[0] ?? cwd;
   const abs0 = path.resolve(cwd, first);
   if (!existsSync(abs0)) throw new UsageError(`no such file or directory: ${first}`);
   const repoRoot = findRepoRoot(abs0);
   const config = loadConfig(repoRoot);
+  // Inferred contexts are cached with the file-system facts they were inferred from.
+  const ctxCache = new DepCache<string>(useCache ? path.join(repoRoot, ".shipshape_cache", "contexts-v1.json") : null);
+  const infer = (df: string, args: Record<string, string>): string => {
+    const key = DepCache.key([df, args, repoRoot]);
+    const hit = ctxCache.lookup(key, fs);
+    if (hit) return hit;
+    const deps = new Set<string>();
+    fs.recorder = deps;
+    try {
+      fs.noteFile(df);
+      const c = inferContext(df, repoRoot, args, fs);
+      fs.recorder = null;
+      ctxCache.store(key, deps, fs, c);
+      return c;
+    } finally {
+      fs.recorder = null;
+    }
+  };
   const declared = new Map<string, ServiceSpec>();
   for (const s of config.services) {
     if (!existsSync(s.dockerfile!)) throw new UsageError(`${config.file}: services.${s.name}: no such Dockerfile ${path.relative(repoRoot, s.dockerfile!)}`);
     declared.set(s.dockerfile!, {
       name: s.name!,
       dockerfile: s.dockerfile!,
-      context: s.context ?? inferContext(s.dockerfile!, repoRoot, s.buildArgs ?? {}, fs),
+      context: s.context ?? infer(s.dockerfile!, s.buildArgs ?? {}),
       contextSource: s.context ? "config" : "inferred",
       target: s.target ?? null,
       buildArgs: s.buildArgs ?? {},
@@ -319,7 +338,7 @@ export function discover(targets: string[], cwd: string, fs: FsCache): Discovery
     services.push({
       name: c?.name ?? serviceName(repoRoot, df),
       dockerfile: df,
-      context: c ? c.context : inferContext(df, repoRoot, {}, fs),
+      context: c ? c.context : infer(df, {}),
       contextSource: c ? "compose" : "inferred",
       target: c?.target ?? null,
       buildArgs: c?.args ?? {},
@@ -332,5 +351,6 @@ export function discover(targets: string[], cwd: string, fs: FsCache): Discovery
   const counts = new Map<string, number>();
   for (const s of services) counts.set(s.name, (counts.get(s.name) ?? 0) + 1);
   for (const s of services) if ((counts.get(s.name) ?? 0) > 1) s.name = serviceName(repoRoot, s.dockerfile);
+  ctxCache.save();
   return { repoRoot, config, services };
 }

@@ -7,29 +7,27 @@ import { createHash } from "node:crypto";
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import type { FsCache } from "./context/context.js";
-import type { ServiceResult } from "./analyze.js";
 
 const FORMAT = "svc-2";
 
-type Stored = Omit<ServiceResult, "model">;
 
 interface Disk {
   format: string;
   /** Dependency keys ("t:/abs", "d:/abs", "f:/abs", "l:/abs") and the hash of their values. */
   deps: string[];
   values: string[];
-  entries: Record<string, { deps: number[]; result: Stored }>;
+  entries: Record<string, { deps: number[]; result: unknown }>;
 }
 
 function h(s: string): string {
   return createHash("sha1").update(s).digest("base64").slice(0, 16);
 }
 
-export class ServiceCache {
+export class DepCache<T> {
   private disk: Disk = { format: FORMAT, deps: [], values: [], entries: {} };
   private valid: (boolean | undefined)[] = [];
   private current = new Map<string, string>();
-  private fresh = new Map<string, { deps: string[]; result: Stored }>();
+  private fresh = new Map<string, { deps: string[]; result: unknown }>();
   private reused = new Set<string>();
   hits = 0;
 
@@ -56,8 +54,8 @@ export class ServiceCache {
     return v;
   }
 
-  /** The cached result for `key` if every recorded dependency still has its recorded value. */
-  lookup(key: string, fs: FsCache): ServiceResult | null {
+  /** The cached value for `key` if every recorded dependency still has its recorded value. */
+  lookup(key: string, fs: FsCache): T | null {
     const e = this.disk.entries[key];
     if (!e) return null;
     for (const i of e.deps) {
@@ -67,21 +65,20 @@ export class ServiceCache {
     }
     this.reused.add(key);
     this.hits++;
-    return { ...e.result, model: null, fromCache: true };
+    return e.result as T;
   }
 
-  store(key: string, deps: Set<string>, fs: FsCache, result: ServiceResult): void {
+  /** Keep `value` (plain JSON) with the dependencies recorded while computing it. */
+  store(key: string, deps: Set<string>, fs: FsCache, value: T): void {
     if (!this.file) return;
-    for (const d of deps) this.currentHash(d, fs);
-    // The model and the reachable-module list are not kept: findings and entry points are.
-    const { model: _model, reachable: _reachable, ...rest } = result;
-    void _model;
-    void _reachable;
-    this.fresh.set(key, { deps: [...deps], result: JSON.parse(JSON.stringify({ ...rest, reachable: [] })) as Stored });
+    // A file whose content is a dependency needs no separate existence check.
+    const kept = [...deps].filter((d) => !(d.startsWith("t:") && deps.has("f:" + d.slice(2))));
+    for (const d of kept) this.currentHash(d, fs);
+    this.fresh.set(key, { deps: kept, result: value });
   }
 
   save(): void {
-    if (!this.file || this.fresh.size === 0) return;
+    if (!this.file || (this.fresh.size === 0 && this.reused.size === Object.keys(this.disk.entries).length)) return;
     // Rebuild the table from this run's services: reused entries keep their facts, fresh ones add theirs.
     const out: Disk = { format: FORMAT, deps: [], values: [], entries: {} };
     const index = new Map<string, number>();

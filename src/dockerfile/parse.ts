@@ -13,7 +13,18 @@
 //
 // Never throws: problems are returned in `errors`.
 
-import { DockerfileParser } from "dockerfile-ast";
+import { createRequire } from "node:module";
+import type { DockerfileParser as DockerfileParserType } from "dockerfile-ast";
+
+// dockerfile-ast (CommonJS, ~30 ms to load) is loaded on the first parse: a run whose
+// results all come from the cache never needs it.
+let parserMemo: typeof DockerfileParserType | null = null;
+const DockerfileParser = {
+  parse(text: string) {
+    if (!parserMemo) parserMemo = (createRequire(import.meta.url)("dockerfile-ast") as { DockerfileParser: typeof DockerfileParserType }).DockerfileParser;
+    return parserMemo.parse(text);
+  },
+};
 import type { DfFlag, DfInstruction, DfStage, ParsedDockerfile, SourceRange } from "../types.js";
 import { expandWord, type WordExpansion } from "./expand.js";
 
@@ -297,7 +308,7 @@ function premask(text: string): string {
   return changed ? chars.join("") : text;
 }
 
-type AstDockerfile = ReturnType<typeof DockerfileParser.parse>;
+type AstDockerfile = ReturnType<typeof DockerfileParserType.parse>;
 
 /**
  * Parse with dockerfile-ast; where it opened a heredoc that BuildKit would not (a `<<` inside
