@@ -370,6 +370,10 @@ export function analyzeService(svc: ServiceSpec, opts: AnalyzeOptions): ServiceR
   const namespaceWarned = new Set<string>();
   const queue: { item: QueueItem; sysPath: string[] }[] = entries.map((e) => ({ item: e.item, sysPath: e.ep.sysPath }));
 
+  const needsVisit = (img: string, deferred: boolean) => {
+    const prev = visited.get(img);
+    return !prev || (!deferred && prev.deferred);
+  };
   const enqueue = (item: QueueItem, sysPath: string[]) => {
     const prev = visited.get(item.img);
     if (prev && (item.deferred || !prev.deferred)) return; // nothing new to learn
@@ -422,10 +426,12 @@ export function analyzeService(svc: ServiceSpec, opts: AnalyzeOptions): ServiceR
   };
 
   const candMemo = new Map<string, Candidate[]>();
-  const foundMemo = new Map<string, { cand: Candidate; loc: { path: string; isDir: boolean } } | null>();
+  const foundMemo = new Map<string, Map<string, { cand: Candidate; loc: { path: string; isDir: boolean } } | null>>();
   const explainMissing = (imp: PyImport, importer: QueueItem, absName: string, missing: string, sysPath: string[], steps: ResolveStep[]) => {
-    const top = absName.split(".")[0];
-    if (!steps.length && opts.stdlib.has(top)) return; // the standard library provides it
+    if (!steps.length) {
+      const dot = absName.indexOf(".");
+      if (opts.stdlib.has(dot < 0 ? absName : absName.slice(0, dot))) return; // the standard library provides it
+    }
     // Where is it in the repository?
     let candKey = importer.candKey;
     if (candKey === undefined) {
@@ -437,8 +443,12 @@ export function analyzeService(svc: ServiceSpec, opts: AnalyzeOptions): ServiceR
       cands = candidatesFor(importer.img, sysPath);
       candMemo.set(candKey, cands);
     }
-    const foundKey = candKey + "\u0001" + missing;
-    let found = foundMemo.get(foundKey);
+    let foundTable = foundMemo.get(candKey);
+    if (!foundTable) {
+      foundTable = new Map();
+      foundMemo.set(candKey, foundTable);
+    }
+    let found = foundTable.get(missing);
     if (found === undefined) {
       found = null;
       for (const cand of cands) {
@@ -448,7 +458,7 @@ export function analyzeService(svc: ServiceSpec, opts: AnalyzeOptions): ServiceR
           break;
         }
       }
-      foundMemo.set(foundKey, found);
+      foundTable.set(missing, found);
     }
     const chain = [...importer.chain, importer.repo ?? fileRepo(importer.img)];
     if (!found) {
@@ -522,17 +532,25 @@ export function analyzeService(svc: ServiceSpec, opts: AnalyzeOptions): ServiceR
     emit({ code, file: importer.repo ?? fileRepo(importer.img), line: imp.line, col: imp.col, module, message, chain, fix, notes: notes.length ? notes : undefined, severity: severity ?? RULES[code].severity });
   };
 
+  const nsInfo = new Map<string, { ctxDir: string; init: ParsedPython; pkgRepo: string } | null>();
   const checkNamespace = (step: ResolveStep, imp: PyImport, importer: QueueItem, names: string[] | null) => {
     if (step.spec.kind !== "namespace") return;
     for (const dir of step.spec.dirs) {
-      const n = tree.get(dir);
-      const c = n?.origin?.ctx;
-      // Find the repo dir this image dir came from: via any child's origin.
-      const ctxDir = c !== undefined && n?.origin?.via === "context" ? c : ctxDirOf(tree, dir);
-      if (ctxDir === null) continue;
-      const init = repoInit(ctxDir);
-      if (!init || !hasCode(ctx.abs(ctxDir + "/__init__.py"), opts.fs)) continue;
-      const pkgRepo = ctx.repoPath(ctxDir + "/__init__.py");
+      let info = nsInfo.get(dir);
+      if (info === undefined) {
+        info = null;
+        const n = tree.get(dir);
+        const c = n?.origin?.ctx;
+        // Find the repo dir this image dir came from: its own origin, or its children's.
+        const ctxDir = c !== undefined && n?.origin?.via === "context" ? c : ctxDirOf(tree, dir);
+        if (ctxDir !== null) {
+          const init = repoInit(ctxDir);
+          if (init && hasCode(ctx.abs(ctxDir + "/__init__.py"), opts.fs)) info = { ctxDir, init, pkgRepo: ctx.repoPath(ctxDir + "/__init__.py") };
+        }
+        nsInfo.set(dir, info);
+      }
+      if (!info) continue;
+      const { ctxDir, init, pkgRepo } = info;
       if (names) {
         for (const nm of names) {
           if (resolver.findSpec(nm, step.spec.dirs)) continue;
@@ -601,9 +619,10 @@ export function analyzeService(svc: ServiceSpec, opts: AnalyzeOptions): ServiceR
       }
       const childItem = (s: ResolveStep, f: string): QueueItem => ({ img: f, module: s.name, isInit: s.spec.kind === "package", isMain: false, chain, deferred: item.deferred || imp.deferred });
       const { steps, missing } = resolver.resolveDotted(absName, sysPath);
+      const childDeferred = item.deferred || imp.deferred;
       for (const s of steps) {
         const f = specFile(s.spec);
-        if (f) enqueue(childItem(s, f), sysPath);
+        if (f && needsVisit(f, childDeferred)) enqueue(childItem(s, f), sysPath);
       }
       if (missing) {
         explainMissing(imp, item, absName, missing, sysPath, steps);

@@ -19,22 +19,14 @@ export interface ResolveStep {
   spec: Resolved;
 }
 
-const pathKeys = new WeakMap<string[], string>();
-function keyOf(path: string[]): string {
-  let k = pathKeys.get(path);
-  if (k === undefined) {
-    k = path.join("\0");
-    pathKeys.set(path, k);
-  }
-  return k;
-}
-
 export class Resolver {
   private dirMemo = new Map<string, INode | null>();
   private extMemo = new WeakMap<INode, Map<string, string>>();
   private findInMemo = new Map<string, Found>();
-  private specMemo = new Map<string, Resolved | null>();
-  private dottedMemo = new Map<string, { steps: ResolveStep[]; missing: string | null }>();
+  // Memo tables keyed first by the path array object (sys.path lists and __path__ lists are
+  // shared objects), then by name: no string building on the hot path.
+  private specMemo = new WeakMap<string[], Map<string, Resolved | null>>();
+  private dottedMemo = new WeakMap<string[], Map<string, { steps: ResolveStep[]; missing: string | null }>>();
 
   constructor(readonly tree: ImageTree) {}
 
@@ -95,8 +87,12 @@ export class Resolver {
 
   /** PathFinder over a list of directories (sys.path or a package's __path__). */
   findSpec(name: string, path: string[]): Resolved | null {
-    const key = keyOf(path) + "\u0001" + name;
-    const memo = this.specMemo.get(key);
+    let table = this.specMemo.get(path);
+    if (!table) {
+      table = new Map();
+      this.specMemo.set(path, table);
+    }
+    const memo = table.get(name);
     if (memo !== undefined) return memo;
     const portions: string[] = [];
     let out: Resolved | null = null;
@@ -110,14 +106,18 @@ export class Resolver {
       }
     }
     if (!out && portions.length) out = { kind: "namespace", dirs: portions };
-    this.specMemo.set(key, out);
+    table.set(name, out);
     return out;
   }
 
   /** Resolve every prefix of a dotted name; stops at the first component that is not found. */
   resolveDotted(dotted: string, sysPath: string[]): { steps: ResolveStep[]; missing: string | null } {
-    const key = keyOf(sysPath) + "\u0001" + dotted;
-    const memo = this.dottedMemo.get(key);
+    let table = this.dottedMemo.get(sysPath);
+    if (!table) {
+      table = new Map();
+      this.dottedMemo.set(sysPath, table);
+    }
+    const memo = table.get(dotted);
     if (memo) return memo;
     const parts = dotted.split(".");
     const steps: ResolveStep[] = [];
@@ -141,7 +141,7 @@ export class Resolver {
       steps.push({ name, spec });
     }
     const r = { steps, missing };
-    this.dottedMemo.set(key, r);
+    table.set(dotted, r);
     return r;
   }
 }
