@@ -2,7 +2,7 @@
 // walk every import reachable from them over the image tree, and explain each failure.
 import { readFileSync } from "node:fs";
 import path from "node:path";
-import type { EntrySpec, ParsedPython, PyImport } from "./types.js";
+import type { EntrySpec, ParsedDockerfile, ParsedPython, PyImport } from "./types.js";
 import type { ServiceSpec } from "./service.js";
 import { BuildContext, FsCache } from "./context/context.js";
 import { parseDockerfile } from "./dockerfile/parse.js";
@@ -22,6 +22,8 @@ export interface AnalyzeOptions {
   severities: Record<string, Severity | "off">;
   /** Build contexts shared between services of one run (same root, ignore file and build path). */
   contexts?: Map<string, BuildContext>;
+  /** Images evaluated ahead of the analysis (see check.ts). */
+  prepared?: Map<ServiceSpec, Prepared>;
 }
 
 export interface EntryPoint {
@@ -78,6 +80,49 @@ interface Candidate {
   outside?: boolean; // the root is outside the build context (repo-relative then)
 }
 
+export type Prepared = { readError: string } | { df: ParsedDockerfile; ctx: BuildContext; model: ImageModel | null };
+
+/** Read and parse the Dockerfile, and evaluate its image against the build context. */
+export function prepareService(svc: ServiceSpec, opts: AnalyzeOptions): Prepared {
+  let text: string;
+  try {
+    opts.fs.noteFile(svc.dockerfile);
+    const buf = readFileSync(svc.dockerfile);
+    if (buf.includes(0)) throw new Error("binary file");
+    text = new TextDecoder("utf-8", { fatal: true }).decode(buf);
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException;
+    return { readError: err.code === "ERR_ENCODING_INVALID_ENCODED_DATA" ? "not valid UTF-8" : err.code ?? err.message };
+  }
+  const df = parseDockerfile(svc.dockerfile, text, svc.buildArgs, svc.target ?? undefined);
+  const perDockerfileIgnore = svc.dockerfile + ".dockerignore";
+  const rootIgnore = path.join(svc.context, ".dockerignore");
+  const exists = (abs: string) => opts.fs.typeOf(abs) !== null;
+  const ignoreFile = exists(perDockerfileIgnore) ? perDockerfileIgnore : exists(rootIgnore) ? rootIgnore : null;
+  if (ignoreFile) opts.fs.noteFile(ignoreFile);
+  if (svc.build === "gcloud") {
+    for (const f of [".gcloudignore", ".gitignore"]) if (exists(path.join(svc.context, f))) opts.fs.noteFile(path.join(svc.context, f));
+  }
+  const ctxKey = `${svc.context}\0${ignoreFile}\0${svc.build}`;
+  let ctx = opts.contexts?.get(ctxKey);
+  if (!ctx) {
+    ctx = new BuildContext({ root: svc.context, repoRoot: opts.repoRoot, dockerignoreFile: ignoreFile, gcloud: svc.build === "gcloud", fs: opts.fs });
+    opts.contexts?.set(ctxKey, ctx);
+  }
+  if (!df.stages.length || (svc.target && !df.stages.some((s) => s.name === svc.target!.toLowerCase()))) return { df, ctx, model: null };
+  return { df, ctx, model: evaluateImage(df, ctx, svc.target) };
+}
+
+/** Absolute paths of the context's Python files that an image contains. */
+export function imagePythonFiles(p: Prepared): string[] {
+  if ("readError" in p || !p.model) return [];
+  const out: string[] = [];
+  for (const [img, n] of p.model.tree.walk("/")) {
+    if (n.type === "file" && img.endsWith(".py") && n.origin?.ctx !== undefined && n.origin.via !== "tar") out.push(p.ctx.abs(n.origin.ctx));
+  }
+  return out;
+}
+
 export function analyzeService(svc: ServiceSpec, opts: AnalyzeOptions): ServiceResult {
   const { repoRoot } = opts;
   const dfRepo = rel(repoRoot, svc.dockerfile);
@@ -126,38 +171,18 @@ export function analyzeService(svc: ServiceSpec, opts: AnalyzeOptions): ServiceR
     result.findings.push({ ...f, severity, service: svc.name });
   };
 
-  // 1. The Dockerfile.
-  let text: string;
-  try {
-    opts.fs.noteFile(svc.dockerfile);
-    const buf = readFileSync(svc.dockerfile);
-    if (buf.includes(0)) throw new Error("binary file");
-    text = new TextDecoder("utf-8", { fatal: true }).decode(buf);
-  } catch (e) {
-    emit({ code: "SS001", file: dfRepo, line: 1, module: "", message: `cannot read Dockerfile: ${(e as Error).message}`, chain: [] });
+  // 1-2. The Dockerfile, the context and the image (prepared once, maybe ahead of time).
+  let prep = opts.prepared?.get(svc);
+  if (!prep) prep = prepareService(svc, opts);
+  if ("readError" in prep) {
+    emit({ code: "SS001", file: dfRepo, line: 1, module: "", message: `cannot read Dockerfile: ${prep.readError}`, chain: [] });
     return result;
   }
-  const df = parseDockerfile(svc.dockerfile, text, svc.buildArgs, svc.target ?? undefined);
-  for (const e of df.errors) emit({ code: "SS001", file: dfRepo, line: e.range.line, module: "", message: e.message, chain: [] });
-  if (!df.stages.length) return result;
-  if (svc.target && !df.stages.some((s) => s.name === svc.target!.toLowerCase())) return result;
-
-  // 2. The context and the image.
-  const perDockerfileIgnore = svc.dockerfile + ".dockerignore";
-  const rootIgnore = path.join(svc.context, ".dockerignore");
+  const { df, ctx } = prep;
   const exists = (abs: string) => opts.fs.typeOf(abs) !== null;
-  const ignoreFile = exists(perDockerfileIgnore) ? perDockerfileIgnore : exists(rootIgnore) ? rootIgnore : null;
-  if (ignoreFile) opts.fs.noteFile(ignoreFile);
-  if (svc.build === "gcloud") {
-    for (const f of [".gcloudignore", ".gitignore"]) if (exists(path.join(svc.context, f))) opts.fs.noteFile(path.join(svc.context, f));
-  }
-  const ctxKey = `${svc.context}\0${ignoreFile}\0${svc.build}`;
-  let ctx = opts.contexts?.get(ctxKey);
-  if (!ctx) {
-    ctx = new BuildContext({ root: svc.context, repoRoot, dockerignoreFile: ignoreFile, gcloud: svc.build === "gcloud", fs: opts.fs });
-    opts.contexts?.set(ctxKey, ctx);
-  }
-  const model = evaluateImage(df, ctx, svc.target);
+  for (const e of df.errors) emit({ code: "SS001", file: dfRepo, line: e.range.line, module: "", message: e.message, chain: [] });
+  if (!prep.model) return result;
+  const model = prep.model;
   result.model = model;
   for (const p of model.problems) emit({ code: p.code, file: dfRepo, line: p.line, module: "", message: p.message, chain: [], severity: p.severity });
 

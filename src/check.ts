@@ -4,8 +4,11 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { BuildContext, FsCache } from "./context/context.js";
 import { discover } from "./discover.js";
-import { analyzeService, ServiceResult } from "./analyze.js";
-import { ParseCache } from "./parse-cache.js";
+import { analyzeService, prepareService, imagePythonFiles, AnalyzeOptions, ServiceResult } from "./analyze.js";
+import type { ServiceSpec } from "./service.js";
+import { Worker } from "node:worker_threads";
+import { availableParallelism } from "node:os";
+import { ParseCache, parseRaw, RawParse } from "./parse-cache.js";
 import { DepCache } from "./service-cache.js";
 import { PARSER_VERSION } from "./python/imports.js";
 import type { Finding, Fix } from "./findings.js";
@@ -59,36 +62,74 @@ export function stdlibNames(): Set<string> {
 
 const timing = process.env.SHIPSHAPE_TIMING ? (label: string, t0: number) => process.stderr.write(`timing: ${label} ${(performance.now() - t0).toFixed(1)} ms\n`) : null;
 
-export function runCheck(opts: CheckOptions): CheckResult {
+interface Plan {
+  disc: ReturnType<typeof discover>;
+  fs: FsCache;
+  parseCache: ParseCache;
+  serviceCache: DepCache<Stored>;
+  aopts: AnalyzeOptions;
+  /** Per service: the cached result, or the recorded dependencies of its preparation. */
+  hits: Map<ServiceSpec, ServiceResult>;
+  deps: Map<ServiceSpec, Set<string>>;
+  keys: Map<ServiceSpec, string>;
+}
+
+type Stored = Omit<ServiceResult, "model">;
+
+/** Discover, look services up in the cache, and evaluate the images of the others. */
+function plan(opts: CheckOptions): Plan {
   const fs = new FsCache();
   let t0 = performance.now();
   const disc = discover(opts.targets, opts.cwd, fs, opts.cache);
   timing?.("discover", t0);
   t0 = performance.now();
   const parseCache = new ParseCache(opts.cache ? path.join(disc.repoRoot, ".shipshape_cache") : null);
-  const stdlib = stdlibNames();
-  type Stored = Omit<ServiceResult, "model">;
   const serviceCache = new DepCache<Stored>(opts.cache ? path.join(disc.repoRoot, ".shipshape_cache", "services-v2.json") : null);
-  const results: ServiceResult[] = [];
-  const contexts = new Map<string, BuildContext>();
+  const stdlib = stdlibNames();
+  const aopts: AnalyzeOptions = { repoRoot: disc.repoRoot, fs, parseCache, stdlib, severities: disc.config.severity, contexts: new Map(), prepared: new Map() };
+  const p: Plan = { disc, fs, parseCache, serviceCache, aopts, hits: new Map(), deps: new Map(), keys: new Map() };
   for (const svc of disc.services) {
     const key = DepCache.key({ svc, severities: disc.config.severity, repoRoot: disc.repoRoot, parser: PARSER_VERSION, version: TOOL_VERSION, stdlib: stdlib.size });
+    p.keys.set(svc, key);
     const hit = serviceCache.lookup(key, fs);
     if (hit) {
-      results.push({ ...hit, model: null, fromCache: true });
+      p.hits.set(svc, { ...hit, model: null, fromCache: true });
       continue;
     }
     const deps = new Set<string>();
+    p.deps.set(svc, deps);
     fs.recorder = deps;
     try {
-      const r = analyzeService(svc, { repoRoot: disc.repoRoot, fs, parseCache, stdlib, severities: disc.config.severity, contexts });
+      aopts.prepared!.set(svc, prepareService(svc, aopts));
+    } finally {
+      fs.recorder = null;
+    }
+  }
+  timing?.("plan", t0);
+  return p;
+}
+
+function finish(p: Plan): CheckResult {
+  let t0 = performance.now();
+  const { disc, fs, parseCache, serviceCache } = p;
+  const results: ServiceResult[] = [];
+  for (const svc of disc.services) {
+    const hit = p.hits.get(svc);
+    if (hit) {
+      results.push(hit);
+      continue;
+    }
+    const deps = p.deps.get(svc)!;
+    fs.recorder = deps;
+    try {
+      const r = analyzeService(svc, p.aopts);
       results.push(r);
       fs.recorder = null;
       // Kept: findings and entry points; not the image model nor the reachable-module list.
       const { model: _m, reachable: _r, ...rest } = r;
       void _m;
       void _r;
-      serviceCache.store(key, deps, fs, JSON.parse(JSON.stringify({ ...rest, reachable: [] })) as Stored);
+      serviceCache.store(p.keys.get(svc)!, deps, fs, JSON.parse(JSON.stringify({ ...rest, reachable: [] })) as Stored);
     } finally {
       fs.recorder = null;
     }
@@ -101,6 +142,48 @@ export function runCheck(opts: CheckOptions): CheckResult {
   const findings = results.flatMap((r) => r.findings);
   findings.sort((a, b) => severityRank(b.severity) - severityRank(a.severity) || a.service.localeCompare(b.service) || a.file.localeCompare(b.file) || a.line - b.line || a.code.localeCompare(b.code));
   return { repoRoot: disc.repoRoot, results, findings, parsed: parseCache.parsed, cacheHits: parseCache.hits, servicesFromCache: serviceCache.hits };
+}
+
+/** The whole check on one thread. */
+export function runCheck(opts: CheckOptions): CheckResult {
+  return finish(plan(opts));
+}
+
+/** Below this many files to parse, a worker thread costs more than it saves. */
+const PARALLEL_MIN_FILES = 150;
+
+/**
+ * The whole check, parsing the Python files of the evaluated images on two threads first
+ * (this thread and a worker) when there are enough of them; the analysis then finds every
+ * file already parsed. Same result as runCheck.
+ */
+export async function runCheckParallel(opts: CheckOptions): Promise<CheckResult> {
+  const p = plan(opts);
+  const files = new Set<string>();
+  for (const prep of p.aopts.prepared!.values()) for (const f of imagePythonFiles(prep)) files.add(f);
+  const todo = [...files].filter((f) => p.parseCache.needsParse(f));
+  if (todo.length >= PARALLEL_MIN_FILES && availableParallelism() > 1) {
+    const t0 = performance.now();
+    // Interleave so both halves get a similar mix of sizes.
+    const theirs = todo.filter((_, i) => i % 2 === 1);
+    const mine = todo.filter((_, i) => i % 2 === 0);
+    const worker = new Worker(new URL("./parse-worker.js", import.meta.url));
+    const done = new Promise<RawParse[]>((resolve, reject) => {
+      worker.once("message", resolve);
+      worker.once("error", reject);
+    });
+    worker.postMessage(theirs);
+    for (const f of mine) p.parseCache.prime(parseRaw(f));
+    try {
+      for (const r of await done) p.parseCache.prime(r);
+    } catch {
+      /* the worker failed: the analysis parses what is missing itself */
+    } finally {
+      void worker.terminate();
+    }
+    timing?.(`parse ${todo.length} files on 2 threads`, t0);
+  }
+  return finish(p);
 }
 
 /** Apply fixes: insert lines after the given line of each file, once per distinct insert. */

@@ -2,7 +2,7 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { Command, CommanderError, Option } from "commander";
-import { runCheck, applyFixes, DATA_DIR } from "./check.js";
+import { runCheckParallel, applyFixes, DATA_DIR } from "./check.js";
 import { UsageError } from "./discover.js";
 import { toJson, toText, toSarif, toGithub } from "./report.js";
 
@@ -34,13 +34,13 @@ export async function main(argv: string[]): Promise<number> {
     .option("--color", "force colours")
     .option("--no-color", "disable colours")
     .option("-q, --quiet", "only findings, no summary")
-    .action((paths: string[], o: { format: string; fix?: boolean; cache: boolean; color?: boolean; quiet?: boolean }) => {
+    .action(async (paths: string[], o: { format: string; fix?: boolean; cache: boolean; color?: boolean; quiet?: boolean }) => {
       const cwd = process.cwd();
-      let res = runCheck({ targets: paths, cwd, cache: o.cache });
+      let res = await runCheckParallel({ targets: paths, cwd, cache: o.cache });
       if (o.fix) {
         const applied = applyFixes(res.repoRoot, res.findings);
         for (const a of applied) process.stderr.write(`fixed ${a.file}: ${a.inserted.map((i) => JSON.stringify(i)).join(", ")}\n`);
-        if (applied.length) res = runCheck({ targets: paths, cwd, cache: o.cache });
+        if (applied.length) res = await runCheckParallel({ targets: paths, cwd, cache: o.cache });
       }
       const report = { repoRoot: res.repoRoot, results: res.results, findings: res.findings };
       const useColor = o.color ?? (Boolean(process.stdout.isTTY) && !process.env.NO_COLOR && !process.env.CI);

@@ -52,6 +52,34 @@ export function decodePython(buf: Buffer): { text: string } | { error: string } 
   }
 }
 
+export interface RawParse {
+  abs: string;
+  size: number;
+  mtimeMs: number;
+  sha: string;
+  parsed: ParsedPython | null;
+  unreadable?: string;
+  fromCache?: boolean;
+}
+
+/** Read, hash, decode and parse one file (used by the main thread and by parse workers). */
+export function parseRaw(abs: string, known?: (sha: string) => ParsedPython | undefined): RawParse {
+  let buf: Buffer;
+  let st;
+  try {
+    st = statSync(abs);
+    buf = readFileSync(abs);
+  } catch (e) {
+    return { abs, size: 0, mtimeMs: 0, sha: "", parsed: null, unreadable: `cannot read: ${(e as NodeJS.ErrnoException).code ?? String(e)}` };
+  }
+  const sha = createHash("sha1").update(buf).digest("hex");
+  const hit = known?.(sha);
+  if (hit) return { abs, size: st.size, mtimeMs: st.mtimeMs, sha, parsed: hit, fromCache: true };
+  const dec = decodePython(buf);
+  if ("error" in dec) return { abs, size: st.size, mtimeMs: st.mtimeMs, sha, parsed: null, unreadable: dec.error };
+  return { abs, size: st.size, mtimeMs: st.mtimeMs, sha, parsed: extractImports(dec.text) };
+}
+
 export class ParseCache {
   private memo = new Map<string, ParseResult>();
   private disk: DiskCache;
@@ -98,6 +126,31 @@ export class ParseCache {
     return r;
   }
 
+  /** Does this file need parsing (not in the cache with the same size and mtime)? */
+  needsParse(abs: string): boolean {
+    this.ensureLoaded();
+    if (this.memo.has(abs)) return false;
+    try {
+      const st = statSync(abs);
+      const known = this.disk.stats[abs];
+      return !(known && known[0] === st.size && known[1] === st.mtimeMs && this.disk.entries[known[2]]);
+    } catch {
+      return false;
+    }
+  }
+
+  /** Take a result parsed elsewhere (a worker thread). */
+  prime(r: RawParse): void {
+    this.ensureLoaded();
+    if (r.parsed) {
+      this.parsed++;
+      this.disk.entries[r.sha] = r.parsed;
+      this.disk.stats[r.abs] = [r.size, r.mtimeMs, r.sha];
+      this.dirty = true;
+      this.memo.set(r.abs, { parsed: r.parsed });
+    } else if (r.unreadable) this.memo.set(r.abs, { parsed: null, unreadable: r.unreadable });
+  }
+
   private load(abs: string): ParseResult {
     this.ensureLoaded();
     let st;
@@ -114,25 +167,16 @@ export class ParseCache {
         return { parsed: hit };
       }
     }
-    let buf: Buffer;
-    try {
-      buf = readFileSync(abs);
-    } catch (e) {
-      return { parsed: null, unreadable: `cannot read: ${(e as NodeJS.ErrnoException).code ?? String(e)}` };
-    }
-    const sha = createHash("sha1").update(buf).digest("hex");
-    let parsed = this.disk.entries[sha];
-    if (parsed) this.hits++;
+    const raw = parseRaw(abs, (sha) => this.disk.entries[sha]);
+    if (!raw.parsed) return { parsed: null, unreadable: raw.unreadable };
+    if (raw.fromCache) this.hits++;
     else {
-      const dec = decodePython(buf);
-      if ("error" in dec) return { parsed: null, unreadable: dec.error };
-      parsed = extractImports(dec.text);
       this.parsed++;
-      this.disk.entries[sha] = parsed;
+      this.disk.entries[raw.sha] = raw.parsed;
     }
-    this.disk.stats[abs] = [st.size, st.mtimeMs, sha];
+    this.disk.stats[abs] = [raw.size, raw.mtimeMs, raw.sha];
     this.dirty = true;
-    return { parsed };
+    return { parsed: raw.parsed };
   }
 
   save(): void {

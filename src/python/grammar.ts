@@ -59,11 +59,13 @@ const ROOT: Ctx = { deferred: false, guarded: false, typeChecking: false, mainOn
 class Extractor {
   readonly imports: PyImport[] = [];
   readonly names: string[] = [];
-  private starts: number[];
+  /** Import statements the grammar accepts but Python does not (offset, message), in order. */
+  readonly invalid: { at: number; message: string }[] = [];
 
-  constructor(private readonly src: string) {
-    this.starts = lineStarts(src);
-  }
+  constructor(
+    private readonly src: string,
+    private readonly starts: number[],
+  ) {}
 
   text(n: SyntaxNode): string {
     return this.src.slice(n.from, n.to);
@@ -233,6 +235,21 @@ class Extractor {
     const kw = first(node);
     if (!kw) return;
     let c: SyntaxNode | null = next(kw);
+    // The grammar is lenient where Python is not: `import (a)`, `import a,`, `from a import b,`
+    // and `from a import b.c` are syntax errors.
+    let paren = false;
+    let last: SyntaxNode | null = null;
+    for (let x = next(kw), afterImport = kw.name === "import"; x; x = next(x)) {
+      if (x.name === "import") afterImport = true;
+      else if (afterImport && x.name === "(") paren = true;
+      else if (afterImport && kw.name === "from" && x.name === ".")
+        this.invalid.push({ at: x.from, message: 'invalid syntax near "."' });
+      last = x;
+    }
+    if (kw.name === "import" && paren)
+      this.invalid.push({ at: kw.from, message: "invalid syntax: parentheses around imported modules" });
+    if (last && last.name === "," && !paren)
+      this.invalid.push({ at: last.from, message: "trailing comma not allowed without surrounding parentheses" });
     if (kw.name === "import") {
       // import a.b.c [as d], e ...
       while (c) {
@@ -467,9 +484,24 @@ function unparen(n: SyntaxNode): SyntaxNode {
   return n;
 }
 
-function firstError(tree: Tree, src: string, starts: number[]): PySyntaxError | undefined {
+/** Does this string token (prefix and quotes included) lack its closing quote? */
+function unterminated(tok: string): boolean {
+  let i = 0;
+  while (i < tok.length && "rRbBuUfF".includes(tok[i])) i++;
+  const q = tok[i];
+  const ql = tok.startsWith(q + q + q, i) ? 3 : 1;
+  if (tok.length < i + 2 * ql || !tok.endsWith(q.repeat(ql))) return true;
+  // the grammar ends a one-line string at the line break: `'abc\'` is then unterminated
+  let bs = 0;
+  for (let j = tok.length - ql - 1; j >= i + ql && tok[j] === "\\"; j--) bs++;
+  return bs % 2 === 1;
+}
+
+/** The first error: an error node of the tree, an unterminated string, or an invalid import. */
+function firstError(tree: Tree, src: string, starts: number[], invalid: Extractor["invalid"]): PySyntaxError | undefined {
   let at = -1;
   let len = 0;
+  let message = "";
   tree.iterate({
     enter(n) {
       if (at >= 0) return false;
@@ -478,13 +510,23 @@ function firstError(tree: Tree, src: string, starts: number[]): PySyntaxError | 
         len = n.to - n.from;
         return false;
       }
+      if ((n.name === "String" || n.name === "FormatString") && unterminated(src.slice(n.from, n.to))) {
+        at = n.from;
+        message = "unterminated string literal";
+        return false;
+      }
       return undefined;
     },
   });
+  if (invalid.length && (at < 0 || invalid[0].at < at)) {
+    at = invalid[0].at;
+    message = invalid[0].message;
+  }
   if (at < 0) return undefined;
   const line = lineAt(starts, at);
-  let message: string;
-  if (at >= src.length) message = "invalid syntax: unexpected end of file";
+  if (message) {
+    // set above
+  } else if (at >= src.length) message = "invalid syntax: unexpected end of file";
   else {
     const snippet = (len > 0 ? src.slice(at, at + Math.min(len, 30)) : src.slice(at, at + 30)).split(/[\r\n]/)[0];
     message = snippet ? `invalid syntax near ${JSON.stringify(snippet)}` : "invalid syntax at end of line";
@@ -499,10 +541,11 @@ export function parseWithGrammar(source: string): ParsedPython {
   let src = stripBom(source);
   if (src.indexOf("\r") >= 0) src = src.replace(/\r\n?/g, "\n");
   const tree = pythonParser().parse(src);
-  const ex = new Extractor(src);
+  const starts = lineStarts(src);
+  const ex = new Extractor(src, starts);
   ex.children(tree.topNode, ROOT);
   const out = finish(ex.imports, ex.names, "grammar");
-  const err = firstError(tree, src, lineStarts(src));
+  const err = firstError(tree, src, starts, ex.invalid);
   if (err) out.syntaxError = err;
   return out;
 }
