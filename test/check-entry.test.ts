@@ -1,0 +1,121 @@
+// Entry points and discovery, end to end through `check`: each runner's sys.path semantics,
+// config files, compose files and context inference.
+import { test, describe } from "node:test";
+import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import path from "node:path";
+import { makeRepo, check, summary, codes } from "./helpers.js";
+
+const FROM = "FROM python:3.11-slim\nWORKDIR /app\n";
+const lib = { "lib/__init__.py": "", "lib/x.py": "" };
+
+describe("runners", () => {
+  test("gunicorn -c config file: wsgi_app and the config's own imports", () => {
+    const files = {
+      "Dockerfile": FROM + "COPY app/ app/\nCOPY gunicorn.conf.py .\nCMD [\"gunicorn\", \"-c\", \"gunicorn.conf.py\"]\n",
+      "gunicorn.conf.py": "import lib.x\nwsgi_app = 'app.main:app'\nbind = ':8080'\n",
+      "app/__init__.py": "",
+      "app/main.py": "import app.views\napp = 1\n",
+      "app/views.py": "",
+      ...lib,
+    };
+    const res = check(makeRepo(files));
+    assert.deepEqual(summary(res), ["SS101 gunicorn.conf.py:1 lib.x"]);
+    assert.ok(res.results[0].entryPoints.some((e) => e.label === "gunicorn app.main"), JSON.stringify(res.results[0].entryPoints));
+  });
+  test("gunicorn without -c reads ./gunicorn.conf.py when present, and is fine without it", () => {
+    const files = { "Dockerfile": FROM + "COPY . .\nCMD gunicorn app:app\n", "app.py": "app = 1\n", "gunicorn.conf.py": "import lib.x\n", ...lib };
+    assert.deepEqual(summary(check(makeRepo({ ...files, ".dockerignore": "lib\n" }))), ["SS102 gunicorn.conf.py:1 lib.x"]);
+    const { "gunicorn.conf.py": _c, ...noconf } = files;
+    void _c;
+    assert.deepEqual(summary(check(makeRepo(noconf))), []);
+  });
+  test("uvicorn --app-dir puts that folder first on sys.path", () => {
+    const files = { "Dockerfile": FROM + "COPY src/ src/\nCMD [\"uvicorn\", \"--app-dir\", \"src\", \"api:app\", \"--port\", \"8080\"]\n", "src/api.py": "import helpers\napp = 1\n", "src/helpers.py": "" };
+    assert.deepEqual(summary(check(makeRepo(files))), []);
+    const noDir = { ...files, "Dockerfile": FROM + "COPY src/ src/\nCMD [\"uvicorn\", \"api:app\"]\n" };
+    assert.deepEqual(codes(check(makeRepo(noDir))), ["SS110"]);
+  });
+  test("celery -A pkg worker", () => {
+    const files = { "Dockerfile": FROM + "COPY tasks/ tasks/\nCMD celery -A tasks worker --loglevel=info\n", "tasks/__init__.py": "from tasks.jobs import run\n", "tasks/jobs.py": "import lib.x\ndef run(): pass\n", ...lib };
+    assert.deepEqual(summary(check(makeRepo(files))), ["SS101 tasks/jobs.py:1 lib.x"]);
+  });
+  test("functions-framework --source: the source's folder is on sys.path", () => {
+    const files = { "Dockerfile": FROM + "COPY fn/ /workspace/\nWORKDIR /workspace\nCMD exec functions-framework --target=handler --source=main.py\n", "fn/main.py": "import util\nimport lib.x\ndef handler(r): pass\n", "fn/util.py": "", ...lib };
+    assert.deepEqual(summary(check(makeRepo(files))), ["SS101 fn/main.py:2 lib.x"]);
+  });
+  test("python script: sys.path[0] is the script's folder, not the WORKDIR", () => {
+    const files = { "Dockerfile": FROM + "COPY . .\nCMD [\"python\", \"jobs/run.py\"]\n", "jobs/run.py": "import lib.x\nimport sibling\n", "jobs/sibling.py": "", ...lib };
+    const res = check(makeRepo(files));
+    assert.deepEqual(codes(res), ["SS103"]);
+    assert.match(res.findings[0].message, /\/app\/lib/);
+  });
+  test("config entry_points add scripts and modules; no entry point is a warning", () => {
+    const none = check(makeRepo({ "Dockerfile": FROM + "COPY . .\n", "job.py": "import lib.x\n", ...lib }));
+    assert.deepEqual(codes(none), ["SS004"]);
+    const cfg = '[services.job]\ndockerfile = "Dockerfile"\nentry_points = ["/app/job.py", "cron.tasks"]\n';
+    const res = check(makeRepo({ "shipshape.toml": cfg, "Dockerfile": FROM + "COPY job.py cron/ ./\n", "job.py": "import lib.x\n", "cron/tasks.py": "", ...lib }));
+    assert.deepEqual(summary(res), ["SS101 job.py:1 lib.x", "SS110 Dockerfile:1 cron.tasks"].sort());
+  });
+  test("a non-Python image (nginx) with no Python files is silent", () => {
+    assert.deepEqual(summary(check(makeRepo({ "Dockerfile": "FROM nginx:1.27\nCOPY site/ /usr/share/nginx/html/\n", "site/index.html": "<p>hi</p>" }))), []);
+  });
+});
+
+describe("image model details", () => {
+  test("ADD of a local tar extracts it", () => {
+    const dir = makeRepo({ "Dockerfile": FROM + "ADD vendor.tar.gz /app/\nCOPY main.py .\nCMD python main.py\n", "main.py": "import vendored.util\n", "src/vendored/__init__.py": "", "src/vendored/util.py": "" });
+    execFileSync("tar", ["-czf", path.join(dir, "vendor.tar.gz"), "-C", path.join(dir, "src"), "vendored"]);
+    assert.deepEqual(summary(check(dir)), []);
+  });
+  test("COPY --exclude leaves files out", () => {
+    const df = "# syntax=docker/dockerfile:1.9\n" + FROM + "COPY --exclude=lib/x.py . .\nCMD python main.py\n";
+    assert.deepEqual(summary(check(makeRepo({ "Dockerfile": df, "main.py": "import lib.x\n", ...lib }))), ["SS101 main.py:1 lib.x"]);
+  });
+  test("COPY of a symlink inside the context follows it", () => {
+    const res = check(makeRepo({ "Dockerfile": FROM + "COPY current/ lib/\nCOPY main.py .\nCMD python main.py\n", "main.py": "import lib.x\n", "v2/__init__.py": "", "v2/x.py": "", "current": { symlink: "v2" } }));
+    assert.deepEqual(summary(res), []);
+  });
+});
+
+describe("discovery", () => {
+  test("Dockerfile names: Dockerfile, *.Dockerfile, Dockerfile.*; service names from their paths", () => {
+    const res = check(
+      makeRepo({
+        "svc/Dockerfile": FROM + "COPY a.py .\nCMD python a.py\n",
+        "svc/a.py": "",
+        "docker/api.Dockerfile": FROM + "COPY a.py .\nCMD python a.py\n",
+        "docker/a.py": "",
+        "Dockerfile.worker": FROM + "COPY a.py .\nCMD python a.py\n",
+        "a.py": "",
+        "svc/Dockerfile.dockerignore": "",
+      }),
+    );
+    assert.deepEqual(res.results.map((r) => r.service.name).sort(), ["docker/api", "svc", "worker"]);
+  });
+  test("context inferred: nearest ancestor where all COPY sources exist", () => {
+    const res = check(
+      makeRepo({
+        "services/api/Dockerfile": FROM + "COPY libs/common/ libs/common/\nCOPY services/api/ services/api/\nCMD [\"python\", \"-m\", \"services.api.main\"]\n",
+        "services/api/main.py": "import libs.common.x\n",
+        "libs/common/x.py": "",
+        "services/local/Dockerfile": FROM + "COPY main.py .\nCMD python main.py\n",
+        "services/local/main.py": "",
+      }),
+    );
+    const ctx = Object.fromEntries(res.results.map((r) => [r.service.name, r.contextRepoPath]));
+    assert.deepEqual(ctx, { "services/api": ".", "services/local": "services/local" });
+    assert.deepEqual(summary(res), []);
+  });
+  test("compose build sections name services and set context, dockerfile, args", () => {
+    const compose = "services:\n  web:\n    build:\n      context: .\n      dockerfile: deploy/web.Dockerfile\n      args:\n        APP: web.main\n";
+    const df = "FROM python:3.11-slim\nARG APP=missing\nENV APP=$APP\nWORKDIR /app\nCOPY web/ web/\nCMD python -m $APP\n";
+    const res = check(makeRepo({ "compose.yaml": compose, "deploy/web.Dockerfile": df, "web/__init__.py": "", "web/main.py": "" }));
+    assert.deepEqual(res.results.map((r) => [r.service.name, r.contextRepoPath, r.service.buildArgs.APP]), [["web", ".", "web.main"]]);
+    assert.deepEqual(summary(res), []);
+  });
+  test("exclude patterns in config skip Dockerfiles", () => {
+    const res = check(makeRepo({ "shipshape.toml": 'exclude = ["legacy/**"]\n', "legacy/Dockerfile": "FROBNICATE\n", "Dockerfile": FROM + "COPY a.py .\nCMD python a.py\n", "a.py": "" }));
+    assert.equal(res.results.length, 1);
+  });
+});
