@@ -347,6 +347,10 @@ export function discover(targets: string[], cwd: string, fs: FsCache, useCache =
       build: "docker",
     });
   }
+  if (!services.length) {
+    const where = explicit ? targets.join(", ") : path.relative(cwd, repoRoot) || ".";
+    throw new UsageError(`no Dockerfile found in ${where} (looked for Dockerfile, *.Dockerfile, Dockerfile.*)`);
+  }
   // Stable names: disambiguate duplicates.
   const counts = new Map<string, number>();
   for (const s of services) counts.set(s.name, (counts.get(s.name) ?? 0) + 1);

@@ -29,6 +29,26 @@ describe("exit codes", () => {
     assert.equal(r3.stderr.trim().split("\n").length, 1, r3.stderr);
     assert.match(r3.stderr, /^shipshape: error: no such file or directory: does\/not\/exist/);
   });
+  test("no Dockerfile at all is a usage error, not a silent pass", () => {
+    const r = cli(["check"], makeRepo({ "app.py": "" }));
+    assert.equal(r.status, 2);
+    assert.match(r.stderr, /no Dockerfile found/);
+  });
+  test("a broken Dockerfile, binary Python and a symlink loop: findings, never a stack trace", () => {
+    const dir = makeRepo({
+      "Dockerfile": "FROM python:3.11-slim\nCOPY [\"a.py\", \n",
+      "b/Dockerfile": Buffer.from([0x46, 0x52, 0x4f, 0x4d, 0x00, 0xff]),
+      "c/Dockerfile": FROM + "COPY . .\nCMD python main.py\n",
+      "c/main.py": "import loop.x\nimport blob\n",
+      "c/blob.py": Buffer.from([0x00, 0x01, 0x02]),
+      "c/loop": { symlink: "loop" },
+    });
+    const r = cli(["check", "--format", "json"], dir);
+    assert.equal(r.status, 1, r.stderr);
+    assert.equal(r.stderr, "");
+    const codesSeen = JSON.parse(r.stdout).findings.map((f: { code: string }) => f.code).sort();
+    assert.ok(codesSeen.includes("SS001") && codesSeen.includes("SS003"), codesSeen.join(","));
+  });
   test("warnings alone exit 0", () => {
     const dir = makeRepo({ "Dockerfile": FROM + "COPY main.py .\nCMD python main.py\n", "main.py": "try:\n    import opt\nexcept ImportError:\n    opt = None\n", "opt.py": "" });
     const r = cli(["check"], dir);
