@@ -220,6 +220,43 @@ const KEYWORDS: ReadonlyMap<string, number> = new Map([
   ["yield", 35],
 ]);
 
+/** Keywords grouped by length, for a lookup that does not allocate. */
+const KW_BY_LEN: [string, number][][] = [];
+for (const [w, id] of KEYWORDS) (KW_BY_LEN[w.length] ??= []).push([w, id]);
+
+function kwOf(src: string, s: number, e: number): number {
+  const list = KW_BY_LEN[e - s];
+  if (!list) return 0;
+  const c = src.charCodeAt(s);
+  for (let i = 0; i < list.length; i++) {
+    const w = list[i][0];
+    if (w.charCodeAt(0) === c && src.startsWith(w, s)) return list[i][1];
+  }
+  return 0;
+}
+
+/** Keywords that can only begin a statement (`import` also follows `from ...`). */
+function statementOnly(k: number): boolean {
+  return (
+    k === KW_IMPORT || k === KW_DEF || k === KW_CLASS || k === KW_TRY || k === KW_EXCEPT || k === KW_FINALLY ||
+    k === KW_WHILE || k === KW_WITH || k === KW_ELIF || k === KW_DEL || k === 6 || k === 9 || k === 11 ||
+    k === 20 || k === 26 || k === 29 || k === 30 || k === 31
+  );
+}
+
+/** Tokens after which an operand must follow (binary/unary operators, `=`, `.`, ...). */
+function needsOperand(t: number): boolean {
+  return t === OP || t === ASSIGN || t === AUG || t === EQ || t === ARROW || t === WALRUS || t === DOT;
+}
+
+/** Tokens that cannot follow an operator. */
+function closesOrSeparates(t: number): boolean {
+  return (
+    t === RPAR || t === RSQB || t === RBRACE || t === COMMA || t === COLON || t === SEMI || t === ASSIGN ||
+    t === AUG || t === EQ || t === ARROW || t === WALRUS
+  );
+}
+
 /** Keywords that start a compound statement (or a clause of one). */
 function isCompoundKw(k: number): boolean {
   return (
@@ -287,6 +324,10 @@ class Scanner {
   private indent = 0;
   private hasDyn = false;
   private hasLambda = false;
+  private colonInParens = false; // a `:` directly inside `( )`: only lambdas and def parameters
+  private bad = false; // a token pair no valid Python has
+  private readonly stmtKws: number[] = []; // statement-only keywords in the line
+  private readonly stmtStarts: number[] = []; // where statements start in the line
   private readonly frames: Frame[];
   private pending: Ctx | null = null;
   private alt = 0;
@@ -306,6 +347,11 @@ class Scanner {
 
   // ---- tokens ------------------------------------------------------------------------------
 
+  /**
+   * Append a token and check it against the previous one: two operands in a row (`print "x"`,
+   * `f() x`), an operator followed by a closing bracket or separator (`x = )`, `a.,`), `,,`, `(,`.
+   * A failed check marks the logical line as not understood.
+   */
   private push(kind: number, start: number, end: number): void {
     if (this.nt === this.tk.length) {
       const grow = (a: Int32Array) => {
@@ -322,7 +368,33 @@ class Scanner {
     this.tk[i] = kind;
     this.ts[i] = start;
     this.te[i] = end;
-    this.tw[i] = -1;
+    if (kind === NAME) {
+      const k = kwOf(this.src, start, end);
+      this.tw[i] = k;
+      if (k !== 0 && statementOnly(k)) this.stmtKws.push(i);
+    } else this.tw[i] = 0;
+    if (i === 0) return;
+    const p = this.tk[i - 1];
+    if (needsOperand(p)) {
+      if (p === DOT) {
+        if (kind !== NAME && kind !== DOT && kind !== ELLIPSIS) this.bad = true;
+      } else if (closesOrSeparates(kind)) {
+        // `def f(a, /, b)`: a bare `/` marks positional-only parameters
+        if (!(p === OP && this.src.charCodeAt(this.ts[i - 1]) === 47 && this.te[i - 1] - this.ts[i - 1] === 1 &&
+            (kind === COMMA || kind === RPAR || kind === COLON)))
+          this.bad = true;
+      }
+    } else if (kind === COMMA) {
+      if (p === COMMA || p === LPAR || p === LSQB || p === LBRACE) this.bad = true;
+    } else if (kind === NAME || kind === NUM || kind === STR) {
+      if (
+        (p === NAME || p === NUM || p === STR || p === RPAR || p === RSQB || p === RBRACE) &&
+        this.operandish(i) &&
+        !(p === STR && kind === STR) &&
+        !(p === NAME && !this.operandish(i - 1))
+      )
+        this.bad = true;
+    }
   }
 
   private text(i: number): string {
@@ -330,14 +402,7 @@ class Scanner {
   }
 
   private kw(i: number): number {
-    if (this.tk[i] !== NAME) return 0;
-    let k = this.tw[i];
-    if (k < 0) {
-      const len = this.te[i] - this.ts[i];
-      k = len >= 2 && len <= 8 ? (KEYWORDS.get(this.text(i)) ?? 0) : 0;
-      this.tw[i] = k;
-    }
-    return k;
+    return this.tw[i];
   }
 
   /** Is the token an operand as far as adjacency goes (a value, not a keyword or operator)? */
@@ -348,18 +413,6 @@ class Scanner {
       return k === 0 || k === KW_TRUE || k === KW_FALSE || k === KW_NONE;
     }
     return t === NUM || t === STR;
-  }
-
-  /** Two operands in a row (`print "x"`, `1 2`, `f() x`) is never valid Python. */
-  private adjacentOk(): boolean {
-    const i = this.nt - 1;
-    if (i === 0) return true;
-    const p = this.tk[i - 1];
-    if (p !== NAME && p !== NUM && p !== STR && p !== RPAR && p !== RSQB && p !== RBRACE) return true;
-    if (!this.operandish(i)) return true;
-    if (p === STR && this.tk[i] === STR) return true;
-    if (p === NAME && !this.operandish(i - 1)) return true;
-    return false;
   }
 
   /** Index of the bracket closing the one at `i` (within the current line). */
@@ -566,7 +619,7 @@ class Scanner {
   run(): boolean {
     const src = this.src;
     const n = src.length;
-    const closers: number[] = [];
+    let closers = new Int32Array(64); // expected closing brackets
     let pos = 0;
     outer: for (;;) {
       // start of a physical line, outside any logical line
@@ -601,9 +654,12 @@ class Scanner {
       this.nt = 0;
       this.hasDyn = false;
       this.hasLambda = false;
+      this.colonInParens = false;
+      this.bad = false;
+      this.stmtKws.length = 0;
+      this.stmtStarts.length = 0;
       pos = p;
       let depth = 0;
-      closers.length = 0;
       for (;;) {
         if (pos >= n) {
           if (depth > 0) return false;
@@ -635,7 +691,6 @@ class Scanner {
               const end = this.string(q, raw, fmt);
               if (end < 0) return false;
               this.push(STR, pos, end);
-              if (!this.adjacentOk()) return false;
               pos = end;
               continue;
             }
@@ -645,7 +700,6 @@ class Scanner {
           if (len === 13 ? src.startsWith("import_module", pos) : len === 10 && src.startsWith("__import__", pos))
             this.hasDyn = true;
           else if (len === 6 && src.startsWith("lambda", pos)) this.hasLambda = true;
-          if (!this.adjacentOk()) return false;
           pos = q;
           continue;
         }
@@ -672,23 +726,25 @@ class Scanner {
             const end = this.string(pos, false, false);
             if (end < 0) return false;
             this.push(STR, pos, end);
-            if (!this.adjacentOk()) return false;
-            pos = end;
+              pos = end;
             continue;
           }
           case 40:
           case 91:
           case 123:
             this.push(c === 40 ? LPAR : c === 91 ? LSQB : LBRACE, pos, pos + 1);
-            closers.push(c === 40 ? 41 : c + 2);
-            depth++;
+            if (depth === closers.length) {
+              const b = new Int32Array(depth * 2);
+              b.set(closers);
+              closers = b;
+            }
+            closers[depth++] = c === 40 ? 41 : c + 2;
             pos++;
             continue;
           case 41:
           case 93:
           case 125:
-            if (depth === 0 || closers.pop() !== c) return false;
-            depth--;
+            if (depth === 0 || closers[--depth] !== c) return false;
             this.push(c === 41 ? RPAR : c === 93 ? RSQB : RBRACE, pos, pos + 1);
             pos++;
             continue;
@@ -700,14 +756,16 @@ class Scanner {
             continue;
           case 58:
             if (src.charCodeAt(pos + 1) === 61) this.push(WALRUS, pos, (pos += 2));
-            else this.push(COLON, pos, ++pos);
+            else {
+              if (depth > 0 && closers[depth - 1] === 41) this.colonInParens = true;
+              this.push(COLON, pos, ++pos);
+            }
             continue;
           case 46: {
             const d = src.charCodeAt(pos + 1);
             if (isDigit(d)) break; // a number
             if (d === 46 && src.charCodeAt(pos + 2) === 46) {
               this.push(ELLIPSIS, pos, (pos += 3));
-              if (!this.adjacentOk()) return false;
             } else this.push(DOT, pos, ++pos);
             continue;
           }
@@ -764,7 +822,6 @@ class Scanner {
           const end = this.number(pos);
           if (end < 0) return false;
           this.push(NUM, pos, end);
-          if (!this.adjacentOk()) return false;
           pos = end;
           continue;
         }
@@ -786,8 +843,17 @@ class Scanner {
   }
 
   private line(): boolean {
+    if (!this.lineBody()) return false;
+    // statement-only keywords must start a statement
+    const kws = this.stmtKws;
+    for (let i = 0; i < kws.length; i++) if (this.stmtStarts.indexOf(kws[i]) < 0) return false;
+    return true;
+  }
+
+  private lineBody(): boolean {
     const tk = this.tk;
     const n = this.nt;
+    if (this.bad || needsOperand(tk[n - 1])) return false;
     let top = this.frames[this.frames.length - 1];
     if (this.pending) {
       if (this.indent <= top.indent || this.alt <= top.alt) return false;
@@ -806,6 +872,8 @@ class Scanner {
     if ((this.isWord(0, "match") || this.isWord(0, "case")) && tk[n - 1] === COLON) return false;
     const k0 = this.kw(0);
     if (top.last === LAST_TRY && k0 !== KW_EXCEPT && k0 !== KW_FINALLY) return false;
+    if (this.colonInParens && !this.hasLambda && k0 !== KW_DEF && !(k0 === KW_ASYNC && this.kw(1) === KW_DEF))
+      return false;
     if (tk[0] === AT) {
       if (n < 2) return false;
       top.last = LAST_NONE;
@@ -827,7 +895,9 @@ class Scanner {
     const n = this.nt;
     let h = 1;
     let kind = k0;
+    this.stmtStarts.push(0);
     if (k0 === KW_ASYNC) {
+      this.stmtStarts.push(1);
       kind = this.kw(1);
       if (kind !== KW_DEF && kind !== KW_FOR && kind !== KW_WITH) return false;
       h = 2;
@@ -843,7 +913,7 @@ class Scanner {
           c = i;
           break;
         }
-        if (t === NAME && this.isWord(i, "lambda")) return false;
+        if (t === NAME && this.hasLambda && this.isWord(i, "lambda")) return false;
       }
     }
     if (c < 0) return false;
@@ -1079,10 +1149,20 @@ class Scanner {
   }
 
   private simple(s: number, e: number, ctx: Ctx): boolean {
+    const t0 = this.tk[s];
+    if (t0 !== NAME && t0 !== NUM && t0 !== STR && t0 !== LPAR && t0 !== LSQB && t0 !== LBRACE && t0 !== STAR &&
+        t0 !== ELLIPSIS) {
+      // an operator can start a statement only as a unary one: - + ~
+      if (t0 !== OP) return false;
+      const c = this.src.charCodeAt(this.ts[s]);
+      if (this.te[s] - this.ts[s] !== 1 || (c !== 45 && c !== 43 && c !== 126)) return false;
+    }
+    this.stmtStarts.push(s);
     const k = this.kw(s);
     if (k === KW_IMPORT) return this.importStmt(s, e, ctx);
     if (k === KW_FROM) return this.fromStmt(s, e, ctx);
     if (isCompoundKw(k)) return false;
+    if ((k === 29 || k === 9 || k === 11) && e !== s + 1) return false; // pass/break/continue stand alone
     if (this.isWord(s, "print")) {
       // the grammar reads Python 2 `print x` statements: leave anything it might misread
       let p = this.te[s];
@@ -1118,7 +1198,7 @@ class Scanner {
           return true;
         } else if (t === COLON) {
           if (eqCount === 0 && annot < 0) annot = i;
-        } else if (t === NAME && this.isWord(i, "lambda")) break;
+        } else if (t === NAME && this.hasLambda && this.isWord(i, "lambda")) break;
       }
     }
     if (eqCount === 0) return true;
@@ -1227,7 +1307,9 @@ class Scanner {
       while (i + 1 < e && tk[i] === DOT && tk[i + 1] === NAME && this.kw(i + 1) === 0) i += 2;
       module = this.dottedText(first, i);
     } else if (level === 0) return false;
-    if (i >= e || this.kw(i) !== KW_IMPORT || ++i >= e) return false;
+    if (i >= e || this.kw(i) !== KW_IMPORT) return false;
+    this.stmtStarts.push(i);
+    if (++i >= e) return false;
     const names: string[] = [];
     if (tk[i] === STAR) {
       if (i + 1 !== e) return false;
