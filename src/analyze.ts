@@ -12,6 +12,12 @@ import { INode, normalizeImagePath, dirnameImage, joinImage } from "./image/tree
 import { Resolver, Resolved, ResolveStep } from "./resolve/resolver.js";
 import { ParseCache, ParseResult } from "./parse-cache.js";
 import { Finding, Fix, RULES, Severity } from "./findings.js";
+import { baseImageInfo, BaseImageInfo, distroPython, parseImageRef } from "./image/base.js";
+import { stdlibFor, Stdlib } from "./python/stdlib.js";
+import { ImportMap } from "./packages/import-map.js";
+import { imagePackages, ImagePackages } from "./packages/image-packages.js";
+import { judgeExternal, providerIn, RUNNER_DISTRIBUTIONS, uncertainty, ExternalContext } from "./packages/check-externals.js";
+import { implicitFindings } from "./packages/implicit.js";
 
 export interface AnalyzeOptions {
   repoRoot: string;
@@ -24,6 +30,38 @@ export interface AnalyzeOptions {
   contexts?: Map<string, BuildContext>;
   /** Images evaluated ahead of the analysis (see check.ts). */
   prepared?: Map<ServiceSpec, Prepared>;
+  /** [packages] configuration: import-name mappings, environments with installed metadata. */
+  packagesConfig?: { importNames: Record<string, string[]>; environments: string[] };
+  /** [images."ref"] configuration: what internal base images contain. */
+  images?: Record<string, { python?: string; packages?: string[] }>;
+}
+
+const importMaps = new WeakMap<object, ImportMap>();
+const defaultMapKey = {};
+function importMapFor(opts: AnalyzeOptions): ImportMap {
+  const k = opts.packagesConfig ?? defaultMapKey;
+  let m = importMaps.get(k);
+  if (!m) importMaps.set(k, (m = new ImportMap({ config: opts.packagesConfig?.importNames, environments: opts.packagesConfig?.environments })));
+  return m;
+}
+
+/** The final image's base, Python version and standard library. */
+export function imagePython(model: ImageModel, images: AnalyzeOptions["images"] = {}): { base: BaseImageInfo; python: string | null; pythonSource: string; stdlib: Stdlib | null } {
+  const ref = model.baseImage;
+  const { repo, registry } = parseImageRef(ref);
+  const declared = Object.entries(images ?? {}).find(([k]) => k === ref.toLowerCase() || ref.toLowerCase().startsWith(k + ":") || k === repo || k === (registry ? registry + "/" + repo : repo))?.[1];
+  const base = baseImageInfo(ref, declared);
+  let python = base.python;
+  let pythonSource = base.pythonSource;
+  if (!python) {
+    const apt = model.installs.find((r) => r.cmd.kind === "system" && r.cmd.packages.some((p) => /^python3(\.\d+)?$/.test(p)));
+    if (apt && apt.cmd.kind === "system") {
+      const exact = apt.cmd.packages.map((p) => /^python(3\.\d+)$/.exec(p)?.[1]).find(Boolean);
+      python = exact ?? distroPython(base);
+      if (python) pythonSource = `${exact ? "the" : base.ref + "'s"} python3 package installed at line ${apt.line}`;
+    }
+  }
+  return { base, python, pythonSource, stdlib: stdlibFor(python) };
 }
 
 export interface EntryPoint {
@@ -188,6 +226,9 @@ export function analyzeService(svc: ServiceSpec, opts: AnalyzeOptions): ServiceR
 
   const tree = model.tree;
   const resolver = new Resolver(tree);
+  const py = imagePython(model, opts.images);
+  const externals: { imp: PyImport; importer: QueueItem; absName: string; chain: string[] }[] = [];
+  const runners = new Map<string, string>(); // program -> label
   const workdir = model.workdir;
   const env = { ...model.env };
   const pythonpath = env.PYTHONPATH ? env.PYTHONPATH.split(":").map((p) => normalizeImagePath(p || ".", workdir)) : [];
@@ -260,6 +301,9 @@ export function analyzeService(svc: ServiceSpec, opts: AnalyzeOptions): ServiceR
   };
 
   const handleSpec = (spec: EntrySpec, depth: number, cmdArgv: string[]) => {
+    if ((spec.kind === "script" || spec.kind === "module") && RUNNER_DISTRIBUTIONS[spec.runner] && !runners.has(spec.runner)) {
+      runners.set(spec.runner, spec.kind === "module" ? `${spec.runner} ${spec.module}` : `${spec.runner} ${spec.file}`);
+    }
     if (spec.kind === "script") {
       addScript(spec.file, `${spec.runner} ${spec.file}`, spec.runner, spec.runner === "python");
     } else if (spec.kind === "module") {
@@ -455,7 +499,9 @@ export function analyzeService(svc: ServiceSpec, opts: AnalyzeOptions): ServiceR
   const explainMissing = (imp: PyImport, importer: QueueItem, absName: string, missing: string, sysPath: string[], steps: ResolveStep[]) => {
     if (!steps.length) {
       const dot = absName.indexOf(".");
-      if (opts.stdlib.has(dot < 0 ? absName : absName.slice(0, dot))) return; // the standard library provides it
+      const top = dot < 0 ? absName : absName.slice(0, dot);
+      // The standard library of the image's Python provides it (any version's, when unknown).
+      if (py.stdlib ? py.stdlib.names.has(top) : opts.stdlib.has(top)) return;
     }
     // Where is it in the repository?
     let candKey = importer.candKey;
@@ -497,7 +543,9 @@ export function analyzeService(svc: ServiceSpec, opts: AnalyzeOptions): ServiceR
           emitImport(imp, importer, "SS101", absName, `module '${missing}' is not in the image: ${exists(outsideFile) ? p + ".py" : p + "/"} is outside the build context ${ctx.repoPath("")}, so no COPY can reach it; build from a higher context (docker build -f ${dfRepo} .)`, chain);
         }
       }
-      return; // not a repository module: stdlib or third-party (checked by the package rules)
+      // Not a repository module: the standard library of another version, or a distribution.
+      if (!steps.length) externals.push({ imp, importer, absName, chain });
+      return;
     }
     const { cand, loc } = found;
     const missingRel = missing.replace(/\./g, "/");
@@ -545,9 +593,9 @@ export function analyzeService(svc: ServiceSpec, opts: AnalyzeOptions): ServiceR
     emitImport(imp, importer, "SS101", absName, `module '${missing}' is not in the image: ${why}`, chain, fixFor());
   };
 
-  const emitImport = (imp: PyImport, importer: QueueItem, code: string, module: string, message: string, chain: string[], fix?: Fix) => {
-    const notes: string[] = [];
-    let severity: Severity | undefined;
+  const emitImport = (imp: PyImport, importer: QueueItem, code: string, module: string, message: string, chain: string[], fix?: Fix, lowered?: Severity, extraNotes?: string[]) => {
+    const notes: string[] = [...(extraNotes ?? [])];
+    let severity: Severity | undefined = lowered;
     if (imp.guarded) {
       severity = "warning";
       notes.push("the import is guarded by try/except ImportError, so the service falls back instead of crashing");
@@ -680,6 +728,60 @@ export function analyzeService(svc: ServiceSpec, opts: AnalyzeOptions): ServiceR
   }
   result.filesVisited = visits;
   result.reachable = [...reachable.values()];
+
+  // 5. Packages, the Python version and the standard library (SS2xx, SS3xx, SS4xx).
+  const pkgs = imagePackages({ model, ctx, fs: opts.fs, dfRepo, python: py.python });
+  const map = importMapFor(opts);
+  const ectx: ExternalContext = { python: py.python, pythonSource: py.pythonSource, stdlib: py.stdlib, base: py.base, packages: pkgs, map, dfRepo };
+  for (const m of pkgs.missingFiles) {
+    const { fix, repoHint } = entryFix(m.image);
+    emit({ code: "SS204", file: dfRepo, line: m.line, module: "", message: `RUN installs requirements from ${m.written}${m.repoHint ? ` (${m.repoHint})` : ""}, but ${m.image} is not in the image at that point; the build fails ("Could not open requirements file")${repoHint}`, chain: [], fix: fix ? { ...fix, after_line: Math.max(1, m.line - 1) } : undefined });
+  }
+  const pkgNotes = uncertainty(ectx);
+  if (!pkgs.anyPythonInstall && !py.base.known && externals.length) {
+    emit({ code: "SS209", file: dfRepo, line: df.stages[model.stageIndex].range.line, module: "", message: `third-party imports are not checked: the image installs no Python packages and its base image ${py.base.ref} is not one shipshape knows; declare what it contains in [images."${py.base.repo}"] packages = [...]`, chain: [] });
+  }
+  for (const e of externals) {
+    const v = judgeExternal(e.absName, ectx);
+    if (!v) continue;
+    emitImport(e.imp, e.importer, v.code, e.absName, v.message, e.chain, undefined, v.uncertain ? "warning" : undefined, v.notes);
+  }
+  for (const [runner, label] of runners) {
+    const dist = RUNNER_DISTRIBUTIONS[runner];
+    if (providerIn(pkgs, map, dist.replace(/-/g, "_")) || pkgs.dists.has(dist)) continue;
+    if (!pkgs.anyPythonInstall && !py.base.known) continue;
+    // A program file of that name put in the image by COPY counts.
+    const onPath = (env.PATH ?? "/usr/local/bin:/usr/bin:/bin").split(":").some((d) => tree.resolve(joinImage(d || "/", runner))?.node.type === "file");
+    if (onPath) continue;
+    emit({ code: "SS203", file: dfRepo, line: model.argvLine || 1, module: dist, message: `the container runs ${label}, but nothing the image installs provides ${runner} (distribution ${map.display(dist)}); the container exits with "${runner}: not found"`, chain: [], severity: pkgNotes.length ? "warning" : undefined, notes: pkgNotes.length ? pkgNotes : undefined });
+  }
+  // A local module that shadows the standard library for everything in the container.
+  const lib = py.stdlib;
+  if (lib) {
+    const shadowSeen = new Set<string>();
+    for (const ep of result.entryPoints) {
+      for (const dir of ep.sysPath) {
+        if (sitePath.includes(dir)) continue;
+        const n = tree.get(dir);
+        if (!n || n.type !== "dir") continue;
+        for (const [name, child] of n.children!) {
+          const mod = child.type === "dir" ? name : name.endsWith(".py") ? name.slice(0, -3) : null;
+          if (!mod || !lib.names.has(mod) || lib.unshadowable.has(mod)) continue;
+          const img = joinImage(dir, name);
+          if (child.type === "dir" && !tree.get(joinImage(img, "__init__.py"))) continue; // a plain folder: the stdlib package wins
+          if (shadowSeen.has(img)) continue;
+          shadowSeen.add(img);
+          const repoPath = repoOf(child.type === "dir" ? tree.get(joinImage(img, "__init__.py")) : child);
+          emit({ code: "SS302", file: repoPath ?? dfRepo, line: 1, module: mod, message: `${img} shadows the standard library module '${mod}' for all code in the container, including third-party packages (${dir} comes first on sys.path for ${ep.label}); rename it`, chain: [] });
+        }
+      }
+    }
+  } else if (result.entryPoints.length && externals.length) {
+    emit({ code: "SS303", file: dfRepo, line: df.stages[model.stageIndex].range.line, module: "", message: `the image's Python version is unknown: ${py.pythonSource}; standard-library checks accept a module from any Python 3 version`, chain: [] });
+  }
+  for (const f of implicitFindings({ model, ctx, fs: opts.fs, pkgs, base: py.base, map, reachable: result.reachable, externals: externals.map((e) => ({ module: e.absName, file: e.importer.repo ?? fileRepo(e.importer.img), line: e.imp.line })), dfRepo, repoRoot })) {
+    emit({ ...f, chain: f.chain ?? [] });
+  }
   return result;
 }
 

@@ -31,6 +31,10 @@ export interface Config {
   /** Only the declared services (no discovery). */
   discover: boolean;
   services: Partial<ServiceSpec & { name: string }>[];
+  /** [packages]: import-name mappings and environments whose metadata to read. */
+  packages: { importNames: Record<string, string[]>; environments: string[] };
+  /** [images."repo"]: what internal base images contain. */
+  images: Record<string, { python?: string; packages?: string[] }>;
 }
 
 const SKIP_DIRS = new Set([".git", "node_modules", ".venv", "venv", "__pycache__", ".tox", ".mypy_cache", ".pytest_cache", ".ruff_cache", ".shipshape_cache", ".hg", ".svn"]);
@@ -73,7 +77,8 @@ function asStringArray(v: unknown, what: string): string[] {
 }
 
 export function loadConfig(repoRoot: string): Config {
-  const cfg: Config = { file: null, exclude: [], severity: {}, ignore: [], discover: true, services: [] };
+  const cfg: Config = { file: null, exclude: [], severity: {}, ignore: [], discover: true, services: [], packages: { importNames: {}, environments: [] }, images: {} };
+  for (const env of [".venv", "venv"]) if (existsSync(path.join(repoRoot, env, "pyvenv.cfg"))) cfg.packages.environments.push(path.join(repoRoot, env));
   let table: Record<string, unknown> | null = null;
   const st = path.join(repoRoot, "shipshape.toml");
   const pp = path.join(repoRoot, "pyproject.toml");
@@ -108,6 +113,23 @@ export function loadConfig(repoRoot: string): Config {
     cfg.severity[code] = v;
   }
   for (const c of cfg.ignore) if (!RULES[c]) throw new UsageError(`${where} ignore: unknown code ${c}`);
+  const pk = table.packages;
+  if (pk !== undefined) {
+    if (typeof pk !== "object" || pk === null) throw new UsageError(`${where} packages must be a table`);
+    const t = pk as Record<string, unknown>;
+    const names = (t.import_names ?? {}) as Record<string, unknown>;
+    if (typeof names !== "object" || names === null) throw new UsageError(`${where} packages.import_names must be a table of lists`);
+    for (const [dist, v] of Object.entries(names)) cfg.packages.importNames[dist] = asStringArray(v, `${where} packages.import_names.${dist}`);
+    for (const e of asStringArray(t.environments, `${where} packages.environments`)) cfg.packages.environments.push(path.resolve(repoRoot, e));
+  }
+  const im = (table.images ?? {}) as Record<string, unknown>;
+  if (typeof im !== "object" || im === null) throw new UsageError(`${where} images must be a table`);
+  for (const [ref, v] of Object.entries(im)) {
+    if (typeof v !== "object" || v === null) throw new UsageError(`${where} images."${ref}" must be a table`);
+    const t = v as Record<string, unknown>;
+    if (t.python !== undefined && (typeof t.python !== "string" || !/^\d+\.\d+$/.test(t.python))) throw new UsageError(`${where} images."${ref}".python must be a version like "3.11"`);
+    cfg.images[ref.toLowerCase()] = { python: t.python as string | undefined, packages: t.packages === undefined ? undefined : asStringArray(t.packages, `${where} images."${ref}".packages`) };
+  }
   const services = (table.services ?? {}) as Record<string, Record<string, unknown>>;
   for (const [name, s] of Object.entries(services)) {
     if (typeof s !== "object" || s === null) throw new UsageError(`${where} services.${name} must be a table`);

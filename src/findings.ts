@@ -24,6 +24,15 @@ export const RULES: Record<string, RuleInfo> = {
   SS106: { code: "SS106", name: "namespace-package-in-image", severity: "warning", summary: "A package's __init__.py was not copied; it runs as a namespace package without its initialisation code" },
   SS107: { code: "SS107", name: "relative-import-no-parent", severity: "error", summary: "A relative import runs in a file that has no parent package in the image" },
   SS110: { code: "SS110", name: "entry-point-missing", severity: "error", summary: "The file or module the container command runs is not in the image" },
+  SS201: { code: "SS201", name: "package-not-installed", severity: "error", summary: "A third-party import is provided by nothing the image installs" },
+  SS202: { code: "SS202", name: "package-transitive-only", severity: "warning", summary: "A third-party import is installed only as a dependency of another package" },
+  SS203: { code: "SS203", name: "executable-not-installed", severity: "error", summary: "The program the container command runs (gunicorn, uvicorn, celery, ...) is not installed" },
+  SS204: { code: "SS204", name: "requirements-file-not-in-image", severity: "error", summary: "A RUN installs a requirements file that is not in the image at that point" },
+  SS209: { code: "SS209", name: "packages-unknown", severity: "info", summary: "Third-party imports cannot be checked: unknown base image and no installs" },
+  SS301: { code: "SS301", name: "stdlib-module-unavailable", severity: "error", summary: "A standard-library module that the image's Python version does not have" },
+  SS302: { code: "SS302", name: "stdlib-shadowed", severity: "warning", summary: "A local module shadows a standard-library module for everything in the container" },
+  SS303: { code: "SS303", name: "python-version-unknown", severity: "info", summary: "The image's Python version cannot be determined from its base image" },
+  SS401: { code: "SS401", name: "implicit-dependency-missing", severity: "error", summary: "A runtime dependency no import reveals (db-dtypes, tzdata, libgomp1, libpq) is missing" },
 };
 
 export interface Fix {

@@ -8,6 +8,7 @@ import { dockerignore } from "../context/dockerignore.js";
 import type { DfInstruction, DfStage, ParsedDockerfile } from "../types.js";
 import { BuildContext, hasWildcard } from "../context/context.js";
 import { ImageTree, INode, Origin, cloneNode, joinImage, newDir, normalizeImagePath, dirnameImage } from "./tree.js";
+import { carryInstalls, InstallRecord, recordInstalls } from "../packages/image-installs.js";
 
 export interface CopyRecord {
   line: number;
@@ -47,6 +48,10 @@ export interface StageState {
   copies: CopyRecord[];
   /** The external base image at the root of this stage's FROM chain. */
   baseImage: string;
+  /** Package installs (pip, uv, poetry, pdm, apt, apk) this stage ran or inherited. */
+  installs: InstallRecord[];
+  /** Virtual environments created with `python -m venv DIR` (image folders). */
+  venvs: string[];
 }
 
 export interface ImageModel extends StageState {
@@ -79,6 +84,8 @@ function emptyState(base: string): StageState {
     fileRuns: [],
     copies: [],
     baseImage: base,
+    installs: [],
+    venvs: [],
   };
 }
 
@@ -91,6 +98,8 @@ function cloneState(s: StageState): StageState {
     fileRuns: [...s.fileRuns],
     copies: [...s.copies],
     shell: [...s.shell],
+    installs: [...s.installs],
+    venvs: [...s.venvs],
   };
 }
 
@@ -177,7 +186,7 @@ export function evaluateImage(df: ParsedDockerfile, ctx: BuildContext, target?: 
           if (!cmdSetHere) state.cmd = null;
           break;
         case "RUN":
-          evalRun(ins, state);
+          evalRun(ins, state, st.index);
           break;
         case "COPY":
         case "ADD":
@@ -234,8 +243,9 @@ export function writesFiles(script: string): boolean {
   return false;
 }
 
-function evalRun(ins: DfInstruction, state: StageState): void {
+function evalRun(ins: DfInstruction, state: StageState, stage: number): void {
   const text = [ins.args.join(" "), ...(ins.heredocs ?? []).map((h) => h.content)].join("\n");
+  recordInstalls(ins, text, stage, state);
   // pip install of a local project puts its packages in site-packages.
   for (const cmd of text.split(/&&|;|\|\||\n/)) {
     const words = cmd.trim().split(/\s+/);
@@ -368,6 +378,7 @@ function evalCopy(
         continue;
       }
       const srcPath = normalizeImagePath(raw, "/");
+      carryInstalls(srcState.installs, [srcPath], state.installs, line);
       const matches = hasWildcard(raw) ? globTree(srcState.tree, srcPath) : [srcPath];
       if (matches.length > 1) multi = true;
       for (const m of matches) {

@@ -1,0 +1,130 @@
+// What an external base image is known to contain: its Python version, whether it is a slim
+// variant, and which system libraries it has. Only official, well-known images are known; any
+// other base is "unknown" and the checks that depend on it say so instead of guessing.
+
+export interface BaseImageInfo {
+  /** The reference as written after ARG expansion. */
+  ref: string;
+  /** Repository without registry and tag: "python", "debian", "acme/base". */
+  repo: string;
+  tag: string;
+  family: "python" | "debian" | "ubuntu" | "alpine" | "distroless" | "scratch" | "unknown";
+  /** "slim" variants (and alpine, distroless) lack build tools and most shared libraries. */
+  slim: boolean;
+  /** Python version of the image itself, with how it was found; null when none or unknown. */
+  python: string | null;
+  pythonSource: string;
+  /** Distribution release, for apt-installed Python ("bookworm", "22.04"). */
+  release: string | null;
+  /** Is the base's content known (official image)? Unknown bases may carry packages we cannot see. */
+  known: boolean;
+  /** Distribution packages the image has that matter to our rules. */
+  systemPackages: Set<string>;
+}
+
+/** Python shipped as `python3` by distribution releases (apt/apk). */
+const DISTRO_PYTHON: Record<string, string> = {
+  "debian:buster": "3.7", "debian:10": "3.7",
+  "debian:bullseye": "3.9", "debian:11": "3.9",
+  "debian:bookworm": "3.11", "debian:12": "3.11",
+  "debian:trixie": "3.13", "debian:13": "3.13",
+  "ubuntu:18.04": "3.6", "ubuntu:bionic": "3.6",
+  "ubuntu:20.04": "3.8", "ubuntu:focal": "3.8",
+  "ubuntu:22.04": "3.10", "ubuntu:jammy": "3.10",
+  "ubuntu:24.04": "3.12", "ubuntu:noble": "3.12",
+  "alpine:3.16": "3.10", "alpine:3.17": "3.10", "alpine:3.18": "3.11", "alpine:3.19": "3.11",
+  "alpine:3.20": "3.12", "alpine:3.21": "3.12", "alpine:3.22": "3.12",
+};
+
+/** Libraries present in the official python images (full variants are built on buildpack-deps). */
+const PYTHON_FULL_PACKAGES = ["tzdata", "libgomp1", "libpq5", "libpq-dev", "gcc", "libffi-dev", "libssl-dev", "ca-certificates", "git"];
+const PYTHON_SLIM_PACKAGES = ["tzdata", "ca-certificates", "netbase"];
+
+export function parseImageRef(ref: string): { repo: string; tag: string; registry: string | null } {
+  let r = ref.trim();
+  const at = r.indexOf("@");
+  if (at >= 0) r = r.slice(0, at);
+  let registry: string | null = null;
+  const parts = r.split("/");
+  if (parts.length > 1 && (parts[0].includes(".") || parts[0].includes(":") || parts[0] === "localhost")) {
+    registry = parts.shift()!;
+  }
+  let last = parts.pop() ?? "";
+  let tag = "latest";
+  const colon = last.indexOf(":");
+  if (colon >= 0) {
+    tag = last.slice(colon + 1);
+    last = last.slice(0, colon);
+  }
+  parts.push(last);
+  let repo = parts.join("/").toLowerCase();
+  if (repo.startsWith("library/")) repo = repo.slice(8);
+  return { repo, tag, registry };
+}
+
+/** Describe an external base image from its reference. `declared` comes from configuration. */
+export function baseImageInfo(ref: string, declared?: { python?: string; packages?: string[] }): BaseImageInfo {
+  const { repo, tag, registry } = parseImageRef(ref);
+  const name = repo.split("/").pop()!;
+  const info: BaseImageInfo = {
+    ref, repo, tag, family: "unknown", slim: false, python: null, pythonSource: "", release: null, known: false, systemPackages: new Set(),
+  };
+  const official = registry === null || registry === "docker.io" || registry === "index.docker.io" || registry === "mirror.gcr.io";
+  if (ref === "scratch") {
+    info.family = "scratch";
+    info.known = true;
+    info.slim = true;
+    return info;
+  }
+  if (name === "python" && (official || /(^|\/)python$/.test(repo))) {
+    // python:3.11-slim, python:3.12.1-bookworm, python:3.10-alpine3.19, …/python:3.10
+    info.family = tag.includes("alpine") ? "alpine" : "python";
+    info.slim = /slim|alpine/.test(tag);
+    const m = /^(\d+)\.(\d+)/.exec(tag);
+    if (m) {
+      info.python = `${m[1]}.${m[2]}`;
+      info.pythonSource = `the base image tag ${ref}`;
+    } else info.pythonSource = `the base image tag '${tag}' does not name a Python minor version`;
+    info.known = official;
+    for (const p of info.slim ? PYTHON_SLIM_PACKAGES : PYTHON_FULL_PACKAGES) info.systemPackages.add(p);
+    if (!official) info.pythonSource += info.python ? " (not the official image: assumed to follow its tags)" : "";
+  } else if (official && (name === "debian" || name === "ubuntu" || name === "alpine") && repo === name) {
+    info.family = name;
+    info.known = true;
+    info.slim = name === "alpine" || tag.includes("slim") || name === "ubuntu" || name === "debian";
+    const rel = tag.replace(/-slim$/, "").replace(/^(\d+\.\d+)\.\d+$/, "$1");
+    info.release = rel;
+    info.pythonSource = `${ref} has no Python unless the Dockerfile installs it`;
+  } else if (/^gcr\.io$/.test(registry ?? "") && repo.startsWith("distroless/python3")) {
+    info.family = "distroless";
+    info.known = true;
+    info.slim = true;
+    const deb = /debian(\d+)/.exec(repo + ":" + tag)?.[1];
+    info.python = deb === "11" ? "3.9" : deb === "12" ? "3.11" : deb === "13" ? "3.13" : null;
+    info.pythonSource = info.python ? `distroless python3-debian${deb}` : `distroless image ${ref} without a Debian release`;
+    info.systemPackages.add("ca-certificates");
+  } else {
+    // Tags that spell the Python version: ghcr.io/astral-sh/uv:python3.12-bookworm-slim, …
+    const m = /python-?(\d)\.(\d+)/.exec(tag) ?? /python-?(\d)\.(\d+)/.exec(repo);
+    if (m) {
+      info.python = `${m[1]}.${m[2]}`;
+      info.pythonSource = `the image reference ${ref} (its content is otherwise unknown)`;
+      info.slim = /slim|alpine/.test(tag);
+    } else info.pythonSource = `${ref} is not an image shipshape knows; declare its Python version in [images."${repo}"]`;
+  }
+  if (declared?.python) {
+    info.python = declared.python;
+    info.pythonSource = `configuration [images."${repo}"]`;
+  }
+  if (declared?.packages) {
+    info.known = true;
+    for (const p of declared.packages) info.systemPackages.add(p);
+  }
+  return info;
+}
+
+/** Python version of a distribution's own python3 package, if the release is known. */
+export function distroPython(info: BaseImageInfo): string | null {
+  if (!info.release) return null;
+  return DISTRO_PYTHON[`${info.family}:${info.release}`] ?? null;
+}

@@ -1,0 +1,109 @@
+// Imports that are not repository modules: the standard library of the image's Python version,
+// or a distribution some install in the image provides. Decides SS201/SS202/SS301 for each.
+import type { BaseImageInfo } from "../image/base.js";
+import { stdlibHistory, Stdlib } from "../python/stdlib.js";
+import type { ImportMap, ProviderMatch } from "./import-map.js";
+import type { ImagePackages, InstalledDist } from "./image-packages.js";
+
+export interface ExternalVerdict {
+  code: "SS201" | "SS202" | "SS301";
+  message: string;
+  /** Lowered to a warning: the image's packages are not all known. */
+  uncertain: boolean;
+  notes: string[];
+}
+
+export interface ExternalContext {
+  python: string | null;
+  pythonSource: string;
+  stdlib: Stdlib | null;
+  base: BaseImageInfo;
+  packages: ImagePackages;
+  map: ImportMap;
+  dfRepo: string;
+}
+
+/** Which installed distribution provides `mod`, preferring direct ones. */
+export function providerIn(pkgs: ImagePackages, map: ImportMap, mod: string): { dist: InstalledDist; match: ProviderMatch } | null {
+  let best: { dist: InstalledDist; match: ProviderMatch } | null = null;
+  for (const d of pkgs.dists.values()) {
+    const m = map.provides(d.name, mod);
+    if (!m) continue;
+    if (d.direct) return { dist: d, match: m };
+    best ??= { dist: d, match: m };
+  }
+  return best;
+}
+
+/** Why a package verdict is uncertain, or [] when the image's packages are fully known. */
+export function uncertainty(c: ExternalContext): string[] {
+  const notes: string[] = [];
+  if (!c.base.known) notes.push(`the base image ${c.base.ref} is not one shipshape knows, and may already contain packages; declare them in [images."${c.base.repo}"] packages = [...]`);
+  for (const o of c.packages.opaque.slice(0, 2)) notes.push(`RUN at ${c.dfRepo}:${o.line}: ${o.reason}`);
+  return notes;
+}
+
+export function judgeExternal(mod: string, c: ExternalContext): ExternalVerdict | null {
+  const top = mod.split(".")[0];
+  if (c.stdlib?.names.has(top)) return null;
+  const found = providerIn(c.packages, c.map, mod);
+  if (found && found.dist.direct) return null;
+  const hist = c.python ? stdlibHistory(top, c.python) : null;
+  if (hist && !found) {
+    const alts = c.map.providersOf(top).filter((p) => p.source !== "name");
+    const alt = alts.length ? `; install ${alts.map((a) => c.map.display(a.dist)).join(" or ")} to provide it` : "";
+    const what =
+      hist.kind === "removed"
+        ? `'${top}' was removed from the standard library in Python ${hist.in} (last in ${hist.last})`
+        : `'${top}' was added to the standard library in Python ${hist.in}`;
+    return { code: "SS301", message: `${what}, and this image runs Python ${c.python} (${c.pythonSource})${alt}`, uncertain: false, notes: [] };
+  }
+  if (!c.python && !found) {
+    // Unknown version: a name that is stdlib in some version may well be fine.
+    if (stdlibHistory(top, "0.0")) return null;
+  }
+  if (found) {
+    const d = found.dist;
+    const how = d.transitiveSource === "lock" ? "the lock" : "its published requirements (data/known-dependencies.json)";
+    return {
+      code: "SS202",
+      message: `'${mod}' comes from ${c.map.display(d.name)}, which is not a declared requirement: it is installed only because ${d.parent ?? "another package"} depends on it (${how}); declare ${c.map.display(d.name)} in the requirements the image installs (${d.via})`,
+      uncertain: false,
+      notes: [],
+    };
+  }
+  if (!c.packages.anyPythonInstall && !c.base.known) return null; // nothing to go on: reported once per service (SS209)
+  const providers = c.map.providersOf(mod);
+  const p = providers[0];
+  const src = p.source === "name" ? "" : ` (${c.map.display(p.dist)} provides '${mod.split(".").slice(0, 3).join(".")}' per ${p.detail})`;
+  const installs = c.packages.records.length
+    ? `none of the image's installs (${[...new Set(c.packages.records.map((r) => `${c.dfRepo}:${r.line}`))].join(", ")}) provides it`
+    : `the image installs no Python packages`;
+  const notes = uncertainty(c);
+  return {
+    code: "SS201",
+    message: `module '${mod}' is not installed in the image: ${installs}${src}; add ${c.map.display(p.dist)} to the requirements the image installs`,
+    uncertain: notes.length > 0,
+    notes,
+  };
+}
+
+/** Distributions that provide the programs a container command runs. */
+export const RUNNER_DISTRIBUTIONS: Record<string, string> = {
+  gunicorn: "gunicorn",
+  uvicorn: "uvicorn",
+  celery: "celery",
+  "functions-framework": "functions-framework",
+  hypercorn: "hypercorn",
+  daphne: "daphne",
+  waitress: "waitress",
+  "waitress-serve": "waitress",
+  streamlit: "streamlit",
+  flask: "flask",
+  fastapi: "fastapi",
+  dramatiq: "dramatiq",
+  rq: "rq",
+  huey_consumer: "huey",
+  "huey_consumer.py": "huey",
+  granian: "granian",
+};

@@ -1,0 +1,158 @@
+// What each RUN instruction installs, resolved against the image tree as it is at that point
+// of the build: requirement files must already be in the image (copied before the RUN), local
+// projects are read from their pyproject.toml, and packages built in one stage reach another
+// only when the folder they were installed into is copied across with COPY --from.
+import type { DfInstruction } from "../types.js";
+import { installCommands, InstallCommand, PipInstall, ProjectInstall } from "./install-commands.js";
+import { ImageTree, INode, joinImage, normalizeImagePath, dirnameImage } from "../image/tree.js";
+
+/** A file the install reads, as found in the image at the time of the RUN. */
+export interface FileRef {
+  /** Image path. */
+  image: string;
+  /** Context-relative source, when the file was copied from the build context. */
+  ctx?: string;
+  /** Inline content (COPY heredoc). */
+  content?: string;
+  /** The file is in the image, but made by RUN or another stage we cannot read. */
+  opaque?: boolean;
+}
+
+export interface InstallRecord {
+  line: number;
+  stage: number;
+  cmd: InstallCommand;
+  /** Where the cmd ran (WORKDIR, or a `cd` in the same RUN). */
+  cwd: string;
+  /** Requirement (-r) and constraint (-c) files; `ref` null when the file is not in the image. */
+  files: { role: "requirement" | "constraint"; written: string; image: string; ref: FileRef | null }[];
+  /** Local projects installed (`pip install .`, `uv sync`, `poetry install`): their pyproject.toml and lock. */
+  projects: { written: string; dir: string; pyproject: FileRef | null; lock: FileRef | null; editable: boolean; root: boolean }[];
+  /** Where the packages go: "system", or an image folder (venv, --target, --prefix, ~/.local). */
+  location: string;
+  /** Set by COPY --from when the record was carried over from another stage. */
+  carriedBy?: number;
+}
+
+function fileRef(tree: ImageTree, image: string): FileRef | null {
+  const r = tree.resolve(image);
+  if (!r || r.node.type !== "file") return null;
+  return nodeRef(r.node, r.real);
+}
+
+function nodeRef(n: INode, image: string): FileRef {
+  const o = n.origin;
+  if (o?.via === "heredoc") return { image, content: o.content ?? "" };
+  if (o && o.ctx !== undefined && (o.via === "context" || o.via === "stage")) return { image, ctx: o.ctx };
+  return { image, opaque: true };
+}
+
+/** The virtualenv a pip in PATH belongs to, if the stage activated one (VIRTUAL_ENV or PATH). */
+function activeVenv(env: Record<string, string>, venvs: Set<string>): string | null {
+  if (env.VIRTUAL_ENV) return normalizeImagePath(env.VIRTUAL_ENV, "/");
+  for (const dir of (env.PATH ?? "").split(":")) {
+    if (!dir.endsWith("/bin")) continue;
+    const root = dir.slice(0, -4);
+    if (venvs.has(root)) return root;
+  }
+  return null;
+}
+
+/** Record the installs of one RUN instruction. `venvs` collects `python -m venv DIR` folders. */
+export function recordInstalls(
+  ins: DfInstruction,
+  text: string,
+  stage: number,
+  state: { tree: ImageTree; env: Record<string, string>; workdir: string; installs: InstallRecord[]; venvs: string[] },
+): void {
+  const venvSet = new Set(state.venvs);
+  for (const m of text.matchAll(/(?:^|[\s;&|(])(?:\S*\/)?(?:python[0-9.]*|virtualenv|uv)\s+(?:-m\s+(?:venv|virtualenv)\s+|venv\s+)(?:--?[\w-]+(?:=\S+)?\s+)*([^\s;&|)]+)/g)) {
+    const dir = normalizeImagePath(m[1], state.workdir);
+    if (!venvSet.has(dir)) {
+      venvSet.add(dir);
+      state.venvs.push(dir);
+    }
+  }
+  let cmds: InstallCommand[];
+  try {
+    cmds = installCommands(text, state.env);
+  } catch {
+    return;
+  }
+  for (const cmd of cmds) {
+    if (cmd.kind === "system") {
+      state.installs.push({ line: ins.range.line, stage, cmd, cwd: state.workdir, files: [], projects: [], location: "system" });
+      continue;
+    }
+    const cwd = cmd.cwd ? normalizeImagePath(cmd.cwd, state.workdir) : state.workdir;
+    const rec: InstallRecord = { line: ins.range.line, stage, cmd, cwd, files: [], projects: [], location: "system" };
+    if (cmd.kind === "pip") {
+      rec.location = pipLocation(cmd, state.env, venvSet, cwd);
+      for (const [role, list] of [["requirement", cmd.requirementFiles], ["constraint", cmd.constraintFiles]] as const) {
+        for (const w of list) {
+          if (/^[a-z]+:\/\//i.test(w)) continue;
+          const image = normalizeImagePath(w, cwd);
+          rec.files.push({ role, written: w, image, ref: fileRef(state.tree, image) });
+        }
+      }
+      for (const [list, editable] of [[cmd.localPaths, false], [cmd.editable, true]] as const) {
+        for (const w of list) {
+          if (/^[a-z+]+:\/\//i.test(w) || /\.(whl|tar\.gz|zip)$/i.test(w)) continue;
+          const dir = normalizeImagePath(w.replace(/\[.*\]$/, ""), cwd);
+          if (state.tree.get(dir)?.type !== "dir") continue;
+          rec.projects.push({ written: w, dir, pyproject: fileRef(state.tree, joinImage(dir, "pyproject.toml")), lock: null, editable, root: true });
+        }
+      }
+    } else {
+      const p = cmd as ProjectInstall;
+      const dir = p.project ? normalizeImagePath(p.project, cwd) : cwd;
+      const lockName = p.kind === "uv-sync" ? "uv.lock" : p.kind === "poetry-install" ? "poetry.lock" : "pdm.lock";
+      rec.projects.push({ written: p.project ?? ".", dir, pyproject: fileRef(state.tree, joinImage(dir, "pyproject.toml")), lock: fileRef(state.tree, joinImage(dir, lockName)), editable: true, root: !p.noRoot });
+      if (p.kind === "uv-sync") rec.location = state.env.UV_PROJECT_ENVIRONMENT ? normalizeImagePath(state.env.UV_PROJECT_ENVIRONMENT, dir) : joinImage(dir, ".venv");
+      else if (p.kind === "poetry-install") rec.location = /^(false|0)$/i.test(state.env.POETRY_VIRTUALENVS_CREATE ?? "") ? "system" : state.env.POETRY_VIRTUALENVS_IN_PROJECT && /^(true|1)$/i.test(state.env.POETRY_VIRTUALENVS_IN_PROJECT) ? joinImage(dir, ".venv") : "poetry-cache";
+      else rec.location = joinImage(dir, ".venv");
+    }
+    state.installs.push(rec);
+  }
+}
+
+function pipLocation(cmd: PipInstall, env: Record<string, string>, venvs: Set<string>, cwd: string): string {
+  if (cmd.target) return normalizeImagePath(cmd.target, cwd);
+  if (cmd.prefix) return normalizeImagePath(cmd.prefix, cwd);
+  if (cmd.user) return "user";
+  // `/opt/venv/bin/pip install`, `/opt/venv/bin/python -m pip install`
+  const exe = cmd.argv[0] ?? "";
+  if (exe.includes("/")) {
+    const root = dirnameImage(dirnameImage(normalizeImagePath(exe, cwd)));
+    if (venvs.has(root) || !root.startsWith("/usr")) return root;
+    return "system";
+  }
+  if (cmd.tool === "uv" && cmd.system) return "system";
+  return activeVenv(env, venvs) ?? "system";
+}
+
+/** Image folder a location stands for, for COPY --from matching. */
+export function locationPath(location: string): string {
+  if (location === "system") return "/usr/local/lib";
+  if (location === "user") return "/root/.local";
+  if (location === "poetry-cache") return "/root/.cache/pypoetry";
+  return location;
+}
+
+/**
+ * COPY --from=<stage> <src...> <dest>: carry the installs of the source stage whose location
+ * is inside (or contains) a copied folder. Packages installed with --prefix/--target into a
+ * staging folder and copied to /usr/local are the common multi-stage pattern.
+ */
+export function carryInstalls(src: InstallRecord[], sources: string[], into: InstallRecord[], line: number): void {
+  const have = new Set(into);
+  for (const rec of src) {
+    if (have.has(rec) || rec.cmd.kind === "system") continue;
+    const loc = locationPath(rec.location);
+    const hit = sources.some((s) => {
+      const p = normalizeImagePath(s, "/");
+      return p === "/" || loc === p || loc.startsWith(p + "/") || p.startsWith(loc + "/");
+    });
+    if (hit) into.push({ ...rec, carriedBy: line });
+  }
+}

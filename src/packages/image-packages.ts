@@ -1,0 +1,246 @@
+// The distributions and system packages the final image really contains, from the install
+// records of its stages (src/packages/image-installs.ts): requirement files as they were copied
+// into the image before the RUN (following -r includes, with markers evaluated for the image's
+// Python), inline packages, local projects' pyproject.toml dependencies, uv.lock/poetry.lock,
+// and apt/apk packages. Transitive dependencies come from locks (exact) and from
+// data/known-dependencies.json (well-known edges) for loose requirement files.
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import type { BuildContext, FsCache } from "../context/context.js";
+import type { ImageModel } from "../image/model.js";
+import { normalizeImagePath, dirnameImage, joinImage } from "../image/tree.js";
+import type { FileRef, InstallRecord } from "./image-installs.js";
+import { normalizeName, parseRequirements, parseRequirementString, Requirement } from "./requirements.js";
+import { defaultEnvironment, tryEvaluateMarker, MarkerEnv } from "./markers.js";
+import { parseLockFile, LockFile } from "./locks.js";
+import { parsePyproject } from "./pyproject.js";
+
+const DATA = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..", "..", "data");
+
+export interface InstalledDist {
+  /** Normalised name. */
+  name: string;
+  /** As written in the requirement. */
+  display: string;
+  /** Listed by the user (requirements file, inline, project dependency), not only pulled in. */
+  direct: boolean;
+  /** Where it comes from, for messages: "requirements.txt:3 (RUN at Dockerfile line 7)". */
+  via: string;
+  /** For transitive entries: the direct distribution that pulls it in. */
+  parent?: string;
+  /** Transitive entry known from a lock (exact) or from the known-dependencies table. */
+  transitiveSource?: "lock" | "table";
+  version?: string;
+}
+
+export interface ImagePackages {
+  dists: Map<string, InstalledDist>;
+  /** apt/apk packages installed by the Dockerfile (the base image's are in BaseImageInfo). */
+  system: Map<string, number>;
+  /** Installs whose packages cannot be known statically: each makes SS201 a warning. */
+  opaque: { line: number; reason: string }[];
+  /** Requirement files a RUN reads that are not in the image at that point (the build fails). */
+  missingFiles: { line: number; written: string; image: string; repoHint: string | null }[];
+  /** Unparsable requirement/lock lines: reported by the lock rules, noted here. */
+  errors: { file: string; line: number; message: string }[];
+  /** Did the image install any Python packages at all (else third-party checks have no basis)? */
+  anyPythonInstall: boolean;
+  /** Install records that are not "system" packages, for executables and locations. */
+  records: InstallRecord[];
+}
+
+let knownDeps: Map<string, string[]> | null = null;
+export function knownDependencies(): Map<string, string[]> {
+  if (knownDeps) return knownDeps;
+  knownDeps = new Map();
+  try {
+    const d = JSON.parse(readFileSync(path.join(DATA, "known-dependencies.json"), "utf8")) as { requires: Record<string, string[]> };
+    for (const [k, v] of Object.entries(d.requires)) knownDeps.set(normalizeName(k), v.map(normalizeName));
+  } catch {
+    /* no table */
+  }
+  return knownDeps;
+}
+
+export interface PackageInputs {
+  model: ImageModel;
+  ctx: BuildContext;
+  fs: FsCache;
+  /** Repository-relative Dockerfile path, for messages. */
+  dfRepo: string;
+  python: string | null;
+}
+
+export function imagePackages(inp: PackageInputs): ImagePackages {
+  const out: ImagePackages = { dists: new Map(), system: new Map(), opaque: [], missingFiles: [], errors: [], anyPythonInstall: false, records: [] };
+  const env: MarkerEnv = defaultEnvironment(inp.python ?? "3.12");
+  const markerOk = (m: string | null) => {
+    if (!m) return true;
+    const r = tryEvaluateMarker(m, env);
+    return typeof r === "boolean" ? r : true;
+  };
+  const readRef = (ref: FileRef): string | null => {
+    if (ref.content !== undefined) return ref.content;
+    if (ref.ctx === undefined) return null;
+    const abs = inp.ctx.abs(ref.ctx);
+    inp.fs.noteFile(abs);
+    try {
+      return readFileSync(abs, "utf8");
+    } catch {
+      return null;
+    }
+  };
+  const label = (ref: FileRef) => (ref.ctx !== undefined ? inp.ctx.repoPath(ref.ctx) : ref.image);
+  const addDist = (d: InstalledDist) => {
+    const prev = out.dists.get(d.name);
+    if (!prev || (!prev.direct && d.direct)) out.dists.set(d.name, d);
+  };
+  const addReq = (r: Requirement, via: string) => {
+    if (!r.name || !markerOk(r.marker)) return;
+    addDist({ name: r.name, display: r.rawName || r.name, direct: true, via, version: r.specifier.startsWith("==") ? r.specifier.slice(2) : undefined });
+  };
+  const addLock = (lock: LockFile, via: string, direct: Set<string> | null) => {
+    for (const p of lock.packages) {
+      if (p.isProject) continue;
+      if (p.markers && !markerOk(p.markers)) continue;
+      const isDirect = direct ? direct.has(p.name) : !(p.requiredBy && p.requiredBy.length && !(p.viaFiles && p.viaFiles.length));
+      addDist({ name: p.name, display: p.name, direct: isDirect, via, version: p.version, parent: isDirect ? undefined : p.requiredBy?.[0], transitiveSource: isDirect ? undefined : "lock" });
+    }
+  };
+
+  /** A requirements file in the image, with its -r includes (relative to the including file). */
+  const readRequirementsFile = (ref: FileRef, rec: InstallRecord, depth: number, seen: Set<string>) => {
+    if (seen.has(ref.image) || depth > 10) return;
+    seen.add(ref.image);
+    const text = readRef(ref);
+    const where = `RUN at ${inp.dfRepo}:${rec.line}`;
+    if (text === null) {
+      out.opaque.push({ line: rec.line, reason: `${ref.image} is created inside the image (RUN or another stage), so its requirements cannot be read` });
+      return;
+    }
+    const rf = parseRequirements(text, label(ref), { env: inp.model.env });
+    for (const e of rf.errors) out.errors.push({ file: label(ref), line: e.line, message: e.message });
+    // A fully pinned pip-compile output with `# via` comments is a lock: its via lines are exact.
+    const isCompiled = /#\s+via\b/.test(text) && rf.requirements.length > 0 && rf.requirements.every((r) => r.specifier.startsWith("==") || r.path || r.url);
+    if (isCompiled) {
+      const lock = parseLockFile(text, label(ref), "pip");
+      addLock(lock, `${label(ref)} (${where})`, null);
+    } else {
+      for (const r of rf.requirements) {
+        if (r.path || (r.url && !r.name)) {
+          out.opaque.push({ line: rec.line, reason: `${label(ref)}:${r.line} installs ${r.text}, whose package names are not read` });
+          continue;
+        }
+        addReq(r, `${label(ref)}:${r.line} (${where})`);
+      }
+    }
+    for (const inc of rf.includes) {
+      if (inc.kind !== "requirement") continue;
+      const img = normalizeImagePath(inc.path, dirnameImage(ref.image));
+      const n = inp.model.tree.resolve(img);
+      if (!n || n.node.type !== "file") {
+        out.missingFiles.push({ line: rec.line, written: inc.path, image: img, repoHint: `-r ${inc.path} in ${label(ref)}:${inc.line}` });
+        continue;
+      }
+      const o = n.node.origin;
+      const sub: FileRef = o?.via === "heredoc" ? { image: img, content: o.content ?? "" } : o?.ctx !== undefined ? { image: img, ctx: o.ctx } : { image: img, opaque: true };
+      readRequirementsFile(sub, rec, depth + 1, seen);
+    }
+  };
+
+  for (const rec of inp.model.installs) {
+    const cmd = rec.cmd;
+    if (cmd.kind === "system") {
+      for (const p of cmd.packages) if (!out.system.has(p)) out.system.set(p, rec.line);
+      continue;
+    }
+    out.records.push(rec);
+    out.anyPythonInstall = true;
+    const where = `RUN at ${inp.dfRepo}:${rec.line}`;
+    if (cmd.kind === "pip") {
+      for (const f of rec.files) {
+        if (f.role !== "requirement") continue;
+        if (!f.ref) {
+          out.missingFiles.push({ line: rec.line, written: f.written, image: f.image, repoHint: null });
+          continue;
+        }
+        readRequirementsFile(f.ref, rec, 0, new Set());
+      }
+      for (const spec of cmd.packages) {
+        let r: ReturnType<typeof parseRequirementString> | null = null;
+        try {
+          r = parseRequirementString(spec);
+        } catch {
+          r = null;
+        }
+        if (!r || !r.name) {
+          if (/\$|`/.test(spec)) out.opaque.push({ line: rec.line, reason: `\`${spec}\` is only known when the build runs` });
+          else if (/^[a-z+]+:\/\//i.test(spec) || /\.whl$/i.test(spec)) out.opaque.push({ line: rec.line, reason: `${spec} is installed by URL or file name` });
+          continue;
+        }
+        addReq({ name: r.name, rawName: r.rawName, specifier: r.specifier, extras: r.extras, marker: r.marker, url: r.url, editable: false, path: null, hashes: [], file: inp.dfRepo, line: rec.line, text: spec }, where);
+      }
+      for (const w of [...cmd.localPaths, ...cmd.editable]) {
+        if (/\.whl$|\*/.test(w) || /^[a-z+]+:\/\//i.test(w)) out.opaque.push({ line: rec.line, reason: `${w} is installed by file name or URL; its packages are not read` });
+      }
+    }
+    for (const p of rec.projects) {
+      if (!p.pyproject) {
+        out.opaque.push({ line: rec.line, reason: `the project in ${p.dir} has no pyproject.toml in the image (setup.py projects are not read)` });
+        continue;
+      }
+      const text = readRef(p.pyproject);
+      if (text === null) {
+        out.opaque.push({ line: rec.line, reason: `${p.pyproject.image} is created inside the image` });
+        continue;
+      }
+      const pp = parsePyproject(text, label(p.pyproject));
+      for (const e of pp.errors) out.errors.push({ file: label(p.pyproject), line: e.line, message: e.message });
+      const extras = /\[([^\]]*)\]$/.exec(p.written)?.[1]?.split(",").map((s) => s.trim()) ?? [];
+      const project = cmd.kind !== "pip" ? cmd : null;
+      const groups: string[] = [];
+      if (project && !project.noDev) groups.push("dev", ...Object.keys(pp.groups).filter((g) => g === "dev"));
+      if (project) groups.push(...project.groups, ...project.onlyGroups);
+      const directReqs: Requirement[] = [
+        ...(project && project.onlyGroups.length && !project.onlyGroups.includes("main") ? [] : pp.dependencies),
+        ...extras.flatMap((e) => pp.optional[e] ?? []),
+        ...(project?.allExtras ? Object.values(pp.optional).flat() : (project?.extras ?? []).flatMap((e) => pp.optional[e] ?? [])),
+        ...groups.flatMap((g) => pp.groups[g] ?? []),
+      ];
+      const directNames = new Set(directReqs.filter((r) => markerOk(r.marker)).map((r) => r.name));
+      if (p.root && pp.name) addDist({ name: pp.name, display: pp.name, direct: true, via: `${label(p.pyproject)} (${where})` });
+      let lockRead = false;
+      if (p.lock) {
+        const lt = readRef(p.lock);
+        if (lt !== null) {
+          const lock = parseLockFile(lt, label(p.lock));
+          for (const e of lock.errors) out.errors.push({ file: label(p.lock), line: e.line, message: e.message });
+          if (!lock.errors.length || lock.packages.length) {
+            lockRead = true;
+            const onlyMain = project?.kind === "poetry-install" && (project.noDev || project.onlyGroups.includes("main"));
+            const filtered: LockFile = onlyMain ? { ...lock, packages: lock.packages.filter((x) => !x.groups || x.groups.includes("main")) } : lock;
+            addLock(filtered, `${label(p.lock)} (${where})`, directNames);
+          }
+        }
+      }
+      for (const r of directReqs) addReq(r, `${label(p.pyproject)} (${where})`);
+      void lockRead;
+    }
+  }
+  // Well-known transitive edges for loose installs: mark children as present (transitively).
+  const table = knownDependencies();
+  const queue = [...out.dists.values()].filter((d) => d.direct);
+  for (let i = 0; i < queue.length; i++) {
+    const d = queue[i];
+    for (const child of table.get(d.name) ?? []) {
+      if (out.dists.has(child)) continue;
+      const t: InstalledDist = { name: child, display: child, direct: false, via: d.via, parent: d.parent ?? d.name, transitiveSource: "table" };
+      out.dists.set(child, t);
+      queue.push(t);
+    }
+  }
+  return out;
+}
+
+export { joinImage };
