@@ -741,10 +741,24 @@ export function analyzeService(svc: ServiceSpec, opts: AnalyzeOptions): ServiceR
   if (!pkgs.anyPythonInstall && !py.base.known && externals.length) {
     emit({ code: "SS209", file: dfRepo, line: df.stages[model.stageIndex].range.line, module: "", message: `third-party imports are not checked: the image installs no Python packages and its base image ${py.base.ref} is not one shipshape knows; declare what it contains in [images."${py.base.repo}"] packages = [...]`, chain: [] });
   }
+  // One finding per missing distribution (or module) and service, at the first import that
+  // fails hardest (unguarded before guarded, import time before deferred), with a count.
+  const verdicts = new Map<string, { e: (typeof externals)[number]; v: NonNullable<ReturnType<typeof judgeExternal>>; n: number }[]>();
   for (const e of externals) {
-    const v = judgeExternal(e.absName, ectx);
+    const v = judgeExternal(e.absName, ectx, e.imp.kind === "from" ? e.imp.names : []);
     if (!v) continue;
-    emitImport(e.imp, e.importer, v.code, e.absName, v.message, e.chain, undefined, v.uncertain ? "warning" : undefined, v.notes);
+    const k = v.code + "\0" + v.key;
+    const l = verdicts.get(k);
+    if (l) l.push({ e, v, n: 0 });
+    else verdicts.set(k, [{ e, v, n: 0 }]);
+  }
+  const hardness = (x: { e: (typeof externals)[number] }) => (x.e.imp.guarded ? 2 : 0) + (x.e.imp.deferred || x.e.importer.deferred ? 1 : 0);
+  for (const list of verdicts.values()) {
+    const best = list.reduce((a, b) => (hardness(b) < hardness(a) ? b : a));
+    const others = new Set(list.map((x) => `${x.e.importer.repo ?? ""}:${x.e.imp.line}`)).size - 1;
+    const notes = [...best.v.notes];
+    if (others > 0) notes.push(`imported in ${others} more place${others > 1 ? "s" : ""} in this image`);
+    emitImport(best.e.imp, best.e.importer, best.v.code, best.v.code === "SS201" || best.v.code === "SS202" ? judgedModule(best.v.message, best.e.absName) : best.e.absName, best.v.message, best.e.chain, undefined, best.v.uncertain ? "warning" : undefined, notes);
   }
   for (const [runner, label] of runners) {
     const dist = RUNNER_DISTRIBUTIONS[runner];
@@ -783,6 +797,11 @@ export function analyzeService(svc: ServiceSpec, opts: AnalyzeOptions): ServiceR
     emit({ ...f, chain: f.chain ?? [] });
   }
   return result;
+}
+
+/** The module a package verdict names ('module X' / "'X' comes from"), else the import's own. */
+function judgedModule(message: string, fallback: string): string {
+  return /^module '([^']+)'/.exec(message)?.[1] ?? /^'([^']+)' comes from/.exec(message)?.[1] ?? fallback;
 }
 
 function specFile(s: Resolved): string | null {

@@ -43,11 +43,36 @@ export function uncertainty(c: ExternalContext): string[] {
   return notes;
 }
 
-export function judgeExternal(mod: string, c: ExternalContext): ExternalVerdict | null {
+export interface ExternalVerdictKeyed extends ExternalVerdict {
+  /** What the finding is about (a distribution or a module), for one finding per service. */
+  key: string;
+}
+
+/**
+ * Judge one import of a module that is not in the repository. `names` are the names of a
+ * `from mod import a, b`: each may be a submodule (`from google.cloud import bigquery`).
+ */
+export function judgeExternal(mod: string, c: ExternalContext, names: string[] = []): ExternalVerdictKeyed | null {
   const top = mod.split(".")[0];
   if (c.stdlib?.names.has(top)) return null;
-  const found = providerIn(c.packages, c.map, mod);
+  const subs = names.filter((n) => n !== "*").map((n) => mod + "." + n);
+  for (const sub of subs) {
+    const f = providerIn(c.packages, c.map, sub);
+    if (f && f.dist.direct) return null;
+  }
+  let found = providerIn(c.packages, c.map, mod);
+  if (!found || !found.dist.direct) {
+    for (const sub of subs) {
+      const f = providerIn(c.packages, c.map, sub);
+      if (f) {
+        found = f;
+        mod = sub;
+        break;
+      }
+    }
+  }
   if (found && found.dist.direct) return null;
+  if (!found && subs.length && c.map.providersOf(subs[0])[0]?.source !== "name" && c.map.providersOf(mod)[0]?.source === "name") mod = subs[0];
   const hist = c.python ? stdlibHistory(top, c.python) : null;
   if (hist && !found) {
     const alts = c.map.providersOf(top).filter((p) => p.source !== "name");
@@ -56,7 +81,7 @@ export function judgeExternal(mod: string, c: ExternalContext): ExternalVerdict 
       hist.kind === "removed"
         ? `'${top}' was removed from the standard library in Python ${hist.in} (last in ${hist.last})`
         : `'${top}' was added to the standard library in Python ${hist.in}`;
-    return { code: "SS301", message: `${what}, and this image runs Python ${c.python} (${c.pythonSource})${alt}`, uncertain: false, notes: [] };
+    return { code: "SS301", key: top, message: `${what}, and this image runs Python ${c.python} (${c.pythonSource})${alt}`, uncertain: false, notes: [] };
   }
   if (!c.python && !found) {
     // Unknown version: a name that is stdlib in some version may well be fine.
@@ -67,6 +92,7 @@ export function judgeExternal(mod: string, c: ExternalContext): ExternalVerdict 
     const how = d.transitiveSource === "lock" ? "the lock" : "its published requirements (data/known-dependencies.json)";
     return {
       code: "SS202",
+      key: d.name,
       message: `'${mod}' comes from ${c.map.display(d.name)}, which is not a declared requirement: it is installed only because ${d.parent ?? "another package"} depends on it (${how}); declare ${c.map.display(d.name)} in the requirements the image installs (${d.via})`,
       uncertain: false,
       notes: [],
@@ -75,13 +101,14 @@ export function judgeExternal(mod: string, c: ExternalContext): ExternalVerdict 
   if (!c.packages.anyPythonInstall && !c.base.known) return null; // nothing to go on: reported once per service (SS209)
   const providers = c.map.providersOf(mod);
   const p = providers[0];
-  const src = p.source === "name" ? "" : ` (${c.map.display(p.dist)} provides '${mod.split(".").slice(0, 3).join(".")}' per ${p.detail})`;
+  const src = p.source === "name" || p.dist === mod.split(".")[0].toLowerCase().replace(/_/g, "-") ? "" : ` (${c.map.display(p.dist)} provides '${mod.split(".").slice(0, 3).join(".")}' per ${p.detail})`;
   const installs = c.packages.records.length
     ? `none of the image's installs (${[...new Set(c.packages.records.map((r) => `${c.dfRepo}:${r.line}`))].join(", ")}) provides it`
     : `the image installs no Python packages`;
   const notes = uncertainty(c);
   return {
     code: "SS201",
+    key: p.dist,
     message: `module '${mod}' is not installed in the image: ${installs}${src}; add ${c.map.display(p.dist)} to the requirements the image installs`,
     uncertain: notes.length > 0,
     notes,
