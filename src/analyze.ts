@@ -33,7 +33,7 @@ export interface AnalyzeOptions {
   /** [packages] configuration: import-name mappings, environments with installed metadata. */
   packagesConfig?: { importNames: Record<string, string[]>; environments: string[] };
   /** [images."ref"] configuration: what internal base images contain. */
-  images?: Record<string, { python?: string; packages?: string[] }>;
+  images?: Record<string, { python?: string; packages?: string[]; systemPackages?: string[] }>;
 }
 
 const importMaps = new WeakMap<object, ImportMap>();
@@ -228,6 +228,7 @@ export function analyzeService(svc: ServiceSpec, opts: AnalyzeOptions): ServiceR
   const resolver = new Resolver(tree);
   const py = imagePython(model, opts.images);
   const externals: { imp: PyImport; importer: QueueItem; absName: string; chain: string[] }[] = [];
+  const stdlibImports: { module: string; file: string; line: number }[] = [];
   const runners = new Map<string, string>(); // program -> label
   const workdir = model.workdir;
   const env = { ...model.env };
@@ -501,7 +502,10 @@ export function analyzeService(svc: ServiceSpec, opts: AnalyzeOptions): ServiceR
       const dot = absName.indexOf(".");
       const top = dot < 0 ? absName : absName.slice(0, dot);
       // The standard library of the image's Python provides it (any version's, when unknown).
-      if (py.stdlib ? py.stdlib.names.has(top) : opts.stdlib.has(top)) return;
+      if (py.stdlib ? py.stdlib.names.has(top) : opts.stdlib.has(top)) {
+        stdlibImports.push({ module: absName, file: importer.repo ?? fileRepo(importer.img), line: imp.line });
+        return;
+      }
     }
     // Where is it in the repository?
     let candKey = importer.candKey;
@@ -731,6 +735,10 @@ export function analyzeService(svc: ServiceSpec, opts: AnalyzeOptions): ServiceR
 
   // 5. Packages, the Python version and the standard library (SS2xx, SS3xx, SS4xx).
   const pkgs = imagePackages({ model, ctx, fs: opts.fs, dfRepo, python: py.python });
+  for (const p of py.base.pythonPackages ?? []) {
+    const name = p.trim().toLowerCase().replace(/[-_.]+/g, "-");
+    if (!pkgs.dists.has(name)) pkgs.dists.set(name, { name, display: p, direct: true, via: `the base image ${py.base.ref} (configuration [images])` });
+  }
   const map = importMapFor(opts);
   const ectx: ExternalContext = { python: py.python, pythonSource: py.pythonSource, stdlib: py.stdlib, base: py.base, packages: pkgs, map, dfRepo };
   for (const m of pkgs.missingFiles) {
@@ -793,7 +801,11 @@ export function analyzeService(svc: ServiceSpec, opts: AnalyzeOptions): ServiceR
   } else if (result.entryPoints.length && externals.length) {
     emit({ code: "SS303", file: dfRepo, line: df.stages[model.stageIndex].range.line, module: "", message: `the image's Python version is unknown: ${py.pythonSource}; standard-library checks accept a module from any Python 3 version`, chain: [] });
   }
-  for (const f of implicitFindings({ model, ctx, fs: opts.fs, pkgs, base: py.base, map, reachable: result.reachable, externals: externals.map((e) => ({ module: e.absName, file: e.importer.repo ?? fileRepo(e.importer.img), line: e.imp.line })), dfRepo, repoRoot })) {
+  for (const f of implicitFindings({ model, ctx, fs: opts.fs, pkgs, base: py.base, map, reachable: result.reachable, externals: [...stdlibImports, ...externals.flatMap((e) => {
+    const file = e.importer.repo ?? fileRepo(e.importer.img);
+    const subs = e.imp.kind === "from" ? e.imp.names.filter((n) => n !== "*").map((n) => ({ module: e.absName + "." + n, file, line: e.imp.line })) : [];
+    return [{ module: e.absName, file, line: e.imp.line }, ...subs];
+  })], dfRepo, repoRoot })) {
     emit({ ...f, chain: f.chain ?? [] });
   }
   return result;

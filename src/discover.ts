@@ -34,7 +34,7 @@ export interface Config {
   /** [packages]: import-name mappings and environments whose metadata to read. */
   packages: { importNames: Record<string, string[]>; environments: string[] };
   /** [images."repo"]: what internal base images contain. */
-  images: Record<string, { python?: string; packages?: string[] }>;
+  images: Record<string, { python?: string; packages?: string[]; systemPackages?: string[] }>;
 }
 
 const SKIP_DIRS = new Set([".git", "node_modules", ".venv", "venv", "__pycache__", ".tox", ".mypy_cache", ".pytest_cache", ".ruff_cache", ".shipshape_cache", ".hg", ".svn"]);
@@ -128,7 +128,11 @@ export function loadConfig(repoRoot: string): Config {
     if (typeof v !== "object" || v === null) throw new UsageError(`${where} images."${ref}" must be a table`);
     const t = v as Record<string, unknown>;
     if (t.python !== undefined && (typeof t.python !== "string" || !/^\d+\.\d+$/.test(t.python))) throw new UsageError(`${where} images."${ref}".python must be a version like "3.11"`);
-    cfg.images[ref.toLowerCase()] = { python: t.python as string | undefined, packages: t.packages === undefined ? undefined : asStringArray(t.packages, `${where} images."${ref}".packages`) };
+    cfg.images[ref.toLowerCase()] = {
+      python: t.python as string | undefined,
+      packages: t.packages === undefined ? undefined : asStringArray(t.packages, `${where} images."${ref}".packages`),
+      systemPackages: t.system_packages === undefined ? undefined : asStringArray(t.system_packages, `${where} images."${ref}".system_packages`),
+    };
   }
   const services = (table.services ?? {}) as Record<string, Record<string, unknown>>;
   for (const [name, s] of Object.entries(services)) {

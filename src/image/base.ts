@@ -20,6 +20,8 @@ export interface BaseImageInfo {
   known: boolean;
   /** Distribution packages the image has that matter to our rules. */
   systemPackages: Set<string>;
+  /** Python distributions the base image carries (declared in configuration). */
+  pythonPackages?: string[];
 }
 
 /** Python shipped as `python3` by distribution releases (apt/apk). */
@@ -63,7 +65,7 @@ export function parseImageRef(ref: string): { repo: string; tag: string; registr
 }
 
 /** Describe an external base image from its reference. `declared` comes from configuration. */
-export function baseImageInfo(ref: string, declared?: { python?: string; packages?: string[] }): BaseImageInfo {
+export function baseImageInfo(ref: string, declared?: { python?: string; packages?: string[]; systemPackages?: string[] }): BaseImageInfo {
   const { repo, tag, registry } = parseImageRef(ref);
   const name = repo.split("/").pop()!;
   const info: BaseImageInfo = {
@@ -116,9 +118,11 @@ export function baseImageInfo(ref: string, declared?: { python?: string; package
     info.python = declared.python;
     info.pythonSource = `configuration [images."${repo}"]`;
   }
-  if (declared?.packages) {
+  if (declared && (declared.packages || declared.systemPackages)) {
+    // What the configuration declares is all the image has beyond what we know.
     info.known = true;
-    for (const p of declared.packages) info.systemPackages.add(p);
+    for (const p of declared.systemPackages ?? []) info.systemPackages.add(p);
+    info.pythonPackages = declared.packages ?? [];
   }
   return info;
 }

@@ -55,24 +55,21 @@ export interface ExternalVerdictKeyed extends ExternalVerdict {
 export function judgeExternal(mod: string, c: ExternalContext, names: string[] = []): ExternalVerdictKeyed | null {
   const top = mod.split(".")[0];
   if (c.stdlib?.names.has(top)) return null;
-  const subs = names.filter((n) => n !== "*").map((n) => mod + "." + n);
-  for (const sub of subs) {
-    const f = providerIn(c.packages, c.map, sub);
-    if (f && f.dist.direct) return null;
+  // `from google.cloud import bigquery`: judge the submodules the names map to, when the
+  // mapping knows them as packages of their own; otherwise the module itself.
+  const subs = names.filter((n) => n !== "*").map((n) => mod + "." + n).filter((sub) => c.map.providersOf(sub)[0]?.source !== "name");
+  const targets = subs.length && c.map.providersOf(mod)[0]?.source === "name" ? subs : subs.length ? subs : [mod];
+  let found: ReturnType<typeof providerIn> = null;
+  let target = targets[0];
+  for (const t of targets) {
+    const f = providerIn(c.packages, c.map, t);
+    if (f && f.dist.direct) continue;
+    found = f;
+    target = t;
+    break;
   }
-  let found = providerIn(c.packages, c.map, mod);
-  if (!found || !found.dist.direct) {
-    for (const sub of subs) {
-      const f = providerIn(c.packages, c.map, sub);
-      if (f) {
-        found = f;
-        mod = sub;
-        break;
-      }
-    }
-  }
-  if (found && found.dist.direct) return null;
-  if (!found && subs.length && c.map.providersOf(subs[0])[0]?.source !== "name" && c.map.providersOf(mod)[0]?.source === "name") mod = subs[0];
+  if (targets.every((t) => providerIn(c.packages, c.map, t)?.dist.direct)) return null;
+  mod = target;
   const hist = c.python ? stdlibHistory(top, c.python) : null;
   if (hist && !found) {
     const alts = c.map.providersOf(top).filter((p) => p.source !== "name");

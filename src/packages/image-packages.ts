@@ -31,6 +31,8 @@ export interface InstalledDist {
   parent?: string;
   /** Transitive entry known from a lock (exact) or from the known-dependencies table. */
   transitiveSource?: "lock" | "table";
+  /** Installed from a loose specification (no lock): its dependencies are not known exactly. */
+  loose?: boolean;
   version?: string;
 }
 
@@ -98,7 +100,7 @@ export function imagePackages(inp: PackageInputs): ImagePackages {
   };
   const addReq = (r: Requirement, via: string) => {
     if (!r.name || !markerOk(r.marker)) return;
-    addDist({ name: r.name, display: r.rawName || r.name, direct: true, via, version: r.specifier.startsWith("==") ? r.specifier.slice(2) : undefined });
+    addDist({ name: r.name, display: r.rawName || r.name, direct: true, via, version: r.specifier.startsWith("==") ? r.specifier.slice(2) : undefined, loose: true });
   };
   const addLock = (lock: LockFile, via: string, direct: Set<string> | null) => {
     for (const p of lock.packages) {
@@ -224,13 +226,12 @@ export function imagePackages(inp: PackageInputs): ImagePackages {
           }
         }
       }
-      for (const r of directReqs) addReq(r, `${label(p.pyproject)} (${where})`);
-      void lockRead;
+      if (!lockRead) for (const r of directReqs) addReq(r, `${label(p.pyproject)} (${where})`);
     }
   }
   // Well-known transitive edges for loose installs: mark children as present (transitively).
   const table = knownDependencies();
-  const queue = [...out.dists.values()].filter((d) => d.direct);
+  const queue = [...out.dists.values()].filter((d) => d.direct && d.loose);
   for (let i = 0; i < queue.length; i++) {
     const d = queue[i];
     for (const child of table.get(d.name) ?? []) {

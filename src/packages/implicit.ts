@@ -135,7 +135,7 @@ export function implicitFindings(inp: ImplicitInputs): Out[] {
       }
       if (!options.length) continue;
       const fix =
-        req.system && !req.pip && ((alpine ? req.system.apk : req.system.apt) ?? []).length
+        req.system && ((alpine ? req.system.apk : req.system.apt) ?? []).length
           ? {
               dockerfile: inp.dfRepo,
               after_line: inp.model.stage.range.line,
@@ -148,7 +148,7 @@ export function implicitFindings(inp: ImplicitInputs): Out[] {
         code: "SS401",
         file: at.file,
         line: at.line,
-        module: at.module,
+        module: req.pip?.[0] ?? ((alpine ? req.system?.apk : req.system?.apt) ?? [])[0] ?? at.module,
         message: `[${rule.id}] ${at.what} needs ${options.join(", or ")}, which the image does not install: ${req.why}`,
         chain: [],
         fix,

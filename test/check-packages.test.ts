@@ -1,0 +1,310 @@
+// Third-party packages, the Python version, the standard library and implicit runtime
+// dependencies (SS2xx, SS3xx, SS4xx): each rule firing and staying silent on real repositories.
+import { test, describe } from "node:test";
+import assert from "node:assert/strict";
+import { makeRepo, check, only } from "./helpers.js";
+import type { CheckResult } from "../src/check.js";
+import { baseImageInfo } from "../src/image/base.js";
+import { stdlibFor, stdlibHistory } from "../src/python/stdlib.js";
+
+/** Package-rule findings (SS2xx–SS4xx) as `CODE file:line module`. */
+function pkg(res: CheckResult): string[] {
+  return res.findings.filter((f) => /^SS[234]/.test(f.code)).map((f) => `${f.code} ${f.file}:${f.line} ${f.module}`).sort();
+}
+
+const app = (reqs: string, code: string, extra: Record<string, string> = {}, from = "python:3.11-slim") =>
+  makeRepo({
+    Dockerfile: `FROM ${from}\nWORKDIR /app\nCOPY requirements.txt .\nRUN pip install --no-cache-dir -r requirements.txt\nCOPY main.py .\nCMD ["python", "main.py"]\n`,
+    "requirements.txt": reqs,
+    "main.py": code,
+    ...extra,
+  });
+
+describe("SS201 package-not-installed", () => {
+  test("fires for an import nothing installs, naming the distribution from the curated table", () => {
+    const res = check(app("flask==3.0.3\n", "import flask\nimport yaml\n"));
+    assert.deepEqual(pkg(res), ["SS201 main.py:2 yaml"]);
+    const f = only(res, "SS201")[0];
+    assert.equal(f.severity, "error");
+    assert.match(f.message, /add PyYAML/);
+    assert.match(f.message, /curated table/);
+  });
+
+  test("silent when the requirement is installed under its distribution name", () => {
+    assert.deepEqual(pkg(check(app("PyYAML==6.0.1\nscikit-learn==1.4\npython-dateutil\n", "import yaml\nimport sklearn.linear_model\nfrom dateutil import parser\n"))), []);
+  });
+
+  test("google-cloud-* family: from google.cloud import bigquery", () => {
+    assert.deepEqual(pkg(check(app("google-cloud-bigquery==3.14\n", "from google.cloud import bigquery\nimport google.cloud.bigquery as bq\n"))), []);
+    const res = check(app("google-cloud-storage==2\n", "from google.cloud import bigquery\n"));
+    assert.deepEqual(pkg(res), ["SS201 main.py:1 google.cloud.bigquery"]);
+    assert.match(only(res, "SS201")[0].message, /google-cloud-bigquery/);
+  });
+
+  test("a requirements file in the repository that the Dockerfile never installs provides nothing", () => {
+    const dir = makeRepo({
+      Dockerfile: `FROM python:3.11-slim\nWORKDIR /app\nCOPY . .\nCMD ["python", "main.py"]\n`,
+      "requirements.txt": "requests==2.31\n",
+      "main.py": "import requests\n",
+    });
+    const res = check(dir);
+    assert.deepEqual(pkg(res), ["SS201 main.py:1 requests"]);
+    assert.match(only(res, "SS201")[0].message, /installs no Python packages/);
+  });
+
+  test("guarded imports are warnings, TYPE_CHECKING imports are ignored, one finding per package", () => {
+    const res = check(app("flask\n", "try:\n    import orjson\nexcept ImportError:\n    orjson = None\nfrom typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    import mypy_boto3_s3\n", { "b.py": "" }));
+    assert.deepEqual(pkg(res), ["SS201 main.py:2 orjson"]);
+    assert.equal(only(res, "SS201")[0].severity, "warning");
+  });
+
+  test("one finding per missing package and image, counting the other places", () => {
+    const dir = makeRepo({
+      Dockerfile: `FROM python:3.11-slim\nWORKDIR /app\nRUN pip install flask\nCOPY . .\nCMD ["python", "main.py"]\n`,
+      "main.py": "import lib\nimport redis\n",
+      "lib.py": "import redis\n\ndef f():\n    import redis.client\n",
+    });
+    const res = check(dir);
+    assert.deepEqual(pkg(res), ["SS201 main.py:2 redis"]);
+    assert.ok(only(res, "SS201")[0].notes?.some((n) => /2 more places/.test(n)), JSON.stringify(only(res, "SS201")[0].notes));
+  });
+
+  test("markers are evaluated for the image's Python version", () => {
+    const reqs = 'tomli==2.0.1; python_version < "3.11"\n';
+    assert.deepEqual(pkg(check(app(reqs, "import tomli\n", {}, "python:3.10-slim"))), []);
+    assert.deepEqual(pkg(check(app(reqs, "import tomli\n", {}, "python:3.12-slim"))), ["SS201 main.py:1 tomli"]);
+  });
+
+  test("-r includes are followed inside the image", () => {
+    const files = { "requirements.txt": "-r base.txt\nflask\n", "base.txt": "requests==2.31\n", "main.py": "import requests\nimport flask\n" };
+    const ok = makeRepo({ ...files, Dockerfile: `FROM python:3.11-slim\nWORKDIR /app\nCOPY requirements.txt base.txt ./\nRUN pip install -r requirements.txt\nCOPY main.py .\nCMD ["python", "main.py"]\n` });
+    assert.deepEqual(pkg(check(ok)), []);
+    const bad = makeRepo({ ...files, Dockerfile: `FROM python:3.11-slim\nWORKDIR /app\nCOPY requirements.txt ./\nRUN pip install -r requirements.txt\nCOPY main.py .\nCMD ["python", "main.py"]\n` });
+    const res = check(bad);
+    assert.deepEqual(pkg(res), ["SS201 main.py:1 requests", "SS204 Dockerfile:4 "]);
+  });
+
+  test("multi-stage: packages of a builder reach the final image only through COPY --from", () => {
+    const base = { "requirements.txt": "requests\n", "main.py": "import requests\n" };
+    const lost = makeRepo({ ...base, Dockerfile: `FROM python:3.11-slim AS build\nCOPY requirements.txt .\nRUN pip install -r requirements.txt\n\nFROM python:3.11-slim\nWORKDIR /app\nCOPY main.py .\nCMD ["python", "main.py"]\n` });
+    assert.deepEqual(pkg(check(lost)), ["SS201 main.py:1 requests"]);
+    const prefix = makeRepo({ ...base, Dockerfile: `FROM python:3.11-slim AS build\nCOPY requirements.txt .\nRUN pip install --prefix=/install -r requirements.txt\n\nFROM python:3.11-slim\nCOPY --from=build /install /usr/local\nWORKDIR /app\nCOPY main.py .\nCMD ["python", "main.py"]\n` });
+    assert.deepEqual(pkg(check(prefix)), []);
+    const venv = makeRepo({ ...base, Dockerfile: `FROM python:3.11-slim AS build\nRUN python -m venv /opt/venv\nENV PATH=/opt/venv/bin:$PATH\nCOPY requirements.txt .\nRUN pip install -r requirements.txt\n\nFROM python:3.11-slim\nCOPY --from=build /opt/venv /opt/venv\nENV PATH=/opt/venv/bin:$PATH\nWORKDIR /app\nCOPY main.py .\nCMD ["python", "main.py"]\n` });
+    assert.deepEqual(pkg(check(venv)), []);
+    const otherDir = makeRepo({ ...base, Dockerfile: `FROM python:3.11-slim AS build\nRUN python -m venv /opt/venv\nENV PATH=/opt/venv/bin:$PATH\nCOPY requirements.txt .\nRUN pip install -r requirements.txt\n\nFROM python:3.11-slim\nCOPY --from=build /etc/hostname /tmp/x\nWORKDIR /app\nCOPY main.py .\nCMD ["python", "main.py"]\n` });
+    assert.deepEqual(pkg(check(otherDir)), ["SS201 main.py:1 requests"]);
+  });
+
+  test("unknown base image: a warning with a note, and config can declare what it carries", () => {
+    const files = { "requirements.txt": "flask\n", "main.py": "import flask\nimport yaml\n" };
+    const df = `FROM gcr.io/acme/py-base:2\nWORKDIR /app\nCOPY requirements.txt .\nRUN pip install -r requirements.txt\nCOPY main.py .\nCMD ["python", "main.py"]\n`;
+    const res = check(makeRepo({ ...files, Dockerfile: df }));
+    assert.deepEqual(pkg(res).filter((s) => !s.startsWith("SS303")), ["SS201 main.py:2 yaml"]);
+    assert.equal(only(res, "SS201")[0].severity, "warning");
+    assert.ok(only(res, "SS201")[0].notes?.some((n) => /not one shipshape knows/.test(n)));
+    const declared = check(makeRepo({ ...files, Dockerfile: df, "shipshape.toml": `[images."gcr.io/acme/py-base"]\npython = "3.11"\npackages = ["PyYAML"]\n` }));
+    assert.deepEqual(pkg(declared), []);
+  });
+
+  test("[packages.import_names] maps an internal distribution", () => {
+    const files = { "requirements.txt": "acme-utils==1.0\n", "main.py": "import acmeutils\n" };
+    const df = `FROM python:3.11-slim\nWORKDIR /app\nCOPY requirements.txt .\nRUN pip install -r requirements.txt\nCOPY main.py .\nCMD ["python", "main.py"]\n`;
+    assert.deepEqual(pkg(check(makeRepo({ ...files, Dockerfile: df }))), ["SS201 main.py:1 acmeutils"]);
+    assert.deepEqual(pkg(check(makeRepo({ ...files, Dockerfile: df, "shipshape.toml": `[packages.import_names]\nacme-utils = ["acmeutils"]\n` }))), []);
+  });
+
+  test("installed metadata of a local environment maps import names (top_level.txt, PEP 794 Import-Name)", () => {
+    const files = {
+      "requirements.txt": "foo-dist==1.0\nbar-dist\n",
+      "main.py": "import foolib\nimport barlib\n",
+      "Dockerfile": `FROM python:3.11-slim\nWORKDIR /app\nCOPY requirements.txt .\nRUN pip install -r requirements.txt\nCOPY main.py .\nCMD ["python", "main.py"]\n`,
+    };
+    assert.deepEqual(pkg(check(makeRepo(files))), ["SS201 main.py:1 foolib", "SS201 main.py:2 barlib"].sort());
+    const sp = ".venv/lib/python3.11/site-packages";
+    const res = check(
+      makeRepo({
+        ...files,
+        ".venv/pyvenv.cfg": "home = /usr/bin\n",
+        [`${sp}/foo_dist-1.0.dist-info/METADATA`]: "Metadata-Version: 2.1\nName: foo-dist\nVersion: 1.0\n",
+        [`${sp}/foo_dist-1.0.dist-info/top_level.txt`]: "foolib\n",
+        [`${sp}/bar_dist-2.0.dist-info/METADATA`]: "Metadata-Version: 2.5\nName: bar-dist\nVersion: 2.0\nImport-Name: barlib\n",
+      }),
+    );
+    assert.deepEqual(pkg(res), []);
+  });
+});
+
+describe("SS202 package-transitive-only", () => {
+  test("a loose requirement's well-known dependency imported directly", () => {
+    const res = check(app("requests==2.31\n", "import requests\nimport urllib3\n"));
+    assert.deepEqual(pkg(res), ["SS202 main.py:2 urllib3"]);
+    assert.equal(only(res, "SS202")[0].severity, "warning");
+    assert.match(only(res, "SS202")[0].message, /requests depends on it/);
+  });
+
+  test("uv sync with uv.lock: the lock shows what is transitive", () => {
+    const pyproject = `[project]\nname = "svc"\nversion = "0.1.0"\ndependencies = ["fastapi>=0.110"]\n`;
+    const lock = `version = 1\nrequires-python = ">=3.11"\n\n[[package]]\nname = "fastapi"\nversion = "0.110.0"\nsource = { registry = "https://pypi.org/simple" }\ndependencies = [{ name = "starlette" }]\n\n[[package]]\nname = "starlette"\nversion = "0.36.3"\nsource = { registry = "https://pypi.org/simple" }\n\n[[package]]\nname = "svc"\nversion = "0.1.0"\nsource = { virtual = "." }\ndependencies = [{ name = "fastapi" }]\n\n[package.metadata]\nrequires-dist = [{ name = "fastapi", specifier = ">=0.110" }]\n`;
+    const dir = makeRepo({
+      Dockerfile: `FROM python:3.12-slim\nWORKDIR /app\nCOPY pyproject.toml uv.lock ./\nRUN uv sync --frozen --no-dev\nCOPY main.py .\nCMD ["python", "main.py"]\n`,
+      "pyproject.toml": pyproject,
+      "uv.lock": lock,
+      "main.py": "import fastapi\nimport starlette\nimport pydantic\n",
+    });
+    assert.deepEqual(pkg(check(dir)), ["SS201 main.py:3 pydantic", "SS202 main.py:2 starlette"]);
+  });
+
+  test("a pip-compile lock's # via lines", () => {
+    const lock = "flask==3.0.3\n    # via -r requirements.in\nwerkzeug==3.0.1\n    # via flask\n";
+    assert.deepEqual(pkg(check(app(lock, "import flask\nimport werkzeug\n"))), ["SS202 main.py:2 werkzeug"]);
+    assert.deepEqual(pkg(check(app(lock, "import flask\n"))), []);
+  });
+});
+
+describe("SS203 executable-not-installed", () => {
+  const svc = (install: string) =>
+    makeRepo({
+      Dockerfile: `FROM python:3.11-slim\nWORKDIR /app\n${install}COPY app.py .\nCMD ["gunicorn", "--bind", ":8080", "app:app"]\n`,
+      "app.py": "app = object()\n",
+    });
+  test("fires when the command's program is not installed", () => {
+    const res = check(svc(""));
+    assert.deepEqual(pkg(res), ["SS203 Dockerfile:4 gunicorn"]);
+    assert.match(only(res, "SS203")[0].message, /gunicorn: not found/);
+  });
+  test("silent when installed", () => {
+    assert.deepEqual(pkg(check(svc("RUN pip install gunicorn==22.0.0\n"))), []);
+  });
+});
+
+describe("SS204 requirements-file-not-in-image", () => {
+  test("fires when pip install -r runs before the file is copied, silent after", () => {
+    const bad = makeRepo({ Dockerfile: `FROM python:3.11-slim\nWORKDIR /app\nRUN pip install -r requirements.txt\nCOPY . .\nCMD ["python", "main.py"]\n`, "requirements.txt": "requests\n", "main.py": "import requests\n" });
+    const res = check(bad);
+    assert.ok(pkg(res).includes("SS204 Dockerfile:3 "), pkg(res).join());
+    assert.equal(only(res, "SS204")[0].fix?.insert, "COPY requirements.txt /app/requirements.txt");
+    assert.deepEqual(pkg(check(app("requests\n", "import requests\n"))), []);
+  });
+});
+
+describe("SS209 packages-unknown", () => {
+  test("an unknown base with no installs: one info finding instead of guesses", () => {
+    const dir = makeRepo({ Dockerfile: `FROM acme/ml-base:5\nWORKDIR /app\nCOPY main.py .\nCMD ["python", "main.py"]\n`, "main.py": "import torch\nimport yaml\n" });
+    const res = check(dir);
+    assert.deepEqual(pkg(res), ["SS209 Dockerfile:1 ", "SS303 Dockerfile:1 "]);
+    assert.equal(only(res, "SS209")[0].severity, "info");
+  });
+});
+
+describe("SS301 stdlib-module-unavailable", () => {
+  test("distutils on 3.12, tomllib on 3.10", () => {
+    assert.deepEqual(pkg(check(app("flask\n", "import distutils.util\n", {}, "python:3.12-slim"))), ["SS301 main.py:1 distutils.util"]);
+    assert.match(only(check(app("flask\n", "import distutils\n", {}, "python:3.12-slim")), "SS301")[0].message, /removed from the standard library in Python 3\.12.*setuptools/);
+    assert.deepEqual(pkg(check(app("flask\n", "import distutils\nimport tomllib\n", {}, "python:3.11-slim"))), []);
+    assert.match(only(check(app("flask\n", "import tomllib\n", {}, "python:3.10")), "SS301")[0].message, /added to the standard library in Python 3\.11/);
+    assert.deepEqual(pkg(check(app("flask\n", "import cgi\nimport imp\n", {}, "python:3.13-slim"))), ["SS301 main.py:1 cgi", "SS301 main.py:2 imp"]);
+  });
+  test("silent when a package provides the removed module", () => {
+    assert.deepEqual(pkg(check(app("setuptools\nlegacy-cgi\n", "import distutils\nimport cgi\n", {}, "python:3.13-slim"))), []);
+  });
+  test("the version from an ARG-parameterised tag and from a distribution's python3", () => {
+    const dir = makeRepo({ Dockerfile: `ARG PY=3.12\nFROM python:\${PY}-slim\nWORKDIR /app\nCOPY main.py .\nCMD ["python", "main.py"]\n`, "main.py": "import imp\n" });
+    assert.deepEqual(pkg(check(dir)), ["SS301 main.py:1 imp"]);
+    const deb = makeRepo({ Dockerfile: `FROM ubuntu:24.04\nRUN apt-get update && apt-get install -y python3\nWORKDIR /app\nCOPY main.py .\nCMD ["python3", "main.py"]\n`, "main.py": "import asyncore\n" });
+    const res = check(deb);
+    assert.deepEqual(pkg(res), ["SS301 main.py:1 asyncore"]);
+    assert.match(only(res, "SS301")[0].message, /Python 3\.12 \(ubuntu:24\.04's python3 package/);
+  });
+});
+
+describe("SS302 stdlib-shadowed", () => {
+  test("a logging.py next to the script shadows logging; os.py cannot; a nested one does not", () => {
+    const dir = makeRepo({
+      Dockerfile: `FROM python:3.11-slim\nWORKDIR /app\nCOPY . .\nCMD ["python", "main.py"]\n`,
+      "main.py": "import helpers\n",
+      "helpers.py": "",
+      "logging.py": "",
+      "os.py": "",
+      "sub/queue.py": "",
+    });
+    const res = check(dir);
+    assert.deepEqual(pkg(res), ["SS302 logging.py:1 logging"]);
+    assert.equal(only(res, "SS302")[0].severity, "warning");
+  });
+});
+
+describe("SS303 python-version-unknown", () => {
+  test("an unknown base says so; python images do not", () => {
+    const dir = makeRepo({ Dockerfile: `FROM acme/base\nWORKDIR /app\nRUN pip install requests\nCOPY main.py .\nCMD ["python", "main.py"]\n`, "main.py": "import requests\n" });
+    assert.deepEqual(pkg(check(dir)), ["SS303 Dockerfile:1 "]);
+    assert.deepEqual(pkg(check(app("requests\n", "import requests\n"))), []);
+  });
+});
+
+describe("SS401 implicit-dependency-missing", () => {
+  const bq = "from google.cloud import bigquery\n\ndef load(client):\n    return client.query('select 1').to_dataframe()\n";
+  test("BigQuery to_dataframe() without db-dtypes, pandas, pyarrow", () => {
+    const res = check(app("google-cloud-bigquery==3.14\n", bq));
+    const ss401 = only(res, "SS401");
+    assert.equal(ss401.length, 3);
+    assert.deepEqual(ss401.map((f) => `${f.file}:${f.line}`), ["main.py:4", "main.py:4", "main.py:4"]);
+    assert.deepEqual(ss401.map((f) => /needs pip ([\w-]+)/.exec(f.message)?.[1]).sort(), ["db-dtypes", "pandas", "pyarrow"]);
+    assert.deepEqual(pkg(check(app("google-cloud-bigquery==3.14\ndb-dtypes\npandas\npyarrow\n", bq))), []);
+    assert.deepEqual(pkg(check(app("google-cloud-bigquery==3.14\n", "from google.cloud import bigquery\n# rows.to_dataframe() later\n"))), []);
+  });
+  test("zoneinfo needs tzdata: present in python images, absent from ubuntu", () => {
+    assert.deepEqual(pkg(check(app("flask\n", "import zoneinfo\n"))), []);
+    const dir = makeRepo({ Dockerfile: `FROM ubuntu:24.04\nRUN apt-get update && apt-get install -y python3\nWORKDIR /app\nCOPY main.py .\nCMD ["python3", "main.py"]\n`, "main.py": "from zoneinfo import ZoneInfo\n" });
+    const res = check(dir);
+    assert.deepEqual(pkg(res), ["SS401 main.py:1 tzdata"]);
+    assert.match(only(res, "SS401")[0].fix?.insert ?? "", /apt-get install -y --no-install-recommends tzdata/);
+  });
+  test("lightgbm on slim images needs libgomp1", () => {
+    assert.deepEqual(pkg(check(app("lightgbm\n", "import lightgbm\n"))), ["SS401 main.py:1 libgomp1"]);
+    assert.deepEqual(pkg(check(app("lightgbm\n", "import lightgbm\n", {}, "python:3.11"))), []);
+    const fixed = makeRepo({
+      Dockerfile: `FROM python:3.11-slim\nRUN apt-get update && apt-get install -y --no-install-recommends libgomp1\nWORKDIR /app\nCOPY requirements.txt .\nRUN pip install -r requirements.txt\nCOPY main.py .\nCMD ["python", "main.py"]\n`,
+      "requirements.txt": "lightgbm\n",
+      "main.py": "import lightgbm\n",
+    });
+    assert.deepEqual(pkg(check(fixed)), []);
+  });
+  test("psycopg2 (not -binary) needs libpq", () => {
+    assert.deepEqual(pkg(check(app("psycopg2==2.9.9\n", "import psycopg2\n"))), ["SS401 requirements.txt:1 libpq5"]);
+    assert.deepEqual(pkg(check(app("psycopg2-binary==2.9.9\n", "import psycopg2\n"))), []);
+  });
+  test("pandas.read_parquet needs pyarrow or fastparquet", () => {
+    const code = "import pandas as pd\ndf = pd.read_parquet('x.parquet')\n";
+    assert.deepEqual(pkg(check(app("pandas\n", code))), ["SS401 main.py:2 pyarrow"]);
+    assert.deepEqual(pkg(check(app("pandas\nfastparquet\n", code))), []);
+  });
+});
+
+describe("base images and standard-library data", () => {
+  test("Python versions from image references", () => {
+    const v = (r: string) => baseImageInfo(r).python;
+    assert.equal(v("python:3.11-slim"), "3.11");
+    assert.equal(v("python:3.12.1-bookworm"), "3.12");
+    assert.equal(v("docker.io/library/python:3.10-alpine3.19"), "3.10");
+    assert.equal(v("europe-docker.pkg.dev/acme/mirror/python:3.9"), "3.9");
+    assert.equal(v("ghcr.io/astral-sh/uv:python3.12-bookworm-slim"), "3.12");
+    assert.equal(v("gcr.io/distroless/python3-debian12"), "3.11");
+    assert.equal(v("python:latest"), null);
+    assert.equal(v("python:3"), null);
+    assert.equal(v("acme/base:1"), null);
+    assert.equal(baseImageInfo("python:3.11-slim").slim, true);
+    assert.equal(baseImageInfo("python:3.11").slim, false);
+    assert.equal(baseImageInfo("python:3.11").known, true);
+    assert.equal(baseImageInfo("acme/base:1").known, false);
+  });
+  test("stdlib lists per version", () => {
+    assert.ok(stdlibFor("3.11")!.names.has("tomllib"));
+    assert.ok(!stdlibFor("3.10")!.names.has("tomllib"));
+    assert.ok(!stdlibFor("3.12")!.names.has("distutils"));
+    assert.ok(stdlibFor("3.13")!.unshadowable.has("os"));
+    assert.deepEqual(stdlibHistory("distutils", "3.12"), { kind: "removed", in: "3.12", last: "3.11" });
+    assert.deepEqual(stdlibHistory("tomllib", "3.9"), { kind: "added", in: "3.11" });
+    assert.equal(stdlibHistory("requests", "3.11"), null);
+  });
+});
