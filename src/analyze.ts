@@ -34,6 +34,8 @@ export interface AnalyzeOptions {
   packagesConfig?: { importNames: Record<string, string[]>; environments: string[] };
   /** [images."ref"] configuration: what internal base images contain. */
   images?: Record<string, { python?: string; packages?: string[]; systemPackages?: string[] }>;
+  /** [[implicit]] rules from configuration. */
+  implicitRules?: import("./packages/implicit.js").ImplicitRule[];
 }
 
 const importMaps = new WeakMap<object, ImportMap>();
@@ -805,7 +807,7 @@ export function analyzeService(svc: ServiceSpec, opts: AnalyzeOptions): ServiceR
     const file = e.importer.repo ?? fileRepo(e.importer.img);
     const subs = e.imp.kind === "from" ? e.imp.names.filter((n) => n !== "*").map((n) => ({ module: e.absName + "." + n, file, line: e.imp.line })) : [];
     return [{ module: e.absName, file, line: e.imp.line }, ...subs];
-  })], dfRepo, repoRoot })) {
+  })], dfRepo, repoRoot, extraRules: opts.implicitRules })) {
     emit({ ...f, chain: f.chain ?? [] });
   }
   return result;

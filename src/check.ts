@@ -88,10 +88,10 @@ function plan(opts: CheckOptions): Plan {
   const serviceCache = new DepCache<Stored>(opts.cache ? path.join(disc.repoRoot, ".shipshape_cache", "services-v2.json") : null);
   const stdlib = stdlibNames();
   const envStamp = environmentStamp(disc.config.packages.environments);
-  const aopts: AnalyzeOptions = { repoRoot: disc.repoRoot, fs, parseCache, stdlib, severities: disc.config.severity, contexts: new Map(), prepared: new Map(), packagesConfig: disc.config.packages, images: disc.config.images };
+  const aopts: AnalyzeOptions = { repoRoot: disc.repoRoot, fs, parseCache, stdlib, severities: disc.config.severity, contexts: new Map(), prepared: new Map(), packagesConfig: disc.config.packages, images: disc.config.images, implicitRules: disc.config.implicit };
   const p: Plan = { disc, fs, parseCache, serviceCache, aopts, hits: new Map(), deps: new Map(), keys: new Map() };
   for (const svc of disc.services) {
-    const key = DepCache.key({ svc, severities: disc.config.severity, repoRoot: disc.repoRoot, parser: PARSER_VERSION, version: TOOL_VERSION, stdlib: stdlib.size, packages: disc.config.packages, images: disc.config.images, envStamp });
+    const key = DepCache.key({ svc, severities: disc.config.severity, repoRoot: disc.repoRoot, parser: PARSER_VERSION, version: TOOL_VERSION, stdlib: stdlib.size, packages: disc.config.packages, images: disc.config.images, implicit: disc.config.implicit, envStamp });
     p.keys.set(svc, key);
     const hit = serviceCache.lookup(key, fs);
     if (hit) {

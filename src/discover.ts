@@ -14,6 +14,8 @@ import { BuildContext, FsCache, hasWildcard } from "./context/context.js";
 import { cleanSource } from "./image/model.js";
 import { DepCache } from "./service-cache.js";
 
+import type { ImplicitRule } from "./packages/implicit.js";
+
 export class UsageError extends Error {}
 
 // The YAML parser is loaded only when a compose file exists (it costs ~50 ms to load).
@@ -35,6 +37,8 @@ export interface Config {
   packages: { importNames: Record<string, string[]>; environments: string[] };
   /** [images."repo"]: what internal base images contain. */
   images: Record<string, { python?: string; packages?: string[]; systemPackages?: string[] }>;
+  /** [[implicit]]: extra implicit-dependency rules (same shape as data/implicit-deps.json). */
+  implicit: ImplicitRule[];
 }
 
 const SKIP_DIRS = new Set([".git", "node_modules", ".venv", "venv", "__pycache__", ".tox", ".mypy_cache", ".pytest_cache", ".ruff_cache", ".shipshape_cache", ".hg", ".svn"]);
@@ -77,7 +81,7 @@ function asStringArray(v: unknown, what: string): string[] {
 }
 
 export function loadConfig(repoRoot: string): Config {
-  const cfg: Config = { file: null, exclude: [], severity: {}, ignore: [], discover: true, services: [], packages: { importNames: {}, environments: [] }, images: {} };
+  const cfg: Config = { file: null, exclude: [], severity: {}, ignore: [], discover: true, services: [], packages: { importNames: {}, environments: [] }, images: {}, implicit: [] };
   for (const env of [".venv", "venv"]) if (existsSync(path.join(repoRoot, env, "pyvenv.cfg"))) cfg.packages.environments.push(path.join(repoRoot, env));
   let table: Record<string, unknown> | null = null;
   const st = path.join(repoRoot, "shipshape.toml");
@@ -133,6 +137,32 @@ export function loadConfig(repoRoot: string): Config {
       packages: t.packages === undefined ? undefined : asStringArray(t.packages, `${where} images."${ref}".packages`),
       systemPackages: t.system_packages === undefined ? undefined : asStringArray(t.system_packages, `${where} images."${ref}".system_packages`),
     };
+  }
+  const imp = table.implicit ?? [];
+  if (!Array.isArray(imp)) throw new UsageError(`${where} implicit must be an array of tables ([[implicit]])`);
+  for (const [i, r] of imp.entries()) {
+    const at = `${where} implicit[${i}]`;
+    if (typeof r !== "object" || r === null) throw new UsageError(`${at} must be a table`);
+    const t = r as Record<string, unknown>;
+    if (typeof t.id !== "string") throw new UsageError(`${at}.id is required`);
+    const trig = (t.trigger ?? {}) as Record<string, unknown>;
+    const trigger = { imports: asStringArray(trig.imports, `${at}.trigger.imports`), calls: asStringArray(trig.calls, `${at}.trigger.calls`), distributions: asStringArray(trig.distributions, `${at}.trigger.distributions`) };
+    if (!trigger.imports.length && !trigger.distributions.length) throw new UsageError(`${at}.trigger needs imports or distributions`);
+    if (!Array.isArray(t.requires) || !t.requires.length) throw new UsageError(`${at}.requires must be a non-empty array`);
+    const requires = t.requires.map((q: unknown, j: number) => {
+      const qq = (q ?? {}) as Record<string, unknown>;
+      const sys = (qq.system ?? undefined) as Record<string, unknown> | undefined;
+      const req = {
+        pip: qq.pip === undefined ? undefined : asStringArray(qq.pip, `${at}.requires[${j}].pip`),
+        system: sys ? { apt: asStringArray(sys.apt, `${at}.requires[${j}].system.apt`), apk: asStringArray(sys.apk, `${at}.requires[${j}].system.apk`) } : undefined,
+        why: typeof qq.why === "string" ? qq.why : "required at run time (configuration)",
+      };
+      if (!req.pip?.length && !req.system) throw new UsageError(`${at}.requires[${j}] needs pip or system`);
+      return req;
+    });
+    const severity = t.severity;
+    if (severity !== undefined && severity !== "error" && severity !== "warning" && severity !== "info") throw new UsageError(`${at}.severity must be "error", "warning" or "info"`);
+    cfg.implicit.push({ id: t.id, trigger, requires, severity: severity as Severity | undefined });
   }
   const services = (table.services ?? {}) as Record<string, Record<string, unknown>>;
   for (const [name, s] of Object.entries(services)) {

@@ -281,6 +281,22 @@ describe("SS401 implicit-dependency-missing", () => {
   });
 });
 
+describe("[[implicit]] rules from configuration", () => {
+  const toml = `[[implicit]]\nid = "weasyprint-pango"\ntrigger = { imports = ["weasyprint"] }\nrequires = [{ system = { apt = ["libpango-1.0-0"] }, why = "WeasyPrint loads Pango with ctypes" }]\n`;
+  test("a configured rule fires and stays silent like a built-in one", () => {
+    const files = { "requirements.txt": "weasyprint\n", "main.py": "import weasyprint\n", "shipshape.toml": toml };
+    const df = (apt: string) => `FROM python:3.11-slim\n${apt}WORKDIR /app\nCOPY requirements.txt .\nRUN pip install -r requirements.txt\nCOPY main.py .\nCMD ["python", "main.py"]\n`;
+    const res = check(makeRepo({ ...files, Dockerfile: df("") }));
+    assert.deepEqual(pkg(res), ["SS401 main.py:1 libpango-1.0-0"]);
+    assert.match(only(res, "SS401")[0].message, /\[weasyprint-pango\].*WeasyPrint loads Pango/);
+    assert.deepEqual(pkg(check(makeRepo({ ...files, Dockerfile: df("RUN apt-get update && apt-get install -y libpango-1.0-0\n") }))), []);
+  });
+  test("a malformed rule is a usage error", () => {
+    const dir = makeRepo({ "shipshape.toml": `[[implicit]]\nid = "x"\nrequires = []\n`, Dockerfile: "FROM python:3.11-slim\n" });
+    assert.throws(() => check(dir), /implicit\[0\]\.trigger needs imports or distributions/);
+  });
+});
+
 describe("base images and standard-library data", () => {
   test("Python versions from image references", () => {
     const v = (r: string) => baseImageInfo(r).python;
