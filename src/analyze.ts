@@ -18,6 +18,7 @@ import { ImportMap } from "./packages/import-map.js";
 import { imagePackages, ImagePackages } from "./packages/image-packages.js";
 import { judgeExternal, providerIn, RUNNER_DISTRIBUTIONS, uncertainty, ExternalContext } from "./packages/check-externals.js";
 import { implicitFindings } from "./packages/implicit.js";
+import { invisibleReason, InstallRecord } from "./packages/image-installs.js";
 
 export interface AnalyzeOptions {
   repoRoot: string;
@@ -736,7 +737,20 @@ export function analyzeService(svc: ServiceSpec, opts: AnalyzeOptions): ServiceR
   result.reachable = [...reachable.values()];
 
   // 5. Packages, the Python version and the standard library (SS2xx, SS3xx, SS4xx).
-  const pkgs = imagePackages({ model, ctx, fs: opts.fs, dfRepo, python: py.python });
+  // Installs into a virtualenv or folder the container's python never looks at count for nothing.
+  const hidden = new Map<InstallRecord, string>();
+  if (result.entryPoints.length) {
+    for (const rec of model.installs) {
+      const why = invisibleReason(rec, env, model.argv, model.venvs);
+      if (why) hidden.set(rec, why);
+    }
+  }
+  for (const [rec, why] of hidden) {
+    const binDir = rec.location === "poetry-cache" ? null : rec.location + "/bin";
+    const fix: Fix | undefined = binDir && !(rec.cmd.kind === "pip" && rec.cmd.target) ? { dockerfile: dfRepo, after_line: model.insertAfterLine, insert: `ENV PATH="${binDir}:$PATH"` } : undefined;
+    emit({ code: "SS205", file: dfRepo, line: rec.line, module: "", message: `the packages this RUN installs are not importable when the container runs: ${why}`, chain: [], fix });
+  }
+  const pkgs = imagePackages({ model: hidden.size ? { ...model, installs: model.installs.filter((r) => !hidden.has(r)) } : model, ctx, fs: opts.fs, dfRepo, python: py.python });
   for (const p of py.base.pythonPackages ?? []) {
     const name = p.trim().toLowerCase().replace(/[-_.]+/g, "-");
     if (!pkgs.dists.has(name)) pkgs.dists.set(name, { name, display: p, direct: true, via: `the base image ${py.base.ref} (configuration [images])` });

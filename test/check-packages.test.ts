@@ -147,7 +147,7 @@ describe("SS202 package-transitive-only", () => {
     const pyproject = `[project]\nname = "svc"\nversion = "0.1.0"\ndependencies = ["fastapi>=0.110"]\n`;
     const lock = `version = 1\nrequires-python = ">=3.11"\n\n[[package]]\nname = "fastapi"\nversion = "0.110.0"\nsource = { registry = "https://pypi.org/simple" }\ndependencies = [{ name = "starlette" }]\n\n[[package]]\nname = "starlette"\nversion = "0.36.3"\nsource = { registry = "https://pypi.org/simple" }\n\n[[package]]\nname = "svc"\nversion = "0.1.0"\nsource = { virtual = "." }\ndependencies = [{ name = "fastapi" }]\n\n[package.metadata]\nrequires-dist = [{ name = "fastapi", specifier = ">=0.110" }]\n`;
     const dir = makeRepo({
-      Dockerfile: `FROM python:3.12-slim\nWORKDIR /app\nCOPY pyproject.toml uv.lock ./\nRUN uv sync --frozen --no-dev\nCOPY main.py .\nCMD ["python", "main.py"]\n`,
+      Dockerfile: `FROM python:3.12-slim\nWORKDIR /app\nCOPY pyproject.toml uv.lock ./\nRUN uv sync --frozen --no-dev\nENV PATH="/app/.venv/bin:$PATH"\nCOPY main.py .\nCMD ["python", "main.py"]\n`,
       "pyproject.toml": pyproject,
       "uv.lock": lock,
       "main.py": "import fastapi\nimport starlette\nimport pydantic\n",
@@ -185,6 +185,32 @@ describe("SS204 requirements-file-not-in-image", () => {
     assert.ok(pkg(res).includes("SS204 Dockerfile:3 "), pkg(res).join());
     assert.equal(only(res, "SS204")[0].fix?.insert, "COPY requirements.txt /app/requirements.txt");
     assert.deepEqual(pkg(check(app("requests\n", "import requests\n"))), []);
+  });
+});
+
+describe("SS205 packages-not-on-path", () => {
+  const files = { "requirements.txt": "requests\n", "main.py": "import requests\n", "pyproject.toml": `[project]\nname = "svc"\nversion = "1"\ndependencies = ["requests"]\n` };
+  test("a virtualenv the container's python never uses", () => {
+    const dir = makeRepo({ ...files, Dockerfile: `FROM python:3.11-slim\nWORKDIR /app\nRUN python -m venv /opt/venv\nCOPY requirements.txt .\nRUN /opt/venv/bin/pip install -r requirements.txt\nCOPY main.py .\nCMD ["python", "main.py"]\n` });
+    const res = check(dir);
+    assert.deepEqual(pkg(res), ["SS201 main.py:1 requests", "SS205 Dockerfile:5 "]);
+    assert.equal(only(res, "SS205")[0].fix?.insert, 'ENV PATH="/opt/venv/bin:$PATH"');
+  });
+  test("silent when PATH puts the virtualenv first, or the command is the venv's python", () => {
+    const withPath = makeRepo({ ...files, Dockerfile: `FROM python:3.11-slim\nWORKDIR /app\nRUN python -m venv /opt/venv\nENV PATH="/opt/venv/bin:$PATH"\nCOPY requirements.txt .\nRUN pip install -r requirements.txt\nCOPY main.py .\nCMD ["python", "main.py"]\n` });
+    assert.deepEqual(pkg(check(withPath)), []);
+    const explicit = makeRepo({ ...files, Dockerfile: `FROM python:3.11-slim\nWORKDIR /app\nRUN python -m venv /opt/venv\nCOPY requirements.txt .\nRUN /opt/venv/bin/pip install -r requirements.txt\nCOPY main.py .\nCMD ["/opt/venv/bin/python", "main.py"]\n` });
+    assert.deepEqual(pkg(check(explicit)), []);
+  });
+  test("uv sync and poetry install without their run commands or PATH", () => {
+    const uv = makeRepo({ ...files, "uv.lock": `version = 1\n\n[[package]]\nname = "requests"\nversion = "2.31.0"\nsource = { registry = "https://pypi.org/simple" }\n`, Dockerfile: `FROM python:3.12-slim\nWORKDIR /app\nCOPY pyproject.toml uv.lock ./\nRUN uv sync --frozen\nCOPY main.py .\nCMD ["python", "main.py"]\n` });
+    assert.ok(pkg(check(uv)).includes("SS205 Dockerfile:4 "), pkg(check(uv)).join());
+    const uvRun = makeRepo({ ...files, "uv.lock": `version = 1\n\n[[package]]\nname = "requests"\nversion = "2.31.0"\nsource = { registry = "https://pypi.org/simple" }\n`, Dockerfile: `FROM python:3.12-slim\nWORKDIR /app\nCOPY pyproject.toml uv.lock ./\nRUN uv sync --frozen\nCOPY main.py .\nCMD ["uv", "run", "python", "main.py"]\n` });
+    assert.deepEqual(pkg(check(uvRun)).filter((x) => x.startsWith("SS205")), []);
+    const poetry = makeRepo({ ...files, Dockerfile: `FROM python:3.12-slim\nWORKDIR /app\nCOPY pyproject.toml ./\nRUN pip install poetry && poetry install --no-root\nCOPY main.py .\nCMD ["python", "main.py"]\n` });
+    assert.ok(pkg(check(poetry)).includes("SS205 Dockerfile:4 "), pkg(check(poetry)).join());
+    const poetrySystem = makeRepo({ ...files, Dockerfile: `FROM python:3.12-slim\nENV POETRY_VIRTUALENVS_CREATE=false\nWORKDIR /app\nCOPY pyproject.toml ./\nRUN pip install poetry && poetry install --no-root\nCOPY main.py .\nCMD ["python", "main.py"]\n` });
+    assert.deepEqual(pkg(check(poetrySystem)).filter((x) => x.startsWith("SS205")), []);
   });
 });
 

@@ -156,3 +156,38 @@ export function carryInstalls(src: InstallRecord[], sources: string[], into: Ins
     if (hit) into.push({ ...rec, carriedBy: line });
   }
 }
+
+/**
+ * Is an install's location importable by the container's Python? A virtualenv counts when the
+ * command runs its interpreter (VIRTUAL_ENV, PATH with its bin/ before the system's, an explicit
+ * path, or `uv run`/`poetry run`/`pdm run`); a --target folder when it is on PYTHONPATH.
+ * Returns null when visible, or the reason it is not.
+ */
+export function invisibleReason(rec: InstallRecord, env: Record<string, string>, argv: string[] | null, venvs: string[]): string | null {
+  if (rec.cmd.kind === "system" || rec.carriedBy !== undefined) return null;
+  const loc = rec.location;
+  if (loc === "system" || loc === "user") return null;
+  const words = (argv ?? []).join(" ").split(/\s+/);
+  const runner = words.findIndex((w) => /(^|\/)(uv|poetry|pdm)$/.test(w));
+  if (runner >= 0 && words[runner + 1] === "run") return null;
+  const path = (env.PATH ?? "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin").split(":");
+  const isVenv = loc === "poetry-cache" || venvs.includes(loc) || loc.endsWith("/.venv") || rec.cmd.kind !== "pip";
+  if (rec.cmd.kind === "pip" && (rec.cmd.target || rec.cmd.prefix)) {
+    if (rec.cmd.prefix && /^\/usr(\/local)?\/?$/.test(loc)) return null;
+    const pp = (env.PYTHONPATH ?? "").split(":").filter(Boolean);
+    if (rec.cmd.target && pp.some((p) => normalizeImagePath(p, "/") === loc)) return null;
+    if (rec.cmd.prefix) return null; // a prefix install's site-packages path depends on the version: not judged
+    return `pip installed into --target ${loc}, which is not on PYTHONPATH (${env.PYTHONPATH ?? "unset"})`;
+  }
+  if (!isVenv) return null;
+  if (loc === "poetry-cache") return `poetry install created its own virtualenv (POETRY_VIRTUALENVS_CREATE is not false), and the container does not run through \`poetry run\``;
+  if (env.VIRTUAL_ENV && normalizeImagePath(env.VIRTUAL_ENV, "/") === loc) {
+    // VIRTUAL_ENV alone does not change which python runs; PATH does. Fall through.
+  }
+  const exe = words.find((w) => w && !/^[A-Z_][A-Z0-9_]*=/.test(w)) ?? "";
+  if (exe.startsWith(loc + "/bin/")) return null;
+  const venvAt = path.indexOf(loc + "/bin");
+  const sysAt = path.findIndex((d) => d === "/usr/local/bin" || d === "/usr/bin" || d === "/bin");
+  if (venvAt >= 0 && (sysAt < 0 || venvAt < sysAt)) return null;
+  return `the packages went into the virtualenv ${loc}, but the container's PATH (${env.PATH ?? "the default"}) finds python in the system folders first`;
+}
