@@ -24,6 +24,14 @@ export const RULES: Record<string, RuleInfo> = {
   SS106: { code: "SS106", name: "namespace-package-in-image", severity: "warning", summary: "A package's __init__.py was not copied; it runs as a namespace package without its initialisation code" },
   SS107: { code: "SS107", name: "relative-import-no-parent", severity: "error", summary: "A relative import runs in a file that has no parent package in the image" },
   SS110: { code: "SS110", name: "entry-point-missing", severity: "error", summary: "The file or module the container command runs is not in the image" },
+  SS501: { code: "SS501", name: "lock-missing-requirement", severity: "error", summary: "A direct requirement is not in its lock file (or is locked only for other environments)" },
+  SS502: { code: "SS502", name: "lock-version-mismatch", severity: "error", summary: "The locked version of a direct requirement does not satisfy its specifier" },
+  SS503: { code: "SS503", name: "lock-not-pinned", severity: "error", summary: "A line of a pip lock file is not pinned to one version with ==" },
+  SS504: { code: "SS504", name: "lock-orphan", severity: "warning", summary: "A locked package is required by nothing: the lock is stale" },
+  SS505: { code: "SS505", name: "dockerfile-installs-loose-file", severity: "error", summary: "The Dockerfile installs the loose requirements, not their lock" },
+  SS506: { code: "SS506", name: "conflicting-pins-in-image", severity: "error", summary: "Two files installed into one image pin a package to two versions" },
+  SS507: { code: "SS507", name: "requirements-parse-error", severity: "error", summary: "A requirements line (or a marker) cannot be parsed" },
+  SS508: { code: "SS508", name: "lock-unparsable", severity: "error", summary: "A lock file cannot be read as a lock" },
 };
 
 export interface Fix {
