@@ -15,7 +15,7 @@ import { RULES } from "../findings.js";
 import type { ServiceSpec } from "../service.js";
 import type { DfInstruction, DfStage, ParsedDockerfile } from "../types.js";
 import { prepareService, Prepared, AnalyzeOptions } from "../analyze.js";
-import { discover } from "../discover.js";
+import { discover, findRepoRoot, loadConfig, UsageError, Discovery } from "../discover.js";
 import { FsCache } from "../context/context.js";
 import { ParseCache } from "../parse-cache.js";
 import { findStage, evaluateImage, ImageModel } from "../image/model.js";
@@ -433,7 +433,15 @@ export interface LockCheckResult {
 /** The whole `lock check`: every pair of the repository, and every discovered service's image. */
 export function runLockCheck(targets: string[], cwd: string): LockCheckResult {
   const fs = new FsCache();
-  const disc = discover(targets, cwd, fs, false);
+  let disc: Discovery;
+  try {
+    disc = discover(targets, cwd, fs, false);
+  } catch (e) {
+    // Lock pairs are checked in a repository without any Dockerfile too.
+    if (!(e instanceof UsageError) || !/^no Dockerfile found/.test(e.message)) throw e;
+    const repoRoot = findRepoRoot(path.resolve(cwd, targets[0] ?? "."));
+    disc = { repoRoot, config: loadConfig(repoRoot), services: [] };
+  }
   const repoRoot = disc.repoRoot;
   const cfg = loadLockConfig(repoRoot);
   const pairs = findLockPairs(repoRoot, cfg);

@@ -44,15 +44,15 @@ export function registerLockCommands(program: Command, setExit: (code: number) =
 
   lock
     .command("generate")
-    .description("regenerate a service's lock with uv, pip-compile, or pip inside the base image (Docker)")
+    .description("regenerate a service's lock with uv, pip-compile, pip inside the base image (Docker), or a local pip")
     .argument("<service>", "service name, Dockerfile, or folder")
     .option("-i, --input <file>", "loose requirements file (default: what the service installs, or its pair)")
     .option("-o, --output <file>", "lock file to write (default: the pair's lock, or by convention)")
-    .addOption(new Option("--resolver <name>", "resolver").choices(["auto", "uv", "pip-compile", "docker", "venv"]).default("auto"))
+    .addOption(new Option("--resolver <name>", "resolver").choices(["auto", "uv", "pip-compile", "docker", "pip"]).default("auto"))
     .option("-f, --find-links <dir...>", "folders of wheels/sdists to resolve from")
     .option("--no-index", "do not use any package index")
     .option("--python <version>", "Python version to resolve for (default: the base image's)")
-    .option("--python-exe <path>", "venv resolver: the Python to use", "python3")
+    .option("--python-exe <path>", "pip resolver: the Python to use", "python3")
     .action(async (service: string, o: { input?: string; output?: string; resolver: string; findLinks?: string[]; index: boolean; python?: string; pythonExe: string }) => {
       const { imageInstalls, pythonVersionOfImage } = await import("./check.js");
       const { loadLockConfig, findLockPairs } = await import("./pairs.js");

@@ -2,13 +2,13 @@
 //
 //   uv           `uv pip compile IN -o OUT` (with --python-version of the image)
 //   pip-compile  `pip-compile IN -o OUT`
-//   docker       `docker run --network=none` in the service's base image: a venv, `pip install
-//                --no-index --find-links /wheels -r IN`, then `pip inspect`
-//   venv         the same with a local Python (`--python-exe`, default python3): for machines
+//   docker       `docker run --network=none` in the service's base image: `pip install --target
+//                DIR --no-index --find-links /wheels -r IN`, then `pip inspect --path DIR`
+//   pip          the same with a local Python (`--python-exe`, default python3): for machines
 //                without uv, pip-tools or Docker; resolves for that Python, not the image's
 //
 // "auto" tries uv, pip-compile, then Docker; with none of them it stops with a one-line error.
-// The docker and venv resolvers write a pip-compile style file with `# via` comments computed
+// The docker and pip resolvers write a pip-compile style file with `# via` comments computed
 // from the installed metadata, so `lock check` can see orphans in it too.
 import { execFileSync, spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync, existsSync } from "node:fs";
@@ -18,7 +18,7 @@ import { normalizeName, parseRequirementString } from "../packages/requirements.
 import { evaluateMarker, MarkerEnv } from "../packages/markers.js";
 import { readRequirementsTree } from "./check.js";
 
-export type ResolverName = "uv" | "pip-compile" | "docker" | "venv";
+export type ResolverName = "uv" | "pip-compile" | "docker" | "pip";
 
 export interface GenerateOptions {
   /** Absolute path of the loose requirements file. */
@@ -32,7 +32,7 @@ export interface GenerateOptions {
   pythonVersion?: string | null;
   /** docker: the image to resolve in (the service's base image). */
   baseImage?: string | null;
-  /** venv: the Python executable. */
+  /** pip resolver: the Python executable. */
   pythonExe?: string;
   /** Label of the input in `# via -r ...` comments (default: its file name). */
   inputLabel?: string;
@@ -77,7 +77,7 @@ function run(cmd: string, args: string[], opts: { cwd?: string; input?: string }
 export function generateLock(o: GenerateOptions): GenerateResult {
   if (!existsSync(o.input)) throw new GenerateError(`no such file: ${o.input}`);
   let resolver = o.resolver && o.resolver !== "auto" ? o.resolver : detectResolver();
-  if (!resolver) throw new GenerateError("no resolver: neither uv nor pip-compile is on PATH and no Docker engine answers (`docker version` failed); install uv or pip-tools, start Docker, or pass --resolver venv");
+  if (!resolver) throw new GenerateError("no resolver: neither uv nor pip-compile is on PATH and no Docker engine answers (`docker version` failed); install uv or pip-tools, start Docker, or pass --resolver pip");
   const links = (o.findLinks ?? []).flatMap((d) => ["--find-links", d]);
   const idx = o.noIndex ? ["--no-index"] : [];
   if (resolver === "uv") {
@@ -86,7 +86,7 @@ export function generateLock(o: GenerateOptions): GenerateResult {
   } else if (resolver === "pip-compile") {
     run("pip-compile", [o.input, "-o", o.output, "--quiet", ...idx, ...links], { cwd: path.dirname(o.input) });
   } else {
-    const report = resolver === "docker" ? inspectInDocker(o) : inspectInVenv(o);
+    const report = resolver === "docker" ? inspectInDocker(o) : inspectLocal(o);
     writeFileSync(o.output, freezeToLock(report, o, resolver));
   }
   const count = readRequirementsTree(path.dirname(o.output), path.basename(o.output)).requirements.length;
@@ -109,15 +109,16 @@ function parseInspect(json: string): InspectReport {
   }
 }
 
-function inspectInVenv(o: GenerateOptions): InspectReport {
+function inspectLocal(o: GenerateOptions): InspectReport {
   const py = o.pythonExe ?? "python3";
   const dir = mkdtempSync(path.join(tmpdir(), "shipshape-lock-"));
   try {
-    run(py, ["-m", "venv", path.join(dir, "venv")]);
-    const vpy = path.join(dir, "venv", "bin", "python");
+    // --target implies --ignore-installed: the whole closure lands in the folder, whatever the
+    // interpreter already has, and nothing outside it changes.
+    const target = path.join(dir, "site");
     const links = (o.findLinks ?? []).flatMap((d) => ["--find-links", d]);
-    run(vpy, ["-m", "pip", "install", "--quiet", "--disable-pip-version-check", ...(o.noIndex ? ["--no-index"] : []), ...links, "-r", o.input], { cwd: path.dirname(o.input) });
-    return parseInspect(run(vpy, ["-m", "pip", "--disable-pip-version-check", "inspect", "--local"]));
+    run(py, ["-m", "pip", "install", "--quiet", "--disable-pip-version-check", "--target", target, ...(o.noIndex ? ["--no-index"] : []), ...links, "-r", o.input], { cwd: path.dirname(o.input) });
+    return parseInspect(run(py, ["-m", "pip", "--disable-pip-version-check", "inspect", "--path", target]));
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -130,7 +131,7 @@ function inspectInDocker(o: GenerateOptions): InspectReport {
   const mounts = ["-v", `${inDir}:/ss/in:ro`];
   o.findLinks.forEach((d, i) => mounts.push("-v", `${path.resolve(d)}:/ss/wheels${i}:ro`));
   const links = o.findLinks.map((_, i) => `--find-links /ss/wheels${i}`).join(" ");
-  const script = `set -e; python3 -m venv /tmp/ssv; cd /ss/in; /tmp/ssv/bin/python -m pip install -q --disable-pip-version-check --no-index ${links} -r ${JSON.stringify(path.basename(o.input))} >&2; /tmp/ssv/bin/python -m pip --disable-pip-version-check inspect --local`;
+  const script = `set -e; cd /ss/in; python3 -m pip install -q --disable-pip-version-check --root-user-action=ignore --target /tmp/sst --no-index ${links} -r ${JSON.stringify(path.basename(o.input))} >&2; python3 -m pip --disable-pip-version-check inspect --path /tmp/sst`;
   try {
     execFileSync("docker", ["version", "--format", "{{.Server.Version}}"], { stdio: "pipe", timeout: 20000 });
   } catch {
