@@ -187,3 +187,18 @@ describe("lock check: image rules", () => {
     assert.match(r.stdout, /warning SS505/);
   });
 });
+
+describe("lock check: BuildKit bind mounts", () => {
+  it("files read through RUN --mount=type=bind count as installed", () => {
+    const dir = makeRepo({
+      "uvm/Dockerfile": `FROM python:3.12-slim\nWORKDIR /app\nRUN --mount=type=bind,source=uv.lock,target=uv.lock --mount=type=bind,source=pyproject.toml,target=pyproject.toml --mount=type=cache,target=/root/.cache/uv uv sync --locked --no-install-project\nCOPY . .\nCMD ["python", "-m", "app"]\n`,
+      "uvm/pyproject.toml": `[project]\nname = "my-service"\nversion = "0.1.0"\ndependencies = ["anyio>=4", "click~=8.1"]\n`,
+      "uvm/uv.lock": UV_LOCK,
+      "pm/Dockerfile": `FROM python:3.12-slim\nRUN --mount=type=bind,source=reqs,target=/tmp/reqs pip install -r /tmp/reqs/requirements.in\nCOPY main.py .\nCMD ["python", "main.py"]\n`,
+      "pm/main.py": "",
+      "pm/reqs/requirements.in": "flask\n",
+      "pm/reqs/requirements.txt": "flask==3.0.0\n    # via -r requirements.in\n",
+    });
+    assert.deepEqual(summary(dir), ["SS505 pm/Dockerfile:2 "]);
+  });
+});

@@ -273,11 +273,42 @@ export function imageInstalls(svc: ServiceSpec, prepared: Prepared, repoRoot: st
           if (v !== undefined && v !== null) env[p.name] = v;
         }
       } else if (ins.keyword === "WORKDIR" && ins.args.length) workdir = normalizeImagePath(ins.args.join(" "), workdir);
-      else if (ins.keyword === "RUN") collectRun(ins, st.index, env, workdir, toRepo, res);
+      else if (ins.keyword === "RUN") {
+        // `RUN --mount=type=bind,source=X,target=Y`: files under Y come from the context's X.
+        const binds = bindMounts(ins, workdir);
+        const viaMount = (img: string): string | null => {
+          for (const b of binds) {
+            if (img !== b.target && !img.startsWith(b.target.replace(/\/$/, "") + "/")) continue;
+            const rest = img.slice(b.target.replace(/\/$/, "").length).replace(/^\//, "");
+            const src = [b.source.replace(/^\/+|\/+$/g, ""), rest].filter(Boolean).join("/");
+            return toPosix(path.relative(repoRoot, ctx.abs(src)));
+          }
+          return toRepo(img);
+        };
+        collectRun(ins, st.index, env, workdir, binds.length ? viaMount : toRepo, res);
+      }
     }
     envOf.set(st.index, { env, workdir });
   }
   return res;
+}
+
+/** Context bind mounts of a RUN (`--mount=type=bind,source=...,target=...`, no `from=`). */
+function bindMounts(ins: DfInstruction, workdir: string): { source: string; target: string }[] {
+  const out: { source: string; target: string }[] = [];
+  for (const f of ins.flags) {
+    if (f.name !== "mount" || !f.value) continue;
+    const kv: Record<string, string> = {};
+    for (const part of f.value.split(",")) {
+      const eq = part.indexOf("=");
+      if (eq > 0) kv[part.slice(0, eq).trim().toLowerCase()] = part.slice(eq + 1).trim();
+    }
+    if ((kv.type ?? "bind") !== "bind" || kv.from) continue;
+    const target = kv.target ?? kv.dst ?? kv.destination;
+    if (!target) continue;
+    out.push({ source: kv.source ?? kv.src ?? "", target: normalizeImagePath(target, workdir) });
+  }
+  return out;
 }
 
 function runCommands(ins: DfInstruction, env: Record<string, string>): InstallCommand[] {
