@@ -1,7 +1,7 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { mkdirSync, readFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { makeRepo, cli } from "./helpers.js";
 import { freezeToLock } from "../src/lock/generate.js";
@@ -141,5 +141,36 @@ describe("lock generate", () => {
       ],
     }, { input: path.join(dir, "requirements.in") }, "pip");
     assert.match(text, /\nalpha==1\.0\n    # via -r requirements.in\nbeta==2\.0\n    # via alpha\ndelta==3\.0\n    # via alpha\n$/);
+  });
+});
+
+describe("lock generate: docker resolver", () => {
+  it("runs pip in the base image without network, with the wheel folder mounted (fake engine)", () => {
+    const dir = service();
+    // A stand-in `docker`: answers `version`, records `run`'s argv, prints a pip inspect report.
+    const bin = path.join(dir, "fakebin");
+    mkdirSync(bin);
+    const report = JSON.stringify({
+      environment: { python_version: "3.11", python_full_version: "3.11.9", sys_platform: "linux", platform_system: "Linux", os_name: "posix", platform_machine: "x86_64", implementation_name: "cpython", platform_python_implementation: "CPython", implementation_version: "3.11.9", platform_release: "", platform_version: "" },
+      installed: [
+        { metadata: { name: "alpha", version: "1.2.0", requires_dist: ["beta>=2"] } },
+        { metadata: { name: "beta", version: "2.1.0" } },
+        { metadata: { name: "omega", version: "1.0", requires_dist: ["beta"] } },
+      ],
+    });
+    writeFileSync(path.join(bin, "report.json"), report);
+    writeFileSync(path.join(bin, "docker"), `#!/bin/sh\nif [ "$1" = version ]; then echo 27.0.0; exit 0; fi\nprintf '%s\\n' "$@" > "${bin}/argv.txt"\ncat "${bin}/report.json"\n`, { mode: 0o755 });
+    const r = cli(["lock", "generate", "svc", "-f", "wheels"], dir, { PATH: `${bin}:/usr/bin:/bin` });
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(r.stdout, "wrote svc/requirements.txt from svc/requirements.in with docker: 3 packages\n");
+    const argv = readFileSync(path.join(bin, "argv.txt"), "utf8").split("\n");
+    assert.deepEqual(argv.slice(0, 3), ["run", "--rm", "--network=none"]);
+    assert.ok(argv.includes(`${path.join(dir, "svc")}:/ss/in:ro`), argv.join(" "));
+    assert.ok(argv.includes(`${path.join(dir, "wheels")}:/ss/wheels0:ro`), argv.join(" "));
+    assert.ok(argv.includes("python:3.11-slim"));
+    assert.match(argv.find((a) => a.includes("pip install"))!, /--target \/tmp\/sst --no-index --find-links \/ss\/wheels0 -r "requirements.in"/);
+    const text = readFileSync(path.join(dir, "svc/requirements.txt"), "utf8");
+    assert.match(text, /resolver: docker, Python 3\.11\.9/);
+    assert.match(text, /\nbeta==2\.1\.0\n    # via\n    #   alpha\n    #   omega\n/);
   });
 });

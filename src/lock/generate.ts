@@ -131,13 +131,15 @@ function inspectInDocker(o: GenerateOptions): InspectReport {
   const mounts = ["-v", `${inDir}:/ss/in:ro`];
   o.findLinks.forEach((d, i) => mounts.push("-v", `${path.resolve(d)}:/ss/wheels${i}:ro`));
   const links = o.findLinks.map((_, i) => `--find-links /ss/wheels${i}`).join(" ");
-  const script = `set -e; cd /ss/in; python3 -m pip install -q --disable-pip-version-check --root-user-action=ignore --target /tmp/sst --no-index ${links} -r ${JSON.stringify(path.basename(o.input))} >&2; python3 -m pip --disable-pip-version-check inspect --path /tmp/sst`;
+  const script = `set -e; cd /ss/in; python3 -m pip install -q --disable-pip-version-check --target /tmp/sst --no-index ${links} -r ${JSON.stringify(path.basename(o.input))} >&2; python3 -m pip --disable-pip-version-check inspect --path /tmp/sst`;
   try {
     execFileSync("docker", ["version", "--format", "{{.Server.Version}}"], { stdio: "pipe", timeout: 20000 });
   } catch {
     throw new GenerateError("docker resolver: no Docker engine answers (`docker version` failed)");
   }
-  return parseInspect(run("docker", ["run", "--rm", "--network=none", ...mounts, o.baseImage, "sh", "-c", script]));
+  // PIP_BREAK_SYSTEM_PACKAGES: Debian's pip refuses to install outside a venv (PEP 668); with
+  // --target nothing of the system changes, and older pips ignore the variable.
+  return parseInspect(run("docker", ["run", "--rm", "--network=none", "-e", "PIP_BREAK_SYSTEM_PACKAGES=1", "-e", "PIP_ROOT_USER_ACTION=ignore", ...mounts, o.baseImage, "sh", "-c", script]));
 }
 
 const SEED = new Set(["pip", "setuptools", "wheel", "distribute"]);
