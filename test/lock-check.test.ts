@@ -125,13 +125,17 @@ describe("lock check: image rules", () => {
       "svc/main.py": "",
       "svc/requirements.in": "flask\n",
       "svc/requirements.txt": "flask==3.0.0\n    # via -r requirements.in\n",
+      "hd/Dockerfile": "FROM python:3.11-slim\nWORKDIR /app\nCOPY requirements.in requirements.txt ./\nRUN <<EOF\nset -e\npip install -r requirements.in\nEOF\nCOPY main.py .\nCMD [\"python\", \"main.py\"]\n",
+      "hd/main.py": "",
+      "hd/requirements.in": "flask\n",
+      "hd/requirements.txt": "flask==3.0.0\n    # via -r requirements.in\n",
       // Loose file with its lock as constraints: fine.
       "ok/Dockerfile": DF("pip install -r requirements.in -c requirements.txt", "COPY requirements.in requirements.txt ./"),
       "ok/main.py": "",
       "ok/requirements.in": "flask\n",
       "ok/requirements.txt": "flask==3.0.0\n    # via -r requirements.in\n",
     });
-    assert.deepEqual(summary(dir), ["SS505 svc/Dockerfile:4 "]);
+    assert.deepEqual(summary(dir), ["SS505 hd/Dockerfile:4 ", "SS505 svc/Dockerfile:4 "]);
     const r = cli(["lock", "check", "svc"], dir);
     assert.match(r.stdout, /svc\/Dockerfile:4: error SS505 \[dockerfile-installs-loose-file\] \(svc\)\n  the image installs svc\/requirements.in, the loose requirements, not their lock svc\/requirements.txt/);
     assert.match(r.stdout, /fix: install -r requirements.txt instead/);

@@ -318,8 +318,10 @@ function runCommands(ins: DfInstruction, env: Record<string, string>): InstallCo
     const one = installFromArgv(a, null, env);
     return one ? [one] : [];
   }
-  const text = [ins.args.join(" "), ...(ins.heredocs ?? []).map((h) => h.content)].join("\n");
-  return installCommands(text, env);
+  const head = ins.args.join(" ").trim();
+  // `RUN <<EOF` runs the heredoc as the script; `RUN python3 <<EOF` feeds it to python (not ours).
+  if (ins.heredocs?.length && /^<<-?\s*["']?[A-Za-z_][A-Za-z0-9_]*["']?$/.test(head)) return installCommands(ins.heredocs.map((h) => h.content).join("\n"), env);
+  return installCommands(head, env);
 }
 
 function collectRun(ins: DfInstruction, stage: number, env: Record<string, string>, workdir: string, toRepo: (img: string) => string | null, res: ImageInstalls): void {
