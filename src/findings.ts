@@ -34,6 +34,14 @@ export const RULES: Record<string, RuleInfo> = {
   SS302: { code: "SS302", name: "stdlib-shadowed", severity: "warning", summary: "A local module shadows a standard-library module for everything in the container" },
   SS303: { code: "SS303", name: "python-version-unknown", severity: "info", summary: "The image's Python version cannot be determined from its base image" },
   SS401: { code: "SS401", name: "implicit-dependency-missing", severity: "error", summary: "A runtime dependency no import reveals (db-dtypes, tzdata, libgomp1, libpq) is missing" },
+  SS501: { code: "SS501", name: "lock-missing-requirement", severity: "error", summary: "A direct requirement is not in its lock file (or is locked only for other environments)" },
+  SS502: { code: "SS502", name: "lock-version-mismatch", severity: "error", summary: "The locked version of a direct requirement does not satisfy its specifier" },
+  SS503: { code: "SS503", name: "lock-not-pinned", severity: "error", summary: "A line of a pip lock file is not pinned to one version with ==" },
+  SS504: { code: "SS504", name: "lock-orphan", severity: "warning", summary: "A locked package is required by nothing: the lock is stale" },
+  SS505: { code: "SS505", name: "dockerfile-installs-loose-file", severity: "error", summary: "The Dockerfile installs the loose requirements, not their lock" },
+  SS506: { code: "SS506", name: "conflicting-pins-in-image", severity: "error", summary: "Two files installed into one image pin a package to two versions" },
+  SS507: { code: "SS507", name: "requirements-parse-error", severity: "error", summary: "A requirements line (or a marker) cannot be parsed" },
+  SS508: { code: "SS508", name: "lock-unparsable", severity: "error", summary: "A lock file cannot be read as a lock" },
 };
 
 export interface Fix {
