@@ -19,6 +19,8 @@ import { imagePackages, ImagePackages } from "./packages/image-packages.js";
 import { judgeExternal, providerIn, RUNNER_DISTRIBUTIONS, uncertainty, ExternalContext } from "./packages/check-externals.js";
 import { implicitFindings } from "./packages/implicit.js";
 import { invisibleReason, InstallRecord } from "./packages/image-installs.js";
+import { lockFindings } from "./lock/check.js";
+import { findLockPairs, loadLockConfig, LockPair, LockConfig } from "./lock/pairs.js";
 
 export interface AnalyzeOptions {
   repoRoot: string;
@@ -37,6 +39,17 @@ export interface AnalyzeOptions {
   images?: Record<string, { python?: string; packages?: string[]; systemPackages?: string[] }>;
   /** [[implicit]] rules from configuration. */
   implicitRules?: import("./packages/implicit.js").ImplicitRule[];
+}
+
+const lockPairsMemo = new WeakMap<object, { pairs: LockPair[]; config: LockConfig }>();
+/** Lock pairs of the repository, found once per run (per options object). */
+function lockPairsFor(opts: AnalyzeOptions): { pairs: LockPair[]; config: LockConfig } {
+  let v = lockPairsMemo.get(opts);
+  if (!v) {
+    const config = loadLockConfig(opts.repoRoot);
+    lockPairsMemo.set(opts, (v = { pairs: findLockPairs(opts.repoRoot, config), config }));
+  }
+  return v;
 }
 
 const importMaps = new WeakMap<object, ImportMap>();
@@ -823,6 +836,15 @@ export function analyzeService(svc: ServiceSpec, opts: AnalyzeOptions): ServiceR
     return [{ module: e.absName, file, line: e.imp.line }, ...subs];
   })], dfRepo, repoRoot, extraRules: opts.implicitRules })) {
     emit({ ...f, chain: f.chain ?? [] });
+  }
+  // 6. Lock files this image installs (SS5xx).
+  const { pairs, config: lockConfig } = lockPairsFor(opts);
+  for (const pr of pairs) {
+    opts.fs.noteFile(path.join(repoRoot, pr.loose));
+    opts.fs.noteFile(path.join(repoRoot, pr.lock));
+  }
+  for (const f of lockFindings(svc, prep, { repoRoot, pairs, config: lockConfig, pythonVersion: py.python ?? undefined, severities: opts.severities })) {
+    emit({ code: f.code, file: f.file, line: f.line, col: f.col, module: f.module, message: f.message, chain: f.chain, fix: f.fix, notes: f.notes, severity: f.severity });
   }
   return result;
 }

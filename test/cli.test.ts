@@ -153,6 +153,22 @@ describe("cache", () => {
     cli(["check", "--no-cache"], other);
     assert.ok(!existsSync(path.join(other, ".shipshape_cache")));
   });
+  test("a warm run sees edits to requirement and lock files", () => {
+    const dir = makeRepo({
+      Dockerfile: FROM + "COPY requirements.txt .\nRUN pip install -r requirements.txt\nCOPY main.py .\nCMD python main.py\n",
+      "requirements.in": "requests>=2.30\n",
+      "requirements.txt": "requests==2.31.0\n    # via -r requirements.in\n",
+      "main.py": "import requests\n",
+    });
+    assert.equal(cli(["check"], dir).status, 0);
+    writeFileSync(path.join(dir, "requirements.in"), "requests>=2.32\n");
+    const stale = cli(["check", "--format", "json"], dir);
+    assert.equal(stale.status, 1);
+    assert.deepEqual((JSON.parse(stale.stdout) as { findings: { code: string }[] }).findings.map((f) => f.code), ["SS502"]);
+    writeFileSync(path.join(dir, "requirements.txt"), "urllib3==2.2.1\n    # via -r requirements.in\n");
+    const codes = (JSON.parse(cli(["check", "--format", "json"], dir).stdout) as { findings: { code: string }[] }).findings.map((f) => f.code).sort();
+    assert.ok(codes.includes("SS201") && codes.includes("SS501"), codes.join());
+  });
   test("an edited file is parsed again", () => {
     const dir = makeRepo({ "Dockerfile": FROM + "COPY main.py .\nCMD python main.py\n", "main.py": "import os\n", "gone.py": "" });
     assert.equal(cli(["check"], dir).status, 0);
