@@ -246,6 +246,7 @@ export function analyzeService(svc: ServiceSpec, opts: AnalyzeOptions): ServiceR
   const externals: { imp: PyImport; importer: QueueItem; absName: string; chain: string[] }[] = [];
   const stdlibImports: { module: string; file: string; line: number }[] = [];
   const runners = new Map<string, string>(); // program -> label
+  const moduleRuns = new Map<string, string>(); // `python -m X` of a module not in the repository -> label
   const workdir = model.workdir;
   const env = { ...model.env };
   const pythonpath = env.PYTHONPATH ? env.PYTHONPATH.split(":").map((p) => normalizeImagePath(p || ".", workdir)) : [];
@@ -291,8 +292,19 @@ export function analyzeService(svc: ServiceSpec, opts: AnalyzeOptions): ServiceR
     const { steps, missing } = resolver.resolveDotted(module, sysPath);
     const ep: EntryPoint = { label, file: null, module, sysPath };
     if (missing) {
-      const last = steps[steps.length - 1];
-      void last;
+      if (asMain && !steps.length) {
+        // `python -m http.server`, `python -m flask run`: the standard library or a package.
+        const top = module.split(".")[0];
+        if (py.stdlib ? py.stdlib.names.has(top) : opts.stdlib.has(top)) {
+          result.entryPoints.push(ep);
+          return;
+        }
+        if (!entryFix(joinImage(sysPath[0] ?? workdir, module.replace(/\./g, "/") + ".py")).fix && !entryFix(joinImage(sysPath[0] ?? workdir, module.replace(/\./g, "/"))).fix) {
+          moduleRuns.set(module, label);
+          result.entryPoints.push(ep);
+          return;
+        }
+      }
       const { fix, repoHint } = entryFix(joinImage(sysPath[0] ?? workdir, module.replace(/\./g, "/") + ".py"));
       const unexpanded = module.includes("$") ? `; exec-form (JSON) CMD/ENTRYPOINT arguments are not expanded, so Python sees the literal '${module}' — use the shell form or a literal name` : "";
       emit({ code: "SS110", file: dfRepo, line: model.argvLine || 1, module, message: `the container runs ${label}, but module '${missing}' is not importable in the image (sys.path: ${sysPath.join(", ")})${repoHint}${unexpanded}`, chain: [], fix: unexpanded ? undefined : fix });
@@ -805,6 +817,11 @@ export function analyzeService(svc: ServiceSpec, opts: AnalyzeOptions): ServiceR
     const onPath = (env.PATH ?? "/usr/local/bin:/usr/bin:/bin").split(":").some((d) => tree.resolve(joinImage(d || "/", runner))?.node.type === "file");
     if (onPath) continue;
     emit({ code: "SS203", file: dfRepo, line: model.argvLine || 1, module: dist, message: `the container runs ${label}, but nothing the image installs provides ${runner} (distribution ${map.display(dist)}); the container exits with "${runner}: not found"`, chain: [], severity: pkgNotes.length ? "warning" : undefined, notes: pkgNotes.length ? pkgNotes : undefined });
+  }
+  for (const [module, label] of moduleRuns) {
+    if (providerIn(pkgs, map, module) || (!pkgs.anyPythonInstall && !py.base.known)) continue;
+    const dist = map.providersOf(module)[0];
+    emit({ code: "SS203", file: dfRepo, line: model.argvLine || 1, module, message: `the container runs ${label}, but '${module}' is neither in the image nor provided by anything the image installs (distribution ${map.display(dist.dist)}); the container exits with "No module named ${module.split(".")[0]}"`, chain: [], severity: pkgNotes.length ? "warning" : undefined, notes: pkgNotes.length ? pkgNotes : undefined });
   }
   // A local module that shadows the standard library for everything in the container.
   const lib = py.stdlib;

@@ -2,7 +2,7 @@
 // dependencies (SS2xx, SS3xx, SS4xx): each rule firing and staying silent on real repositories.
 import { test, describe } from "node:test";
 import assert from "node:assert/strict";
-import { makeRepo, check, only } from "./helpers.js";
+import { makeRepo, check, only, summary } from "./helpers.js";
 import type { CheckResult } from "../src/check.js";
 import { baseImageInfo } from "../src/image/base.js";
 import { stdlibFor, stdlibHistory } from "../src/python/stdlib.js";
@@ -175,6 +175,16 @@ describe("SS203 executable-not-installed", () => {
   });
   test("silent when installed", () => {
     assert.deepEqual(pkg(check(svc("RUN pip install gunicorn==22.0.0\n"))), []);
+  });
+  test("python -m of a standard-library module is fine; of a package, it must be installed", () => {
+    const run = (cmd: string, install = "") =>
+      check(makeRepo({ Dockerfile: `FROM python:3.11-slim\nWORKDIR /app\n${install}COPY app.py .\nCMD ${cmd}\n`, "app.py": "" }));
+    assert.deepEqual(pkg(run(`["python", "-m", "http.server", "8080"]`)), []);
+    assert.deepEqual(summary(run(`["python", "-m", "http.server", "8080"]`)), []);
+    const res = run(`["python", "-m", "pytest"]`, "RUN pip install requests\n");
+    assert.deepEqual(pkg(res), ["SS203 Dockerfile:5 pytest"]);
+    assert.match(only(res, "SS203")[0].message, /No module named pytest/);
+    assert.deepEqual(pkg(run(`["python", "-m", "pytest"]`, "RUN pip install pytest\n")), []);
   });
 });
 
