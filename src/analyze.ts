@@ -299,7 +299,13 @@ export function analyzeService(svc: ServiceSpec, opts: AnalyzeOptions): ServiceR
           result.entryPoints.push(ep);
           return;
         }
-        if (!entryFix(joinImage(sysPath[0] ?? workdir, module.replace(/\./g, "/") + ".py")).fix && !entryFix(joinImage(sysPath[0] ?? workdir, module.replace(/\./g, "/"))).fix) {
+        const modPath = module.replace(/\./g, "/");
+        const direct = [svc.context, path.join(svc.context, "src"), repoRoot].some((root) => exists(path.join(root, modPath + ".py")) || exists(path.join(root, modPath)));
+        const inRepo = direct || ctx.walk("").some((e) => {
+          const r = "/" + e.rel;
+          return r.endsWith("/" + modPath + ".py") || r.endsWith("/" + modPath + "/__init__.py") || (e.type === "dir" && r.endsWith("/" + modPath));
+        });
+        if (!inRepo) {
           moduleRuns.set(module, label);
           result.entryPoints.push(ep);
           return;
