@@ -57,7 +57,7 @@ const defaultMapKey = {};
 function importMapFor(opts: AnalyzeOptions): ImportMap {
   const k = opts.packagesConfig ?? defaultMapKey;
   let m = importMaps.get(k);
-  if (!m) importMaps.set(k, (m = new ImportMap({ config: opts.packagesConfig?.importNames, environments: opts.packagesConfig?.environments })));
+  if (!m) importMaps.set(k, (m = new ImportMap({ config: opts.packagesConfig?.importNames, environments: opts.packagesConfig?.environments, root: opts.repoRoot })));
   return m;
 }
 
@@ -337,7 +337,7 @@ export function analyzeService(svc: ServiceSpec, opts: AnalyzeOptions): ServiceR
 
   const handleSpec = (spec: EntrySpec, depth: number, cmdArgv: string[]) => {
     if ((spec.kind === "script" || spec.kind === "module") && RUNNER_DISTRIBUTIONS[spec.runner] && !runners.has(spec.runner)) {
-      runners.set(spec.runner, spec.kind === "module" ? `${spec.runner} ${spec.module}` : `${spec.runner} ${spec.file}`);
+      runners.set(spec.runner, spec.kind === "module" ? `${spec.argv.slice(0, 3).some((a) => a === "-m") ? "python -m " : ""}${spec.runner} ${spec.module}${spec.attr ? ":" + spec.attr : ""}` : `${spec.runner} ${spec.file}`);
     }
     if (spec.kind === "script") {
       addScript(spec.file, `${spec.runner} ${spec.file}`, spec.runner, spec.runner === "python");
@@ -787,7 +787,7 @@ export function analyzeService(svc: ServiceSpec, opts: AnalyzeOptions): ServiceR
     if (!pkgs.dists.has(name)) pkgs.dists.set(name, { name, display: p, direct: true, via: `the base image ${py.base.ref} (configuration [images])` });
   }
   const map = importMapFor(opts);
-  const ectx: ExternalContext = { python: py.python, pythonSource: py.pythonSource, stdlib: py.stdlib, base: py.base, packages: pkgs, map, dfRepo };
+  const ectx: ExternalContext = { python: py.python, pythonSource: py.pythonSource, stdlib: py.stdlib, base: py.base, packages: pkgs, map, dfRepo, hiddenInstalls: hidden.size > 0 && !pkgs.records.length };
   for (const m of pkgs.missingFiles) {
     const { fix, repoHint } = entryFix(m.image);
     emit({ code: "SS204", file: dfRepo, line: m.line, module: "", message: `RUN installs requirements from ${m.written}${m.repoHint ? ` (${m.repoHint})` : ""}, but ${m.image} is not in the image at that point; the build fails ("Could not open requirements file")${repoHint}`, chain: [], fix: fix ? { ...fix, after_line: Math.max(1, m.line - 1) } : undefined });
@@ -822,7 +822,7 @@ export function analyzeService(svc: ServiceSpec, opts: AnalyzeOptions): ServiceR
     // A program file of that name put in the image by COPY counts.
     const onPath = (env.PATH ?? "/usr/local/bin:/usr/bin:/bin").split(":").some((d) => tree.resolve(joinImage(d || "/", runner))?.node.type === "file");
     if (onPath) continue;
-    emit({ code: "SS203", file: dfRepo, line: model.argvLine || 1, module: dist, message: `the container runs ${label}, but nothing the image installs provides ${runner} (distribution ${map.display(dist)}); the container exits with "${runner}: not found"`, chain: [], severity: pkgNotes.length ? "warning" : undefined, notes: pkgNotes.length ? pkgNotes : undefined });
+    emit({ code: "SS203", file: dfRepo, line: model.argvLine || 1, module: dist, message: `the container runs ${label}, but nothing the image installs provides ${runner} (distribution ${map.display(dist)}); the container exits with ${label.startsWith("python -m") ? `"No module named ${runner}"` : `"${runner}: not found"`}`, chain: [], severity: pkgNotes.length ? "warning" : undefined, notes: pkgNotes.length ? pkgNotes : undefined });
   }
   for (const [module, label] of moduleRuns) {
     if (providerIn(pkgs, map, module) || (!pkgs.anyPythonInstall && !py.base.known)) continue;
@@ -851,7 +851,8 @@ export function analyzeService(svc: ServiceSpec, opts: AnalyzeOptions): ServiceR
       }
     }
   } else if (result.entryPoints.length && externals.length) {
-    emit({ code: "SS303", file: dfRepo, line: df.stages[model.stageIndex].range.line, module: "", message: `the image's Python version is unknown: ${py.pythonSource}; standard-library checks accept a module from any Python 3 version`, chain: [] });
+    const why = py.python ? `shipshape has no standard-library list for Python ${py.python} (${py.pythonSource})` : `the image's Python version is unknown: ${py.pythonSource}`;
+    emit({ code: "SS303", file: dfRepo, line: df.stages[model.stageIndex].range.line, module: "", message: `${why}; standard-library checks accept a module from any Python 3 version`, chain: [] });
   }
   for (const f of implicitFindings({ model, ctx, fs: opts.fs, pkgs, base: py.base, map, reachable: result.reachable, externals: [...stdlibImports, ...externals.flatMap((e) => {
     const file = e.importer.repo ?? fileRepo(e.importer.img);

@@ -95,17 +95,21 @@ export function toText(r: Report, opts: { color: boolean; quiet?: boolean }): st
   if (!opts.quiet) {
     const errors = r.findings.filter((f) => f.severity === "error").length;
     const warnings = r.findings.filter((f) => f.severity === "warning").length;
+    const infos = r.findings.length - errors - warnings;
     const files = r.results.reduce((a, s) => a + s.filesVisited, 0);
     for (const s of r.results) {
       const n = r.findings.filter((f) => f.service === s.service.name);
       const e = n.filter((f) => f.severity === "error").length;
-      const status = e ? c.red(`${e} error${e === 1 ? "" : "s"}`) : n.length ? c.yellow(`${n.length} warning${n.length === 1 ? "" : "s"}`) : c.green("ok");
+      const w = n.filter((f) => f.severity === "warning").length;
+      const i = n.length - e - w;
+      const status = e ? c.red(`${e} error${e === 1 ? "" : "s"}`) : w ? c.yellow(`${w} warning${w === 1 ? "" : "s"}`) : i ? c.blue(`ok, ${i} note${i === 1 ? "" : "s"}`) : c.green("ok");
       out.push(`${c.bold(s.service.name)} ${c.dim(`(${s.dockerfileRepoPath}, context ${s.contextRepoPath}${s.service.target ? ", target " + s.service.target : ""})`)}: ${status}${s.entryPoints.length ? c.dim(" — " + s.entryPoints.map((e) => e.label).join(", ")) : ""}`);
     }
     out.push("");
     out.push(
       `${r.results.length} service${r.results.length === 1 ? "" : "s"} checked, ${files} reachable Python file${files === 1 ? "" : "s"}: ` +
-        (errors || warnings ? `${errors ? c.red(`${errors} error${errors === 1 ? "" : "s"}`) : "0 errors"}, ${warnings} warning${warnings === 1 ? "" : "s"}` : c.green("no problems found")),
+        (errors || warnings ? `${errors ? c.red(`${errors} error${errors === 1 ? "" : "s"}`) : "0 errors"}, ${warnings} warning${warnings === 1 ? "" : "s"}` : c.green("no problems found")) +
+        (infos ? `, ${infos} note${infos === 1 ? "" : "s"}` : ""),
     );
   }
   return out.join("\n") + "\n";

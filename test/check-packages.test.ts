@@ -135,6 +135,38 @@ describe("SS201 package-not-installed", () => {
   });
 });
 
+describe("regressions", () => {
+  test("from yaml import safe_load is an attribute of yaml, not a module to install", () => {
+    assert.deepEqual(pkg(check(app("PyYAML\n", "from yaml import safe_load\n"))), []);
+    assert.deepEqual(pkg(check(app("flask\n", "from yaml import safe_load\n"))), ["SS201 main.py:1 yaml"]);
+  });
+  test("-r includes are looked up in the image as it was when the RUN ran", () => {
+    const dir = makeRepo({
+      Dockerfile: `FROM python:3.11-slim\nWORKDIR /app\nCOPY requirements.txt /app/requirements.txt\nRUN pip install -r requirements.txt\nCOPY . .\nCMD ["python", "main.py"]\n`,
+      "requirements.txt": "-r base.txt\nflask\n",
+      "base.txt": "requests\n",
+      "main.py": "import flask\nimport requests\n",
+    });
+    assert.ok(pkg(check(dir)).includes("SS204 Dockerfile:4 "), pkg(check(dir)).join());
+  });
+  test("ARG values are visible to RUN", () => {
+    const dir = makeRepo({ Dockerfile: `FROM python:3.11-slim\nARG PKG=requests\nWORKDIR /app\nRUN pip install flask $PKG\nCOPY main.py .\nCMD ["python", "main.py"]\n`, "main.py": "import requests\n" });
+    assert.deepEqual(pkg(check(dir)), []);
+  });
+  test("SS202 names the parent from a uv.lock's dependency graph", () => {
+    const lock = `version = 1\n\n[[package]]\nname = "fastapi"\nversion = "0.110.0"\nsource = { registry = "https://pypi.org/simple" }\ndependencies = [{ name = "starlette" }]\n\n[[package]]\nname = "starlette"\nversion = "0.36.3"\nsource = { registry = "https://pypi.org/simple" }\n\n[[package]]\nname = "svc"\nversion = "0.1.0"\nsource = { virtual = "." }\ndependencies = [{ name = "fastapi" }]\n`;
+    const dir = makeRepo({
+      Dockerfile: `FROM python:3.12-slim\nWORKDIR /app\nCOPY pyproject.toml uv.lock ./\nRUN uv sync --frozen\nENV PATH="/app/.venv/bin:$PATH"\nCOPY main.py .\nCMD ["python", "main.py"]\n`,
+      "pyproject.toml": `[project]\nname = "svc"\nversion = "0.1.0"\ndependencies = ["fastapi"]\n`,
+      "uv.lock": lock,
+      "main.py": "import starlette\n",
+    });
+    const res = check(dir);
+    assert.deepEqual(pkg(res), ["SS202 main.py:1 starlette"]);
+    assert.match(only(res, "SS202")[0].message, /only because fastapi depends on it, as the lock shows/);
+  });
+});
+
 describe("SS202 package-transitive-only", () => {
   test("a loose requirement's well-known dependency imported directly", () => {
     const res = check(app("requests==2.31\n", "import requests\nimport urllib3\n"));

@@ -104,7 +104,9 @@ export function baseImageInfo(ref: string, declared?: { python?: string; package
     const deb = /debian(\d+)/.exec(repo + ":" + tag)?.[1];
     info.python = deb === "11" ? "3.9" : deb === "12" ? "3.11" : deb === "13" ? "3.13" : null;
     info.pythonSource = info.python ? `distroless python3-debian${deb}` : `distroless image ${ref} without a Debian release`;
+    // distroless images carry ca-certificates and tzdata (the base layer of every variant).
     info.systemPackages.add("ca-certificates");
+    info.systemPackages.add("tzdata");
   } else {
     // Tags that spell the Python version: ghcr.io/astral-sh/uv:python3.12-bookworm-slim, …
     const m = /python-?(\d)\.(\d+)/.exec(tag) ?? /python-?(\d)\.(\d+)/.exec(repo);

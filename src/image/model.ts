@@ -159,8 +159,13 @@ export function evaluateImage(df: ParsedDockerfile, ctx: BuildContext, target?: 
     const state = baseStage && states.has(baseStage.index) ? cloneState(states.get(baseStage.index)!) : emptyState(st.baseImage);
     if (baseStage) state.cmd = state.cmd ? { ...state.cmd, line: state.cmd.line } : null;
     let cmdSetHere = false;
+    // ARG values are environment variables of the RUN commands of the stage (not of the container).
+    const argEnv: Record<string, string> = {};
     for (const ins of st.instructions) {
       switch (ins.keyword) {
+        case "ARG":
+          for (const p of ins.properties ?? []) if (p.value !== null) argEnv[p.name] = p.value;
+          break;
         case "WORKDIR": {
           if (ins.args.length) {
             state.workdir = normalizeImagePath(ins.args.join(" "), state.workdir);
@@ -186,7 +191,7 @@ export function evaluateImage(df: ParsedDockerfile, ctx: BuildContext, target?: 
           if (!cmdSetHere) state.cmd = null;
           break;
         case "RUN":
-          evalRun(ins, state, st.index);
+          evalRun(ins, state, st.index, argEnv);
           break;
         case "COPY":
         case "ADD":
@@ -243,9 +248,9 @@ export function writesFiles(script: string): boolean {
   return false;
 }
 
-function evalRun(ins: DfInstruction, state: StageState, stage: number): void {
+function evalRun(ins: DfInstruction, state: StageState, stage: number, argEnv: Record<string, string> = {}): void {
   const text = [ins.args.join(" "), ...(ins.heredocs ?? []).map((h) => h.content)].join("\n");
-  recordInstalls(ins, text, stage, state);
+  recordInstalls(ins, text, stage, state, argEnv);
   // pip install of a local project puts its packages in site-packages.
   for (const cmd of text.split(/&&|;|\|\||\n/)) {
     const words = cmd.trim().split(/\s+/);

@@ -21,6 +21,8 @@ export interface ExternalContext {
   packages: ImagePackages;
   map: ImportMap;
   dfRepo: string;
+  /** Every Python install was hidden from the runtime (SS205). */
+  hiddenInstalls?: boolean;
 }
 
 /** Which installed distribution provides `mod`, preferring direct ones. */
@@ -57,8 +59,15 @@ export function judgeExternal(mod: string, c: ExternalContext, names: string[] =
   if (c.stdlib?.names.has(top)) return null;
   // `from google.cloud import bigquery`: judge the submodules the names map to, when the
   // mapping knows them as packages of their own; otherwise the module itself.
-  const subs = names.filter((n) => n !== "*").map((n) => mod + "." + n).filter((sub) => c.map.providersOf(sub)[0]?.source !== "name");
-  const targets = subs.length && c.map.providersOf(mod)[0]?.source === "name" ? subs : subs.length ? subs : [mod];
+  const parentDist = c.map.providersOf(mod)[0]?.dist;
+  const subs = names
+    .filter((n) => n !== "*")
+    .map((n) => mod + "." + n)
+    .filter((sub) => {
+      const p = c.map.providersOf(sub)[0];
+      return p && p.source !== "name" && p.dist !== parentDist;
+    });
+  const targets = subs.length ? subs : [mod];
   let found: ReturnType<typeof providerIn> = null;
   let target = targets[0];
   for (const t of targets) {
@@ -86,11 +95,11 @@ export function judgeExternal(mod: string, c: ExternalContext, names: string[] =
   }
   if (found) {
     const d = found.dist;
-    const how = d.transitiveSource === "lock" ? "the lock" : "its published requirements (data/known-dependencies.json)";
+    const how = d.transitiveSource === "lock" ? "as the lock shows" : "per data/known-dependencies.json";
     return {
       code: "SS202",
       key: d.name,
-      message: `'${mod}' comes from ${c.map.display(d.name)}, which is not a declared requirement: it is installed only because ${d.parent ?? "another package"} depends on it (${how}); declare ${c.map.display(d.name)} in the requirements the image installs (${d.via})`,
+      message: `'${mod}' comes from ${c.map.display(d.name)}, which is not a declared requirement: it is installed only because ${d.parent ?? "another package"} depends on it, ${how}; declare ${c.map.display(d.name)} in the requirements the image installs (${d.via.replace(/ \((RUN at [^)]*)\)$/, ", $1")})`,
       uncertain: false,
       notes: [],
     };
@@ -99,7 +108,9 @@ export function judgeExternal(mod: string, c: ExternalContext, names: string[] =
   const providers = c.map.providersOf(mod);
   const p = providers[0];
   const src = p.source === "name" || p.dist === mod.split(".")[0].toLowerCase().replace(/_/g, "-") ? "" : ` (${c.map.display(p.dist)} provides '${mod.split(".").slice(0, 3).join(".")}' per ${p.detail})`;
-  const installs = c.packages.records.length
+  const installs = c.hiddenInstalls
+    ? `the image's only Python installs are not importable by the container's python (SS205)`
+    : c.packages.records.length
     ? `none of the image's installs (${[...new Set(c.packages.records.map((r) => `${c.dfRepo}:${r.line}`))].join(", ")}) provides it`
     : `the image installs no Python packages`;
   const notes = uncertainty(c);

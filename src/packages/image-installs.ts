@@ -16,6 +16,8 @@ export interface FileRef {
   content?: string;
   /** The file is in the image, but made by RUN or another stage we cannot read. */
   opaque?: boolean;
+  /** It came from outside the build context (ADD of a URL, COPY --from an external image). */
+  external?: boolean;
 }
 
 export interface InstallRecord {
@@ -32,6 +34,8 @@ export interface InstallRecord {
   location: string;
   /** Set by COPY --from when the record was carried over from another stage. */
   carriedBy?: number;
+  /** The image tree as it was when the RUN ran (for -r includes inside requirement files). */
+  tree?: ImageTree;
 }
 
 function fileRef(tree: ImageTree, image: string): FileRef | null {
@@ -44,7 +48,7 @@ function nodeRef(n: INode, image: string): FileRef {
   const o = n.origin;
   if (o?.via === "heredoc") return { image, content: o.content ?? "" };
   if (o && o.ctx !== undefined && (o.via === "context" || o.via === "stage")) return { image, ctx: o.ctx };
-  return { image, opaque: true };
+  return { image, opaque: true, external: o?.via === "external" };
 }
 
 /** The virtualenv a pip in PATH belongs to, if the stage activated one (VIRTUAL_ENV or PATH). */
@@ -64,6 +68,7 @@ export function recordInstalls(
   text: string,
   stage: number,
   state: { tree: ImageTree; env: Record<string, string>; workdir: string; installs: InstallRecord[]; venvs: string[] },
+  argEnv: Record<string, string> = {},
 ): void {
   const venvSet = new Set(state.venvs);
   for (const m of text.matchAll(/(?:^|[\s;&|(])(?:\S*\/)?(?:python[0-9.]*|virtualenv|uv)\s+(?:-m\s+(?:venv|virtualenv)\s+|venv\s+)(?:--?[\w-]+(?:=\S+)?\s+)*([^\s;&|)]+)/g)) {
@@ -75,7 +80,7 @@ export function recordInstalls(
   }
   let cmds: InstallCommand[];
   try {
-    cmds = installCommands(text, state.env);
+    cmds = installCommands(text, { ...argEnv, ...state.env });
   } catch {
     return;
   }
@@ -112,6 +117,7 @@ export function recordInstalls(
       else if (p.kind === "poetry-install") rec.location = /^(false|0)$/i.test(state.env.POETRY_VIRTUALENVS_CREATE ?? "") ? "system" : state.env.POETRY_VIRTUALENVS_IN_PROJECT && /^(true|1)$/i.test(state.env.POETRY_VIRTUALENVS_IN_PROJECT) ? joinImage(dir, ".venv") : "poetry-cache";
       else rec.location = joinImage(dir, ".venv");
     }
+    if (rec.files.length) rec.tree = state.tree.clone();
     state.installs.push(rec);
   }
 }

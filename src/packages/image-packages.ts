@@ -107,7 +107,10 @@ export function imagePackages(inp: PackageInputs): ImagePackages {
       if (p.isProject) continue;
       if (p.markers && !markerOk(p.markers)) continue;
       const isDirect = direct ? direct.has(p.name) : !(p.requiredBy && p.requiredBy.length && !(p.viaFiles && p.viaFiles.length));
-      addDist({ name: p.name, display: p.name, direct: isDirect, via, version: p.version, parent: isDirect ? undefined : p.requiredBy?.[0], transitiveSource: isDirect ? undefined : "lock" });
+      // Who pulls it in: `# via` of a pip lock, else a package of the lock depending on it (direct ones first).
+      const parents = p.requiredBy?.length ? p.requiredBy : lock.packages.filter((q) => q.dependencies.includes(p.name)).map((q) => q.name);
+      const parent = parents.find((n) => direct?.has(n)) ?? parents.find((n) => !lock.packages.find((q) => q.name === n)?.isProject) ?? parents[0];
+      addDist({ name: p.name, display: p.name, direct: isDirect, via, version: p.version, parent: isDirect ? undefined : parent, transitiveSource: isDirect ? undefined : "lock" });
     }
   };
 
@@ -118,7 +121,7 @@ export function imagePackages(inp: PackageInputs): ImagePackages {
     const text = readRef(ref);
     const where = `RUN at ${inp.dfRepo}:${rec.line}`;
     if (text === null) {
-      out.opaque.push({ line: rec.line, reason: `${ref.image} is created inside the image (RUN or another stage), so its requirements cannot be read` });
+      out.opaque.push({ line: rec.line, reason: ref.external ? `${ref.image} comes from outside the build context (a URL or another image), so its requirements cannot be read` : `${ref.image} is created inside the image (RUN or another stage), so its requirements cannot be read` });
       return;
     }
     const rf = parseRequirements(text, label(ref), { env: inp.model.env });
@@ -140,7 +143,7 @@ export function imagePackages(inp: PackageInputs): ImagePackages {
     for (const inc of rf.includes) {
       if (inc.kind !== "requirement") continue;
       const img = normalizeImagePath(inc.path, dirnameImage(ref.image));
-      const n = inp.model.tree.resolve(img);
+      const n = (rec.tree ?? inp.model.tree).resolve(img);
       if (!n || n.node.type !== "file") {
         out.missingFiles.push({ line: rec.line, written: inc.path, image: img, repoHint: `-r ${inc.path} in ${label(ref)}:${inc.line}` });
         continue;

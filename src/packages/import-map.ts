@@ -117,7 +117,7 @@ export class ImportMap {
   private readonly explicit = new Map<string, { imports: string[]; source: MapSource; detail: string }>();
   private readonly reverse = new Map<string, Set<string>>(); // top-level import -> dists (all explicit sources)
 
-  constructor(opts: { config?: Record<string, string[]>; environments?: string[] } = {}) {
+  constructor(opts: { config?: Record<string, string[]>; environments?: string[]; root?: string } = {}) {
     const table = loadCurated();
     for (const [dist, v] of table.byDist) this.set(dist, v.imports, "table", "curated table (data/import-names.json)");
     for (const [dist, imports] of Object.entries(opts.config ?? {})) this.set(normalizeName(dist), imports, "config", "configuration [packages.import_names]");
@@ -131,7 +131,7 @@ export class ImportMap {
         }
         for (const n of names) {
           const info = readDistInfo(path.join(sp, n));
-          if (info && info.imports.length) this.set(normalizeName(info.name), info.imports, "metadata", `installed metadata (${path.relative(process.cwd(), sp) || sp})`);
+          if (info && info.imports.length) this.set(normalizeName(info.name), info.imports, "metadata", `installed metadata (${path.relative(opts.root ?? process.cwd(), sp) || sp})`);
         }
       }
     }
