@@ -89,11 +89,13 @@ describe("lock generate", () => {
     assert.equal(c.status, 0, c.stdout);
   });
 
-  it("pip resolver: a requirement the wheels cannot satisfy is a one-line error", { skip: !pipOk && "python3 with pip >= 22.2 needed" }, () => {
+  it("pip resolver: a requirement the wheels cannot satisfy, or a missing input, is a one-line error", { skip: !pipOk && "python3 with pip >= 22.2 needed" }, () => {
     const dir = service();
-    const r = cli(["lock", "generate", "svc", "--resolver", "pip", "--no-index", "-f", "wheels", "-i", "svc/requirements.in", "-o", "svc/out.lock"], dir);
-    assert.equal(r.status, 0, r.stderr);
-    const bad = cli(["lock", "generate", "svc", "--resolver", "pip", "--no-index", "-f", "wheels", "-i", "svc/missing.in"], dir);
+    writeFileSync(path.join(dir, "svc/bad.in"), "alpha\nnothere==9.9\n");
+    const r = cli(["lock", "generate", "svc", "--resolver", "pip", "--no-index", "-f", "wheels", "-i", "svc/bad.in", "-o", "svc/bad.lock"], dir);
+    assert.equal(r.status, 2);
+    assert.match(r.stderr, /^shipshape: error: python3 -m pip install failed: ERROR: No matching distribution found for nothere==9\.9\n$/);
+    const bad = cli(["lock", "generate", "svc", "--resolver", "pip", "-i", "svc/missing.in"], dir);
     assert.equal(bad.status, 2);
     assert.match(bad.stderr, /^shipshape: error: no such file: .*missing.in\n$/);
   });
