@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { makeRepo, cli } from "./helpers.js";
+import { makeRepo, cli, BIN } from "./helpers.js";
 import { freezeToLock } from "../src/lock/generate.js";
 import { parseLockFile } from "../src/packages/locks.js";
 
@@ -89,11 +89,13 @@ describe("lock generate", () => {
     assert.equal(c.status, 0, c.stdout);
   });
 
-  it("pip resolver: a requirement the wheels cannot satisfy is a one-line error", { skip: !pipOk && "python3 with pip >= 22.2 needed" }, () => {
+  it("pip resolver: a requirement the wheels cannot satisfy, or a missing input, is a one-line error", { skip: !pipOk && "python3 with pip >= 22.2 needed" }, () => {
     const dir = service();
-    const r = cli(["lock", "generate", "svc", "--resolver", "pip", "--no-index", "-f", "wheels", "-i", "svc/requirements.in", "-o", "svc/out.lock"], dir);
-    assert.equal(r.status, 0, r.stderr);
-    const bad = cli(["lock", "generate", "svc", "--resolver", "pip", "--no-index", "-f", "wheels", "-i", "svc/missing.in"], dir);
+    writeFileSync(path.join(dir, "svc/bad.in"), "alpha\nnothere==9.9\n");
+    const r = cli(["lock", "generate", "svc", "--resolver", "pip", "--no-index", "-f", "wheels", "-i", "svc/bad.in", "-o", "svc/bad.lock"], dir);
+    assert.equal(r.status, 2);
+    assert.match(r.stderr, /^shipshape: error: python3 -m pip install failed: ERROR: No matching distribution found for nothere==9\.9\n$/);
+    const bad = cli(["lock", "generate", "svc", "--resolver", "pip", "-i", "svc/missing.in"], dir);
     assert.equal(bad.status, 2);
     assert.match(bad.stderr, /^shipshape: error: no such file: .*missing.in\n$/);
   });
@@ -172,5 +174,24 @@ describe("lock generate: docker resolver", () => {
     const text = readFileSync(path.join(dir, "svc/requirements.txt"), "utf8");
     assert.match(text, /resolver: docker, Python 3\.11\.9/);
     assert.match(text, /\nbeta==2\.1\.0\n    # via\n    #   alpha\n    #   omega\n/);
+  });
+});
+
+/** A Docker engine that answers, with a local `python:3.11-slim` image that has pip (see DESIGN.md). */
+const dockerImage = (() => {
+  const v = spawnSync("docker", ["version", "--format", "{{.Server.Version}}"], { encoding: "utf8", timeout: 20000 });
+  if (v.status !== 0) return false;
+  return spawnSync("docker", ["run", "--rm", "--network=none", "python:3.11-slim", "python3", "-m", "pip", "--version"], { encoding: "utf8", timeout: 60000 }).status === 0;
+})();
+
+describe("lock generate: real Docker engine", () => {
+  it("resolves inside the base image from the wheel folder", { skip: !dockerImage && "no Docker engine with a local python:3.11-slim image" }, () => {
+    const dir = service();
+    // A cold container start on the vfs storage driver can take a while: no 60 s limit here.
+    const r = spawnSync(process.execPath, [BIN, "lock", "generate", "svc", "--resolver", "docker", "-f", "wheels"], { cwd: dir, encoding: "utf8", timeout: 300000 });
+    assert.equal(r.status, 0, r.stderr);
+    const text = readFileSync(path.join(dir, "svc/requirements.txt"), "utf8");
+    assert.deepEqual(parseLockFile(text, "requirements.txt").packages.map((p) => `${p.name}==${p.version}`), ["alpha==1.2.0", "beta==2.1.0", "delta==3.0", "omega==1.0"]);
+    assert.equal(cli(["lock", "check"], dir).status, 0);
   });
 });

@@ -494,7 +494,9 @@ export function runLockCheck(targets: string[], cwd: string): LockCheckResult {
   for (const pair of pairs) {
     if (touched.has(pair.loose) || touched.has(pair.lock)) continue;
     if (!inScope(pair.loose)) continue;
-    findings.push(...applySeverities(checkPair(repoRoot, pair, env, ""), disc.config.severity, disc.config.ignore));
+    // Labelled like a service would be: by the pair's folder (the repository's name at the root).
+    const label = path.posix.dirname(pair.lock) === "." ? path.basename(repoRoot) : path.posix.basename(path.posix.dirname(pair.lock));
+    findings.push(...applySeverities(checkPair(repoRoot, pair, env, label), disc.config.severity, disc.config.ignore));
   }
   const all = dedupe(findings);
   all.sort((a, b) => (b.severity === "error" ? 1 : 0) - (a.severity === "error" ? 1 : 0) || a.file.localeCompare(b.file) || a.line - b.line || a.code.localeCompare(b.code));

@@ -69,7 +69,9 @@ function run(cmd: string, args: string[], opts: { cwd?: string; input?: string }
   if (r.error) throw new GenerateError(`${cmd}: ${(r.error as NodeJS.ErrnoException).code === "ENOENT" ? "not found on PATH" : r.error.message}`);
   if (r.status !== 0) {
     const err = (r.stderr || r.stdout || "").trim().split("\n").filter(Boolean);
-    throw new GenerateError(`${cmd} ${args[0] ?? ""} failed: ${err.slice(-1)[0] ?? `exit ${r.status}`}`);
+    const label = [cmd, ...args.slice(0, args[0] === "-m" ? 3 : args[0] === "run" || args[0] === "pip" ? 2 : 1)].join(" ");
+    const last = err.filter((l) => !/^\s*(WARNING|\[notice\])/.test(l)).slice(-1)[0] ?? `exit ${r.status}`;
+    throw new GenerateError(`${label} failed: ${last.trim()}`);
   }
   return r.stdout;
 }

@@ -1,5 +1,6 @@
 // PEP 440 versions and specifiers, through `@renovatebot/pep440@4` (v5 needs Node 22).
-// Known disagreements with `packaging`: `>V.devN` vs V itself, and some epoch/`.post` orderings.
+// `<`, `>` and `===` are evaluated here (see satisfiesClause); a differential test against pip's
+// vendored `packaging` keeps the rest honest.
 import * as pep from "@renovatebot/pep440";
 
 /** Specifier as written → the library's form: spaces removed, clauses joined by ",". */
@@ -28,10 +29,34 @@ export function satisfies(version: string, specifier: string): boolean {
   if (s === "") return true;
   if (!pep.validRange(s)) return false;
   try {
-    return pep.satisfies(v, s, { prereleases: true });
+    return s.split(",").every((clause) => satisfiesClause(v, clause));
   } catch {
     return false;
   }
+}
+
+/**
+ * One clause. `===`, `<` and `>` follow `packaging` directly: the library mishandles them when
+ * the bound is a pre-release (`1.0a1 <1.0rc3`), a dev release (`1.0 >1.0.dev0`), or `===`.
+ */
+function satisfiesClause(v: string, clause: string): boolean {
+  const m = /^(===|==|!=|<=|>=|~=|<|>)(.+)$/.exec(clause);
+  if (!m) return false;
+  const [, op, bound] = m;
+  if (op === "===") return v.toLowerCase() === bound.toLowerCase();
+  if (op === "<" || op === ">") {
+    const pv = pep.explain(v);
+    const pb = pep.explain(bound);
+    if (!pv || !pb) return false;
+    const c = pep.compare(v, bound);
+    const sameBase = pep.compare(pv.base_version, pb.base_version) === 0;
+    if (op === "<") return c < 0 && !(!pb.is_prerelease && pv.is_prerelease && sameBase);
+    if (c <= 0) return false;
+    if (!pb.is_postrelease && pv.is_postrelease && sameBase) return false;
+    if (pv.local !== null && sameBase) return false;
+    return true;
+  }
+  return pep.satisfies(v, clause, { prereleases: true });
 }
 
 /** The version an exact pin names (`==1.2.3`, `===1.2.3`), or null (ranges, wildcards, several clauses). */

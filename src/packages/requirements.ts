@@ -75,9 +75,9 @@ export function logicalLines(text: string): LogicalLine[] {
   };
   for (let i = 0; i < phys.length; i++) {
     const l = phys[i];
-    // A comment line never continues (pip: a line that is a comment ends the logical line).
+    // A comment line never continues (pip: a line starting with `#` ends the logical line).
     const trailing = /(\\+)$/.exec(l);
-    const continues = trailing !== null && trailing[1].length % 2 === 1 && !/(^|\s)#/.test(l);
+    const continues = trailing !== null && trailing[1].length % 2 === 1 && !/^\s*#/.test(l);
     if (buf.length === 0) start = i + 1;
     if (continues) {
       buf.push(l.slice(0, -1));
