@@ -51,6 +51,9 @@ export function isDocumentation(p: string): boolean {
   return parts.slice(0, -1).some((s) => s === "docs" || s === "doc");
 }
 
+/** Git's own folder: never in history, whatever a COPY without .dockerignore sends. */
+const isGitInternal = (p: string) => p === ".git" || p.startsWith(".git/") || p.includes("/.git/");
+
 interface SourceMatcher {
   /** Context-relative literal prefix (a file or directory). */
   prefix: string;
@@ -129,7 +132,7 @@ export function computeClosure(svc: ServiceSpec, repoRoot: string, mode: Closure
       const e = ctx.entry(src);
       if (!e) continue;
       if (e.type === "dir") {
-        for (const c of ctx.walk(src)) if (c.type !== "dir") files.add(toRepo(c.rel));
+        for (const c of ctx.walk(src)) if (c.type !== "dir" && !isGitInternal(toRepo(c.rel))) files.add(toRepo(c.rel));
       } else if (!ctx.ignored(src)) files.add(toRepo(src));
     }
   }

@@ -105,8 +105,9 @@ export interface Commit {
 
 /** Convert a shipshape-root-relative path to a pathspec git takes literally, from the top level. */
 export function pathspec(repo: GitRepo, rel: string): string {
-  const p = repo.prefix ? (rel ? `${repo.prefix}/${rel}` : repo.prefix) : rel;
-  return `:(top,literal)${p || "."}`;
+  const r = rel === "." ? "" : rel;
+  const p = repo.prefix ? (r ? `${repo.prefix}/${r}` : repo.prefix) : r;
+  return p ? `:(top,literal)${p}` : ":(top)";
 }
 
 /**
