@@ -62,7 +62,7 @@ export function headline(d: ServiceDrift): string {
 
 function revisionLine(d: ServiceDrift, r: ServiceDrift["revisions"][number]): string {
   const share = r.percent !== null ? `, ${r.percent}% of traffic` : "";
-  if (r.state === "STALE") return `*${esc(r.revision)}*${share} runs \`${short(r.commit ?? r.reportedCommit)}\`: *${r.commits.length} commit${r.commits.length === 1 ? "" : "s"} behind* ${esc(d.ref)} changed what its image is built from${r.staleSince ? ` (since ${r.staleSince.slice(0, 10)})` : ""}`;
+  if (r.state === "STALE") return `*${esc(r.revision)}*${share} runs \`${short(r.commit ?? r.reportedCommit)}\`: *${r.commits.length} commit${r.commits.length === 1 ? "" : "s"} behind* ${esc(d.ref)}${r.staleSince ? ` (stale since ${r.staleSince.slice(0, 10)})` : ""}`;
   if (r.state === "UNKNOWN") return `*${esc(r.revision)}*${share}: UNKNOWN: ${esc(r.reason ?? "")}${r.fix ? `\nfix: ${esc(r.fix)}` : ""}`;
   return `*${esc(r.revision)}*${share} runs \`${short(r.commit)}\`: current`;
 }

@@ -226,6 +226,7 @@ function fromDocument(text: string, cfg: ProviderConfig, name: string): Deployed
     doc = JSON.parse(trimmed);
   } catch {
     if (cfg.json_path) throw new ProviderError(`${name}: expected JSON (json_path = "${cfg.json_path}")`);
+    if (/^[[{]/.test(trimmed)) throw new ProviderError(`${name}: invalid JSON`);
     const first = trimmed.split(/\s+/)[0] ?? "";
     if (!first) throw new ProviderError(`${name}: empty answer`);
     return [{ name, percent: null, commit: first, commitSource: "text", deployedAt: null, image: null, digest: null }];
