@@ -26,7 +26,7 @@ function repo(): { dir: string; deployed: string; state: string } {
 state = "var/drift.db"
 [drift.alerts]
 retry_base = "10ms"
-timeout = "500ms"
+timeout = "10s"
 retries = 3
 [drift.alerts.slack]
 webhook_env = "${ENV.slack}"
@@ -123,6 +123,7 @@ describe("payloads", () => {
       assert.equal(hook.received.length, 1);
       process.env[ENV.webhook] = `${hook.url}/slow`;
       round.config.alerts.retries = 1;
+      round.config.alerts.timeoutMs = 500;
       errors = await alertRound(round, ["webhook"], state);
       assert.deepEqual(errors, ["api: webhook alert not delivered: no answer within 500 ms"]);
       assert.equal(hook.received.length, 3);
