@@ -119,7 +119,7 @@ describe("Cloud Run", () => {
   });
 
   test("gcloud errors, a missing gcloud and a hung gcloud are UNKNOWN with the reason (exit 2), never current", async () => {
-    const dir = repo(CLOUDRUN + `timeout = "1s"\n`);
+    const dir = repo(CLOUDRUN + `timeout = "1500ms"\n`);
     resetFakes();
     writeFileSync(path.join(tools.dir, "gcloud-fail"), "ERROR: (gcloud.run.services.describe) PERMISSION_DENIED: Permission 'run.services.get' denied on resource\n");
     let r = await round(dir);
@@ -134,7 +134,7 @@ describe("Cloud Run", () => {
     resetFakes();
     writeFileSync(path.join(tools.dir, "gcloud-sleep"), "");
     r = await round(dir);
-    assert.match(r.api.error!, /timed out after 1s/);
+    assert.match(r.api.error!, /timed out after 1500 ms/);
 
     const saved = process.env.PATH;
     // A PATH with git and nothing else.
@@ -226,13 +226,13 @@ describe("HTTP endpoint", () => {
     const closed = await receiver(() => ({ status: 200 }));
     await closed.close();
     try {
-      const cases: [string, RegExp][] = [
-        [`${server.url}/health`, /answered HTTP 500$/],
-        [`${closed.url}/version`, /is unreachable \(ECONNREFUSED\)/],
-        [`${server.url}/hang`, /did not answer within 300 ms/],
+      const cases: [string, string, RegExp][] = [
+        [`${server.url}/health`, "10s", /answered HTTP 500$/],
+        [`${closed.url}/version`, "10s", /is unreachable \(ECONNREFUSED\)/],
+        [`${server.url}/hang`, "300ms", /did not answer within 300 ms/],
       ];
-      for (const [url, re] of cases) {
-        const dir = repo(`provider = "http"\nurl = "${url}"\ntimeout = "300ms"\n`);
+      for (const [url, timeout, re] of cases) {
+        const dir = repo(`provider = "http"\nurl = "${url}"\ntimeout = "${timeout}"\n`);
         const r = await round(dir);
         assert.equal(r.code, 2, url);
         assert.equal(r.api.state, "UNKNOWN");

@@ -37,7 +37,7 @@ function run(cmd: string, args: string[], timeoutMs: number, cwd?: string): Prom
       if (err) {
         const e = err as NodeJS.ErrnoException & { killed?: boolean; code?: number | string };
         if (e.code === "ENOENT") return reject(new ProviderError(`${cmd} not found on PATH`));
-        if (e.killed) return reject(new ProviderError(`${cmd} ${args.slice(0, 3).join(" ")} timed out after ${Math.round(timeoutMs / 1000)}s`));
+        if (e.killed) return reject(new ProviderError(`${cmd} ${args.slice(0, 3).join(" ")} timed out after ${timeoutMs % 1000 === 0 ? `${timeoutMs / 1000}s` : `${timeoutMs} ms`}`));
         const line = String(stderr).trim().split("\n").filter(Boolean).pop() || err.message.split("\n")[0];
         return reject(new ProviderError(`${cmd} ${args.slice(0, 3).join(" ")} failed (exit ${e.code}): ${line}`));
       }
