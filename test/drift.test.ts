@@ -291,6 +291,20 @@ describe("comparison by commit", () => {
     assert.equal(r.services.grading.state, "STALE");
   });
 
+  test("--fetch with --ref origin/main sees commits pushed since the clone", async () => {
+    const origin = monorepo();
+    const first = git(origin, ["rev-parse", "HEAD"]);
+    const clone = path.join(tmp(), "clone");
+    git(path.dirname(clone), ["clone", "-q", `file://${origin}`, clone]);
+    deployAll(clone, first);
+    const pushed = commit(origin, "shared: pushed later", { "shared/lock.py": "PUSHED = 1\n" });
+    let round = await runRound({ cwd: clone, services: ["api"], ref: "origin/main" });
+    assert.equal(round.results[0].state, "CURRENT");
+    round = await runRound({ cwd: clone, services: ["api"], ref: "origin/main", fetch: true });
+    assert.equal(round.head, pushed);
+    assert.equal(round.results[0].state, "STALE");
+  });
+
   test("--ref compares with another ref; a bad ref is a one-line error", async () => {
     const dir = monorepo();
     const first = git(dir, ["rev-parse", "HEAD"]);
