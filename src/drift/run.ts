@@ -1,6 +1,5 @@
 // One drift round: for each configured service, its closure (from the image model), the revisions
 // serving traffic (from its provider), and a verdict for each.
-import path from "node:path";
 import { createHash } from "node:crypto";
 import { discover, UsageError } from "../discover.js";
 import { FsCache, BuildContext } from "../context/context.js";
@@ -145,5 +144,3 @@ export function fingerprint(d: ServiceDrift): string {
   }
   return createHash("sha256").update(`${d.service}\0${key}`).digest("hex").slice(0, 16);
 }
-
-export const relPath = (root: string, p: string) => path.relative(root, p).split(path.sep).join("/") || ".";
