@@ -5,8 +5,7 @@
 // One writer at a time: run one `drift --watch` per state file.
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import initSqlJs from "sql.js";
-import type { Database } from "sql.js";
+import type { Database, SqlJsStatic } from "sql.js";
 import { UsageError } from "../discover.js";
 
 export interface DriftRow {
@@ -52,7 +51,8 @@ CREATE TABLE IF NOT EXISTS ack (
 INSERT OR IGNORE INTO meta (key, value) VALUES ('schema', '1');
 `;
 
-let sqlPromise: ReturnType<typeof initSqlJs> | null = null;
+// Loaded on first use only: `shipshape check` never pays for it.
+let sqlPromise: Promise<SqlJsStatic> | null = null;
 
 export class StateDb {
   private constructor(
@@ -61,7 +61,7 @@ export class StateDb {
   ) {}
 
   static async open(file: string): Promise<StateDb> {
-    sqlPromise ??= initSqlJs();
+    sqlPromise ??= import("sql.js").then((m) => m.default());
     const SQL = await sqlPromise;
     let db: Database;
     if (existsSync(file)) {
