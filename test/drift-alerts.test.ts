@@ -8,7 +8,7 @@ import path from "node:path";
 import { cli } from "./helpers.js";
 import { FROM, cliAsync, commit, deployFile, git, gitRepo, receiver, tmp } from "./drift-helpers.js";
 import { runRound } from "../src/drift/run.js";
-import { alertRound, exitCode, parseUntil } from "../src/drift/command.js";
+import { alertRound, exitCode, parseUntil } from "../src/drift/actions.js";
 import { StateDb } from "../src/drift/state.js";
 
 const ENV = { slack: "TEST_SLACK_HOOK", webhook: "TEST_DRIFT_HOOK" };

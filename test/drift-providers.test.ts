@@ -8,7 +8,7 @@ import { execFileSync } from "node:child_process";
 import path from "node:path";
 import { FROM, commit, fakeTools, fixture, git, gitRepo, receiver, tmp } from "./drift-helpers.js";
 import { runRound, ServiceDrift } from "../src/drift/run.js";
-import { exitCode } from "../src/drift/command.js";
+import { exitCode } from "../src/drift/actions.js";
 import { jsonPath } from "../src/drift/providers.js";
 
 const savedEnv = { PATH: process.env.PATH, FAKE_DIR: process.env.FAKE_DIR };

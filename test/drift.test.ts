@@ -10,7 +10,7 @@ import { FROM, commit, deployFile, git, gitRepo, tmp } from "./drift-helpers.js"
 import { computeClosure } from "../src/drift/closure.js";
 import { runRound, prepareRound } from "../src/drift/run.js";
 import { driftJson as roundJson } from "../src/drift/report.js";
-import { exitCode } from "../src/drift/command.js";
+import { exitCode } from "../src/drift/actions.js";
 import { discover, UsageError } from "../src/discover.js";
 import { FsCache } from "../src/context/context.js";
 
