@@ -246,7 +246,7 @@ describe("the CLI", () => {
     try {
       const { dir } = repo();
       commit(dir, "change", { "shared/lock.py": "X = 11\n" });
-      let r = await cliAsync(["drift", "--alert", "webhook"], dir, { [ENV.webhook]: `${hook.url}/ok` });
+      let r = await cliAsync(["drift", "--alert", "webhook", "api"], dir, { [ENV.webhook]: `${hook.url}/ok` });
       assert.equal(r.status, 1, r.stderr);
       assert.equal(hook.received.length, 1);
       assert.doesNotMatch(r.stdout + r.stderr, /127\.0\.0\.1/);
