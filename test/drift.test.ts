@@ -204,6 +204,32 @@ describe("what makes a service stale", () => {
     assert.ok(r.files.has("shared/lock.py") && !r.files.has("shared/old.py"), [...r.files].join(","));
   });
 
+  test("a lock file bind-mounted into RUN counts; COPY --exclude patterns do not count", async () => {
+    const dir = gitRepo({
+      "shipshape.toml": svcToml("api"),
+      "api/Dockerfile":
+        "# syntax=docker/dockerfile:1.7-labs\nFROM python:3.12-slim AS build\nWORKDIR /app\nRUN --mount=type=cache,target=/root/.cache/uv --mount=type=bind,source=uv.lock,target=uv.lock --mount=type=bind,source=pyproject.toml,target=pyproject.toml uv sync --frozen --no-install-project\nFROM python:3.12-slim\nCOPY --from=build /app/.venv /app/.venv\nCOPY --exclude=tests --exclude=*.md api/ /app/api/\nCMD [\"python\", \"-m\", \"api.main\"]\n",
+      "api/__init__.py": "",
+      "api/main.py": "",
+      "api/NOTES.md": "",
+      "api/tests/test_main.py": "",
+      "api/tests/old_test.py": "",
+      "uv.lock": "version = 1\n",
+      "pyproject.toml": "[project]\nname = 'api'\n",
+    });
+    const disc = discover([], dir, new FsCache());
+    const c = computeClosure(disc.services[0], dir, "image");
+    assert.deepEqual([...c.files].sort(), ["api/Dockerfile", "api/__init__.py", "api/main.py", "pyproject.toml", "uv.lock"]);
+    assert.ok(!c.contains("api/tests/gone.py"), "a deleted file under an excluded folder");
+    deployAll(dir, git(dir, ["rev-parse", "HEAD"]), ["api"]);
+    commit(dir, "tests", { "api/tests/test_main.py": "x = 1\n", "api/tests/old_test.py": null, "api/NOTES.md": "n\n" });
+    assert.equal((await driftJson(dir)).services.api.state, "CURRENT");
+    commit(dir, "lock", { "uv.lock": "version = 2\n" });
+    const r = await driftJson(dir);
+    assert.equal(r.services.api.state, "STALE");
+    assert.deepEqual(r.services.api.revisions[0].commits[0].files, [{ status: "M", path: "uv.lock" }]);
+  });
+
   test("a shipshape root below the git top level: paths are judged relative to it", async () => {
     const top = tmp();
     const files: Record<string, string> = {

@@ -2,7 +2,8 @@
 // model (not from a hand-kept list of folders, which is how the old detectors went blind when a
 // folder moved). Two modes:
 //
-//   image      every context file any evaluated stage copies (after the ignore files), plus the
+//   image      every context file any evaluated stage copies (after the ignore files and the
+//              COPY's --exclude patterns) or bind-mounts into a RUN, plus the
 //              build files: the Dockerfile, its ignore files (.dockerignore / <name>.dockerignore,
 //              .gcloudignore and .gitignore for gcloud builds).
 //   reachable  the Python files reachable from the entry points, the non-Python files copied
@@ -23,6 +24,7 @@ import { prepareService, analyzeService, AnalyzeOptions } from "../analyze.js";
 import { ParseCache } from "../parse-cache.js";
 import { stdlibNames } from "../check.js";
 import { cleanSource } from "../image/model.js";
+import { dockerignore, DockerIgnore } from "../context/dockerignore.js";
 
 export type ClosureMode = "image" | "reachable";
 
@@ -59,10 +61,16 @@ interface SourceMatcher {
   prefix: string;
   /** For wildcard sources: per-component regexes (a path matches when a prefix of its components matches). */
   glob: RegExp[] | null;
+  /** The COPY's --exclude patterns, relative to the source. */
+  exclude: DockerIgnore | null;
 }
 
 function matchesSource(m: SourceMatcher, ctxRel: string): boolean {
-  if (!m.glob) return m.prefix === "" || ctxRel === m.prefix || ctxRel.startsWith(m.prefix + "/");
+  if (!m.glob) {
+    if (!(m.prefix === "" || ctxRel === m.prefix || ctxRel.startsWith(m.prefix + "/"))) return false;
+    const sub = m.prefix === "" ? ctxRel : ctxRel.slice(m.prefix.length + 1);
+    return !(m.exclude && sub && m.exclude.ignores(sub));
+  }
   const parts = ctxRel.split("/");
   if (parts.length < m.glob.length) return false;
   return m.glob.every((re, i) => re.test(parts[i]));
@@ -110,29 +118,57 @@ export function computeClosure(svc: ServiceSpec, repoRoot: string, mode: Closure
   const toRepo = (ctxRel: string) => (ctxRel ? (ctxRepo && ctxRepo !== "" ? `${ctxRepo}/${ctxRel}` : ctxRel) : ctxRepo);
 
   // Every context source of every evaluated stage (builder stages included: a requirements file
-  // installed in a builder whose virtualenv is copied into the final stage counts).
+  // installed in a builder whose virtualenv is copied into the final stage counts), with the
+  // COPY's own --exclude patterns; and the context files RUN --mount=type=bind reads (uv and pip
+  // installs from a bind-mounted lock file never COPY it).
+  const sources: { raw: string; matched: string[]; exclude: DockerIgnore | null }[] = [];
   for (const rec of model.allCopies) {
     if (rec.from !== null) continue;
-    for (const raw of rec.rawSources) {
-      if (/^(https?:\/\/|git@|git:\/\/)/.test(raw)) continue;
-      const clean = cleanSource(raw.replace("/./", "/"));
-      if (clean === null) continue;
-      if (hasWildcard(clean)) {
-        const parts = clean.split("/");
-        const firstWild = parts.findIndex((p) => hasWildcard(p));
-        const prefix = parts.slice(0, firstWild).join("/");
-        matchers.push({ prefix, glob: parts.map((p) => (hasWildcard(p) ? globToRegExp(p) : new RegExp(`^${p.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}$`))) });
-        specs.add(toRepo(prefix));
-      } else {
-        matchers.push({ prefix: clean, glob: null });
-        specs.add(toRepo(clean));
+    const ins = model.dockerfile.stages[rec.stage]?.instructions.find((i) => i.range.line === rec.line && (i.keyword === "COPY" || i.keyword === "ADD"));
+    const ex = (ins?.flags ?? []).filter((f) => f.name === "exclude" && f.value).map((f) => f.value!);
+    const exclude = ex.length ? dockerignore().add(ex) : null;
+    for (const raw of rec.rawSources) sources.push({ raw, matched: raw === rec.rawSources[0] ? rec.sources : [], exclude });
+  }
+  for (const st of model.dockerfile.stages) {
+    if (st.index > model.stageIndex) break;
+    for (const ins of st.instructions) {
+      if (ins.keyword !== "RUN") continue;
+      for (const f of ins.flags) {
+        if (f.name !== "mount" || !f.value) continue;
+        const kv = new Map(f.value.split(",").map((p) => [p.split("=")[0].trim(), p.slice(p.indexOf("=") + 1).trim()] as [string, string]));
+        if ((kv.get("type") ?? "bind") !== "bind" || kv.has("from")) continue;
+        const src = kv.get("source") ?? kv.get("src") ?? ".";
+        const clean = cleanSource(src);
+        if (clean !== null) sources.push({ raw: src, matched: hasWildcard(clean) ? ctx.glob(clean) : [clean], exclude: null });
       }
     }
-    for (const src of rec.sources) {
+  }
+  for (const { raw, matched, exclude } of sources) {
+    if (/^(https?:\/\/|git@|git:\/\/)/.test(raw)) continue;
+    const clean = cleanSource(raw.replace("/./", "/"));
+    if (clean === null) continue;
+    if (hasWildcard(clean)) {
+      const parts = clean.split("/");
+      const firstWild = parts.findIndex((p) => hasWildcard(p));
+      const prefix = parts.slice(0, firstWild).join("/");
+      matchers.push({ prefix, glob: parts.map((p) => (hasWildcard(p) ? globToRegExp(p) : new RegExp(`^${p.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}$`))), exclude });
+      specs.add(toRepo(prefix));
+    } else {
+      matchers.push({ prefix: clean, glob: null, exclude });
+      specs.add(toRepo(clean));
+    }
+  }
+  // rec.sources holds every matched source of a COPY (all its arguments): expand each once.
+  for (const { matched, exclude } of sources) {
+    for (const src of matched) {
       const e = ctx.entry(src);
       if (!e) continue;
       if (e.type === "dir") {
-        for (const c of ctx.walk(src)) if (c.type !== "dir" && !isGitInternal(toRepo(c.rel))) files.add(toRepo(c.rel));
+        for (const c of ctx.walk(src)) {
+          if (c.type === "dir" || isGitInternal(toRepo(c.rel))) continue;
+          if (exclude && exclude.ignores(src ? c.rel.slice(src.length + 1) : c.rel)) continue;
+          files.add(toRepo(c.rel));
+        }
       } else if (!ctx.ignored(src)) files.add(toRepo(src));
     }
   }
