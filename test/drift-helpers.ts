@@ -60,7 +60,7 @@ function commitAll(dir: string, message: string, at?: string): string {
   clock += 3_600_000;
   const date = at ?? new Date(clock).toISOString();
   git(dir, ["add", "-A", "--", ":/", ":(exclude,glob)**/deploy/**"]);
-  git(dir, ["commit", "-q", "--allow-empty", "-m", message], { GIT_AUTHOR_DATE: date, GIT_COMMITTER_DATE: date });
+  git(dir, ["-c", "commit.gpgsign=false", "commit", "-q", "--allow-empty", "-m", message], { GIT_AUTHOR_DATE: date, GIT_COMMITTER_DATE: date });
   return git(dir, ["rev-parse", "HEAD"]);
 }
 
