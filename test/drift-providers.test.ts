@@ -51,7 +51,7 @@ function cloudRunDocs(revisions: Record<string, { label: string; env: string; ta
 const CLOUDRUN = `provider = "cloudrun"\nregion = "europe-west1"\nproject = "example-project"\n`;
 
 describe("Cloud Run", () => {
-  test("judges every revision serving traffic (90/10 split), not the newest revision at 0%", async () => {
+  test("6. the newest revision is not what runs: every revision serving traffic (90/10 split) is judged, the newest at 0% is not", async () => {
     const dir = repo(CLOUDRUN);
     const old = git(dir, ["rev-parse", "HEAD"]);
     const change = commit(dir, "shared change", { "shared/lock.py": "X = 2\n" });

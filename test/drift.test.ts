@@ -425,7 +425,7 @@ describe("the six mistakes of the old detectors", () => {
     assert.match(r2.services.api.revisions[0].reason!, /is not a commit id/);
   });
 
-  test("6a. API errors are never 'no drift': a failing provider is UNKNOWN with its reason, exit 2", async () => {
+  test("7. API errors are never 'no drift': a failing provider is UNKNOWN with its reason, exit 2", async () => {
     const dir = monorepo();
     deployAll(dir, git(dir, ["rev-parse", "HEAD"]), ["worker", "grading"]);
     // api's file is missing
