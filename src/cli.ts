@@ -6,6 +6,7 @@ import { runCheckParallel, applyFixes, DATA_DIR } from "./check.js";
 import { UsageError } from "./discover.js";
 import { toJson, toText, toSarif, toGithub } from "./report.js";
 import { registerLockCommands } from "./lock/cli.js";
+import { registerDrift } from "./drift/command.js";
 
 function version(): string {
   try {
@@ -52,6 +53,7 @@ export async function main(argv: string[]): Promise<number> {
     });
 
   registerLockCommands(program, (c) => (code = c), version());
+  registerDrift(program, (c) => (code = c));
 
   try {
     await program.parseAsync(argv);

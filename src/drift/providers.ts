@@ -1,0 +1,320 @@
+// Where a service's deployed state comes from. Each provider returns the revisions that serve
+// traffic now (not the newest one created: a revision can exist without serving), each with the
+// commit it was built from when the platform records it, or throws ProviderError. A provider
+// error is never "no drift": the caller reports it as UNKNOWN with the reason.
+import { execFile } from "node:child_process";
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import type { ProviderConfig } from "./config.js";
+
+export class ProviderError extends Error {}
+
+export interface DeployedRevision {
+  /** Revision name (Cloud Run), deployment and generation (Kubernetes), URL (HTTP)... */
+  name: string;
+  /** Share of traffic, when the platform splits it. */
+  percent: number | null;
+  /** The commit as the platform reports it (short or full), or null. */
+  commit: string | null;
+  /** Where the commit was read: `label commit-sha`, `env BUILD_COMMIT`, `image tag`... */
+  commitSource: string | null;
+  /** When this revision was deployed (ISO 8601), used only when no commit is known. */
+  deployedAt: string | null;
+  image: string | null;
+  digest: string | null;
+  /** Something the reader should know (rollout in progress...). */
+  note?: string;
+}
+
+const DEFAULT_COMMIT_KEYS = ["commit-sha", "commit_sha", "commit", "git-commit", "git_commit", "git-sha", "vcs-ref", "org.opencontainers.image.revision", "shipshape.dev/commit"];
+const DEFAULT_COMMIT_ENV = ["BUILD_COMMIT", "GIT_COMMIT", "COMMIT_SHA", "SOURCE_COMMIT", "GIT_SHA", "REVISION_SHA"];
+const TAG_SHA = /^(?:sha-|git-|commit-)?([0-9a-f]{7,40})$/i;
+const AUTO_SHA = /^[0-9a-f]{7,64}$/i;
+
+function run(cmd: string, args: string[], timeoutMs: number, cwd?: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    execFile(cmd, args, { cwd, timeout: timeoutMs, maxBuffer: 64 * 1024 * 1024, encoding: "utf8" }, (err, stdout, stderr) => {
+      if (err) {
+        const e = err as NodeJS.ErrnoException & { killed?: boolean; code?: number | string };
+        if (e.code === "ENOENT") return reject(new ProviderError(`${cmd} not found on PATH`));
+        if (e.killed) return reject(new ProviderError(`${cmd} ${args.slice(0, 3).join(" ")} timed out after ${timeoutMs % 1000 === 0 ? `${timeoutMs / 1000}s` : `${timeoutMs} ms`}`));
+        const line = String(stderr).trim().split("\n").filter(Boolean).pop() || err.message.split("\n")[0];
+        return reject(new ProviderError(`${cmd} ${args.slice(0, 3).join(" ")} failed (exit ${e.code}): ${line}`));
+      }
+      resolve(stdout);
+    });
+  });
+}
+
+function parseJson(text: string, what: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new ProviderError(`${what} did not print JSON`);
+  }
+}
+
+type Obj = Record<string, unknown>;
+const obj = (v: unknown): Obj => (v && typeof v === "object" && !Array.isArray(v) ? (v as Obj) : {});
+const arr = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
+const str = (v: unknown): string | null => (typeof v === "string" && v ? v : null);
+
+/** A value at a dotted path (`git.commit`, `build.items[0].sha`, `$.version`). */
+export function jsonPath(doc: unknown, p: string): unknown {
+  let cur: unknown = doc;
+  const steps = p.replace(/^\$\.?/, "").match(/[^.[\]]+|\[\d+\]/g) ?? [];
+  for (const s of steps) {
+    if (cur === null || cur === undefined) return undefined;
+    if (s.startsWith("[")) cur = arr(cur)[Number(s.slice(1, -1))];
+    else cur = (cur as Obj)[s];
+  }
+  return cur;
+}
+
+/** The commit recorded in labels/annotations/env/image tag, in the order the config gives. */
+function findCommit(maps: { kind: string; map: Obj }[], env: { name: string; value: string }[], image: string | null, cfg: ProviderConfig): { commit: string; source: string } | null {
+  const explicitKeys = cfg.commit_label ? [cfg.commit_label] : cfg.commit_annotation ? [cfg.commit_annotation] : null;
+  const keys = explicitKeys ?? DEFAULT_COMMIT_KEYS;
+  for (const { kind, map } of maps) {
+    if (cfg.commit_label && kind !== "label") continue;
+    if (cfg.commit_annotation && kind !== "annotation") continue;
+    for (const k of keys) {
+      const v = str(map[k]);
+      if (v && (explicitKeys || AUTO_SHA.test(v))) return { commit: v, source: `${kind} ${k}` };
+    }
+  }
+  if (explicitKeys) return null;
+  const envKeys = cfg.commit_env ? [cfg.commit_env] : DEFAULT_COMMIT_ENV;
+  for (const k of envKeys) {
+    const v = env.find((e) => e.name === k)?.value;
+    if (v && (cfg.commit_env || AUTO_SHA.test(v))) return { commit: v, source: `env ${k}` };
+  }
+  if (cfg.commit_env) return null;
+  if (image && cfg.commit_from_tag !== false) {
+    const at = image.indexOf("@");
+    const ref = at >= 0 ? image.slice(0, at) : image;
+    const colon = ref.lastIndexOf(":");
+    const tag = colon > ref.lastIndexOf("/") ? ref.slice(colon + 1) : "";
+    const m = TAG_SHA.exec(tag);
+    if (m) return { commit: m[1], source: "image tag" };
+  }
+  return null;
+}
+
+function containerOf(spec: Obj, name: string | undefined): Obj {
+  const cs = arr(spec.containers).map(obj);
+  if (name) {
+    const c = cs.find((x) => x.name === name);
+    if (!c) throw new ProviderError(`no container named ${name}`);
+    return c;
+  }
+  return cs[0] ?? {};
+}
+
+function envOf(c: Obj): { name: string; value: string }[] {
+  return arr(c.env)
+    .map(obj)
+    .filter((e) => typeof e.name === "string" && typeof e.value === "string")
+    .map((e) => ({ name: e.name as string, value: e.value as string }));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Cloud Run: `gcloud run services describe` gives a Knative serving.knative.dev/v1 Service whose
+// status.traffic[] lists the revisions serving traffic (revisionName, percent, latestRevision);
+// `gcloud run revisions describe` gives each Revision (metadata.labels/annotations,
+// metadata.creationTimestamp, spec.containers[].image/env, status.imageDigest).
+// ---------------------------------------------------------------------------------------------
+async function cloudRun(cfg: ProviderConfig, timeoutMs: number): Promise<DeployedRevision[]> {
+  const common = ["--format=json"];
+  if (cfg.region) common.push(`--region=${cfg.region}`);
+  if (cfg.project) common.push(`--project=${cfg.project}`);
+  const svcName = cfg.service!;
+  const svc = obj(parseJson(await run("gcloud", ["run", "services", "describe", svcName, ...common], timeoutMs), "gcloud run services describe"));
+  const traffic = arr(obj(svc.status).traffic).map(obj);
+  if (!traffic.length) throw new ProviderError(`Cloud Run service ${svcName} reports no traffic targets (status.traffic is empty): is it ready?`);
+  // Several entries may name one revision (tags); sum their shares. Entries at 0% only serve tag URLs.
+  const shares = new Map<string, number>();
+  for (const t of traffic) {
+    const rev = str(t.revisionName);
+    const pct = typeof t.percent === "number" ? t.percent : 0;
+    if (!rev) continue;
+    shares.set(rev, (shares.get(rev) ?? 0) + pct);
+  }
+  const serving = [...shares].filter(([, p]) => p > 0);
+  if (!serving.length) throw new ProviderError(`Cloud Run service ${svcName}: no revision has a share of traffic`);
+  const out: DeployedRevision[] = [];
+  for (const [revName, percent] of serving) {
+    const rev = obj(parseJson(await run("gcloud", ["run", "revisions", "describe", revName, ...common], timeoutMs), "gcloud run revisions describe"));
+    const md = obj(rev.metadata);
+    const spec = obj(rev.spec);
+    const c = containerOf(spec, cfg.container);
+    const image = str(c.image);
+    const found = findCommit(
+      [
+        { kind: "label", map: obj(md.labels) },
+        { kind: "annotation", map: obj(md.annotations) },
+      ],
+      envOf(c),
+      image,
+      cfg,
+    );
+    out.push({
+      name: revName,
+      percent,
+      commit: found?.commit ?? null,
+      commitSource: found?.source ?? null,
+      deployedAt: str(md.creationTimestamp),
+      image,
+      digest: str(obj(rev.status).imageDigest),
+    });
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Kubernetes: `kubectl get deployment NAME -n NS -o json` (apps/v1 Deployment). The commit comes
+// from the pod template's annotations/labels, then the Deployment's, then the image tag.
+// ---------------------------------------------------------------------------------------------
+async function kubernetes(cfg: ProviderConfig, timeoutMs: number): Promise<DeployedRevision[]> {
+  const args = ["get", "deployment", cfg.deployment!, "-o", "json"];
+  if (cfg.namespace) args.push("-n", cfg.namespace);
+  if (cfg.kube_context) args.push("--context", cfg.kube_context);
+  const d = obj(parseJson(await run("kubectl", args, timeoutMs), "kubectl get deployment"));
+  const md = obj(d.metadata);
+  const tmpl = obj(obj(d.spec).template);
+  const tmd = obj(tmpl.metadata);
+  const c = containerOf(obj(tmpl.spec), cfg.container);
+  const image = str(c.image);
+  const found = findCommit(
+    [
+      { kind: "annotation", map: obj(tmd.annotations) },
+      { kind: "label", map: obj(tmd.labels) },
+      { kind: "annotation", map: obj(md.annotations) },
+      { kind: "label", map: obj(md.labels) },
+    ],
+    envOf(c),
+    image,
+    cfg,
+  );
+  const st = obj(d.status);
+  const conds = arr(st.conditions).map(obj);
+  const progressing = conds.find((x) => x.type === "Progressing");
+  const replicas = typeof st.replicas === "number" ? st.replicas : null;
+  const updated = typeof st.updatedReplicas === "number" ? st.updatedReplicas : null;
+  const rolling = replicas !== null && updated !== null && updated < replicas;
+  const gen = str(obj(md.annotations)["deployment.kubernetes.io/revision"]);
+  const digest = image && image.includes("@") ? image.slice(image.indexOf("@") + 1) : null;
+  return [
+    {
+      name: `${str(md.name) ?? cfg.deployment}${gen ? ` (rollout ${gen})` : ""}`,
+      percent: null,
+      commit: found?.commit ?? null,
+      commitSource: found?.source ?? null,
+      deployedAt: str(progressing?.lastUpdateTime) ?? str(md.creationTimestamp),
+      image,
+      digest,
+      note: rolling ? `rollout in progress: ${updated} of ${replicas} replicas updated; older pods still serve the previous version` : undefined,
+    },
+  ];
+}
+
+/** Read a commit (and optionally a time) from a JSON document or plain text. */
+function fromDocument(text: string, cfg: ProviderConfig, name: string): DeployedRevision[] {
+  const trimmed = text.trim();
+  let doc: unknown;
+  try {
+    doc = JSON.parse(trimmed);
+  } catch {
+    if (cfg.json_path) throw new ProviderError(`${name}: expected JSON (json_path = "${cfg.json_path}")`);
+    if (/^[[{]/.test(trimmed)) throw new ProviderError(`${name}: invalid JSON`);
+    const first = trimmed.split(/\s+/)[0] ?? "";
+    if (!first) throw new ProviderError(`${name}: empty answer`);
+    return [{ name, percent: null, commit: first, commitSource: "text", deployedAt: null, image: null, digest: null }];
+  }
+  const one = (d: unknown, label: string): DeployedRevision => {
+    if (typeof d === "string") return { name: label, percent: null, commit: d, commitSource: "text", deployedAt: null, image: null, digest: null };
+    const o = obj(d);
+    let commit: unknown;
+    let source: string | null = null;
+    if (cfg.json_path) {
+      commit = jsonPath(d, cfg.json_path);
+      source = cfg.json_path;
+      if (commit === undefined) throw new ProviderError(`${name}: no value at ${cfg.json_path}`);
+    } else {
+      for (const k of ["commit", "git_commit", "gitCommit", "sha", "git_sha", "revision", "build_commit"]) {
+        if (typeof o[k] === "string") {
+          commit = o[k];
+          source = k;
+          break;
+        }
+      }
+      if (commit === undefined && typeof obj(o.git).commit === "string") {
+        commit = obj(o.git).commit;
+        source = "git.commit";
+      }
+    }
+    const time = cfg.time_path ? jsonPath(d, cfg.time_path) : (o.deployed_at ?? o.deployedAt ?? o.built_at ?? null);
+    return {
+      name: str(o.name) ?? str(o.revision_name) ?? label,
+      percent: typeof o.percent === "number" ? o.percent : null,
+      commit: typeof commit === "string" && commit ? commit : null,
+      commitSource: source,
+      deployedAt: typeof time === "string" ? time : null,
+      image: str(o.image),
+      digest: str(o.digest),
+    };
+  };
+  if (Array.isArray(doc) && !cfg.json_path) {
+    const revs = doc.map((d, i) => one(d, `${name}[${i}]`)).filter((r) => r.percent === null || r.percent > 0);
+    if (!revs.length) throw new ProviderError(`${name}: no revision listed`);
+    return revs;
+  }
+  return [one(doc, name)];
+}
+
+async function http(cfg: ProviderConfig, timeoutMs: number): Promise<DeployedRevision[]> {
+  const url = cfg.url!;
+  let res: Response;
+  try {
+    res = await fetch(url, { signal: AbortSignal.timeout(timeoutMs), headers: { accept: "application/json, text/plain;q=0.9" }, redirect: "follow" });
+  } catch (e) {
+    const err = e as Error & { cause?: { code?: string } };
+    if (err.name === "TimeoutError" || err.name === "AbortError") throw new ProviderError(`${url} did not answer within ${timeoutMs} ms`);
+    throw new ProviderError(`${url} is unreachable${err.cause?.code ? ` (${err.cause.code})` : ""}`);
+  }
+  const body = await res.text().catch(() => "");
+  if (!res.ok) throw new ProviderError(`${url} answered HTTP ${res.status}`);
+  return fromDocument(body, cfg, url);
+}
+
+async function file(cfg: ProviderConfig, repoRoot: string): Promise<DeployedRevision[]> {
+  const p = path.resolve(repoRoot, cfg.path!);
+  let text: string;
+  try {
+    text = readFileSync(p, "utf8");
+  } catch (e) {
+    throw new ProviderError(`cannot read ${cfg.path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+  return fromDocument(text, cfg, cfg.path!);
+}
+
+async function command(cfg: ProviderConfig, timeoutMs: number, repoRoot: string): Promise<DeployedRevision[]> {
+  const [cmd, ...args] = cfg.command!;
+  return fromDocument(await run(cmd, args, timeoutMs, repoRoot), cfg, cmd);
+}
+
+export async function deployedRevisions(cfg: ProviderConfig, repoRoot: string): Promise<DeployedRevision[]> {
+  const timeoutMs = cfg.timeoutMs;
+  switch (cfg.provider) {
+    case "cloudrun":
+      return cloudRun(cfg, timeoutMs);
+    case "kubernetes":
+      return kubernetes(cfg, timeoutMs);
+    case "http":
+      return http(cfg, timeoutMs);
+    case "file":
+      return file(cfg, repoRoot);
+    case "command":
+      return command(cfg, timeoutMs, repoRoot);
+  }
+}

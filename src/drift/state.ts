@@ -1,0 +1,140 @@
+// The alert state: which drift each service is in, whether it has been alerted, and
+// acknowledgements. A SQLite file (default .shipshape/state.db) through sql.js (SQLite compiled
+// to WebAssembly: no native build, installs anywhere `npm ci` does). sql.js works on an
+// in-memory copy: the file is read at open and written back (atomically, by rename) on save.
+// One writer at a time: run one `drift --watch` per state file.
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import type { Database, SqlJsStatic } from "sql.js";
+import { UsageError } from "../discover.js";
+
+export interface DriftRow {
+  service: string;
+  fingerprint: string;
+  state: string;
+  summary: string;
+  firstSeen: string;
+  lastSeen: string;
+  alertedAt: string | null;
+  /** Channels the current drift was delivered to. */
+  channels: string[];
+}
+
+export interface AckRow {
+  service: string;
+  fingerprint: string;
+  until: string;
+  reason: string;
+  createdAt: string;
+}
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS drift (
+  service TEXT PRIMARY KEY,
+  fingerprint TEXT NOT NULL,
+  state TEXT NOT NULL,
+  summary TEXT NOT NULL,
+  first_seen TEXT NOT NULL,
+  last_seen TEXT NOT NULL,
+  alerted_at TEXT,
+  channels TEXT NOT NULL DEFAULT ''
+);
+CREATE TABLE IF NOT EXISTS ack (
+  service TEXT NOT NULL,
+  fingerprint TEXT NOT NULL,
+  until TEXT NOT NULL,
+  reason TEXT NOT NULL,
+  created_at TEXT NOT NULL,
+  PRIMARY KEY (service, fingerprint)
+);
+INSERT OR IGNORE INTO meta (key, value) VALUES ('schema', '1');
+`;
+
+// Loaded on first use only: `shipshape check` never pays for it.
+let sqlPromise: Promise<SqlJsStatic> | null = null;
+
+export class StateDb {
+  private constructor(
+    private db: Database,
+    readonly file: string,
+  ) {}
+
+  static async open(file: string): Promise<StateDb> {
+    sqlPromise ??= import("sql.js").then((m) => m.default());
+    const SQL = await sqlPromise;
+    let db: Database;
+    if (existsSync(file)) {
+      try {
+        db = new SQL.Database(readFileSync(file));
+        db.exec("SELECT count(*) FROM sqlite_master");
+      } catch (e) {
+        throw new UsageError(`state file ${file} is not a SQLite database (${(e as Error).message.split("\n")[0]})`);
+      }
+    } else db = new SQL.Database();
+    db.exec(SCHEMA);
+    return new StateDb(db, file);
+  }
+
+  save(): void {
+    mkdirSync(path.dirname(this.file), { recursive: true });
+    const tmp = `${this.file}.${process.pid}.tmp`;
+    writeFileSync(tmp, this.db.export());
+    renameSync(tmp, this.file);
+  }
+
+  close(): void {
+    this.db.close();
+  }
+
+  private rows<T>(sql: string, params: (string | null)[]): T[] {
+    const st = this.db.prepare(sql);
+    try {
+      st.bind(params);
+      const out: T[] = [];
+      while (st.step()) out.push(st.getAsObject() as T);
+      return out;
+    } finally {
+      st.free();
+    }
+  }
+
+  getDrift(service: string): DriftRow | null {
+    const r = this.rows<Record<string, string | null>>("SELECT * FROM drift WHERE service = ?", [service])[0];
+    if (!r) return null;
+    return { service: r.service!, fingerprint: r.fingerprint!, state: r.state!, summary: r.summary!, firstSeen: r.first_seen!, lastSeen: r.last_seen!, alertedAt: r.alerted_at ?? null, channels: (r.channels ?? "").split(",").filter(Boolean) };
+  }
+
+  putDrift(r: DriftRow): void {
+    this.db.run("INSERT OR REPLACE INTO drift (service, fingerprint, state, summary, first_seen, last_seen, alerted_at, channels) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", [
+      r.service,
+      r.fingerprint,
+      r.state,
+      r.summary,
+      r.firstSeen,
+      r.lastSeen,
+      r.alertedAt,
+      r.channels.join(","),
+    ]);
+  }
+
+  clearDrift(service: string): void {
+    this.db.run("DELETE FROM drift WHERE service = ?", [service]);
+  }
+
+  addAck(a: AckRow): void {
+    this.db.run("INSERT OR REPLACE INTO ack (service, fingerprint, until, reason, created_at) VALUES (?, ?, ?, ?, ?)", [a.service, a.fingerprint, a.until, a.reason, a.createdAt]);
+  }
+
+  /** The acknowledgement in force for this drift at `now`, if any. */
+  activeAck(service: string, fingerprint: string, now: Date): AckRow | null {
+    const r = this.rows<Record<string, string>>("SELECT * FROM ack WHERE service = ? AND fingerprint = ?", [service, fingerprint])[0];
+    if (!r || Date.parse(r.until) <= now.getTime()) return null;
+    return { service: r.service, fingerprint: r.fingerprint, until: r.until, reason: r.reason, createdAt: r.created_at };
+  }
+
+  /** Drop acknowledgements that have expired. */
+  pruneAcks(now: Date): void {
+    this.db.run("DELETE FROM ack WHERE until <= ?", [now.toISOString()]);
+  }
+}

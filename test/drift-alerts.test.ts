@@ -1,0 +1,287 @@
+// Alerts: exact Slack and webhook payloads received by real HTTP servers on 127.0.0.1, retries
+// with backoff, dedupe through the SQLite state file, acknowledgements, provider errors as their
+// own alert, URLs never printed, and --watch until SIGTERM.
+import { test, describe, after } from "node:test";
+import assert from "node:assert/strict";
+import { existsSync, rmSync } from "node:fs";
+import path from "node:path";
+import { cli } from "./helpers.js";
+import { FROM, cliAsync, commit, deployFile, git, gitRepo, receiver, tmp } from "./drift-helpers.js";
+import { runRound } from "../src/drift/run.js";
+import { alertRound, exitCode, parseUntil } from "../src/drift/actions.js";
+import { StateDb } from "../src/drift/state.js";
+
+const ENV = { slack: "TEST_SLACK_HOOK", webhook: "TEST_DRIFT_HOOK" };
+const saved = { ...process.env };
+after(() => {
+  for (const k of Object.values(ENV)) {
+    if (saved[k] === undefined) delete process.env[k];
+    else process.env[k] = saved[k];
+  }
+});
+
+function repo(): { dir: string; deployed: string; state: string } {
+  const dir = gitRepo({
+    "shipshape.toml": `[drift]
+state = "var/drift.db"
+[drift.alerts]
+retry_base = "10ms"
+timeout = "10s"
+retries = 3
+[drift.alerts.slack]
+webhook_env = "${ENV.slack}"
+[drift.alerts.webhook]
+url_env = "${ENV.webhook}"
+
+[services.api]
+dockerfile = "api/Dockerfile"
+context = "."
+[services.api.drift]
+provider = "file"
+path = "deploy/api.json"
+`,
+    "api/Dockerfile": FROM + "COPY api/ /app/api/\nCOPY shared/ /app/shared/\nCMD [\"python\", \"-m\", \"api.main\"]\n",
+    "api/__init__.py": "",
+    "api/main.py": "from shared import lock\n",
+    "shared/__init__.py": "",
+    "shared/lock.py": "X = 1\n",
+  });
+  const deployed = git(dir, ["rev-parse", "HEAD"]);
+  deployFile(dir, "api.json", { name: "api-00007-abc", commit: deployed.slice(0, 7), percent: 100 });
+  return { dir, deployed, state: path.join(dir, "var", "drift.db") };
+}
+
+describe("payloads", () => {
+  test("Slack: readable blocks with the service, how far behind, and the commits (escaped)", async () => {
+    const slack = await receiver(() => ({ status: 200, body: "ok" }));
+    process.env[ENV.slack] = `${slack.url}/services/T000/B000/XXXX`;
+    try {
+      const { dir, deployed, state } = repo();
+      const c = commit(dir, "shared: lease <30s> & retry", { "shared/lock.py": "X = 2\n" });
+      const round = await runRound({ cwd: dir, services: [] });
+      const cDate = round.results[0].revisions[0].commits[0].date;
+      const errors = await alertRound(round, ["slack"], state);
+      assert.deepEqual(errors, []);
+      assert.equal(slack.received.length, 1);
+      assert.equal(slack.received[0].method, "POST");
+      assert.equal(slack.received[0].url, "/services/T000/B000/XXXX");
+      assert.deepEqual(slack.received[0].json, {
+        text: "api is 1 commit behind HEAD",
+        blocks: [
+          { type: "header", text: { type: "plain_text", text: "Drift: api" } },
+          { type: "section", text: { type: "mrkdwn", text: `*api-00007-abc*, 100% of traffic runs \`${deployed.slice(0, 7)}\`: *1 commit behind* HEAD (stale since ${cDate.slice(0, 10)})` } },
+          { type: "section", text: { type: "mrkdwn", text: `• \`${c.slice(0, 7)}\` ${cDate.slice(0, 10)} shared: lease &lt;30s&gt; &amp; retry\n    shared/lock.py` } },
+          { type: "context", elements: [{ type: "mrkdwn", text: `shipshape drift · closure: image · HEAD at \`${c.slice(0, 7)}\`` }] },
+        ],
+      });
+    } finally {
+      await slack.close();
+    }
+  });
+
+  test("webhook: the JSON document, retried with backoff on 5xx until it is accepted", async () => {
+    const times: number[] = [];
+    const hook = await receiver((_r, n) => {
+      times.push(Date.now());
+      return { status: n < 3 ? (n === 1 ? 500 : 503) : 204 };
+    });
+    process.env[ENV.webhook] = `${hook.url}/hook`;
+    try {
+      const { dir, deployed, state } = repo();
+      const c = commit(dir, "shared change", { "shared/lock.py": "X = 3\n" });
+      const round = await runRound({ cwd: dir, services: [] });
+      assert.deepEqual(await alertRound(round, ["webhook"], state), []);
+      assert.equal(hook.received.length, 3);
+      assert.equal(hook.received[0].body, hook.received[2].body);
+      assert.ok(times[1] - times[0] >= 9 && times[2] - times[1] >= 19, `backoff ${times[1] - times[0]}, ${times[2] - times[1]}`);
+      const body = hook.received[2].json as Record<string, unknown>;
+      assert.equal(body.event, "drift");
+      assert.equal(body.service, "api");
+      assert.equal(body.state, "STALE");
+      assert.equal(body.summary, "api is 1 commit behind HEAD");
+      assert.equal(body.head, c);
+      assert.match(String(body.fingerprint), /^[0-9a-f]{16}$/);
+      const revs = body.revisions as Record<string, unknown>[];
+      assert.equal(revs.length, 1);
+      assert.equal(revs[0].deployedCommit, deployed);
+      assert.equal(revs[0].behind, 1);
+      assert.deepEqual((revs[0].commits as { sha: string; files: string[] }[]).map((x) => [x.sha, x.files]), [[c, ["shared/lock.py"]]]);
+    } finally {
+      await hook.close();
+    }
+  });
+
+  test("4xx is not retried; a timeout is retried; errors never contain the URL", async () => {
+    const hook = await receiver((req) => (req.url === "/slow" ? "hang" : { status: 404 }));
+    try {
+      const { dir, state } = repo();
+      commit(dir, "shared change", { "shared/lock.py": "X = 4\n" });
+      const round = await runRound({ cwd: dir, services: [] });
+      process.env[ENV.webhook] = `${hook.url}/secret-token-404`;
+      let errors = await alertRound(round, ["webhook"], state);
+      assert.deepEqual(errors, ["api: webhook alert not delivered: HTTP 404"]);
+      assert.equal(hook.received.length, 1);
+      process.env[ENV.webhook] = `${hook.url}/slow`;
+      round.config.alerts.retries = 1;
+      round.config.alerts.timeoutMs = 500;
+      errors = await alertRound(round, ["webhook"], state);
+      assert.deepEqual(errors, ["api: webhook alert not delivered: no answer within 500 ms"]);
+      assert.equal(hook.received.length, 3);
+      assert.equal(exitCode(round, errors.length > 0), 2);
+    } finally {
+      await hook.close();
+    }
+  });
+});
+
+describe("dedupe and acknowledgements", () => {
+  test("the same drift alerts once; a new commit alerts again; an env-only redeploy does not; back to current resets", async () => {
+    const hook = await receiver(() => ({ status: 200 }));
+    process.env[ENV.webhook] = `${hook.url}/h`;
+    try {
+      const { dir, deployed, state } = repo();
+      const run = async () => alertRound(await runRound({ cwd: dir, services: [] }), ["webhook"], state);
+      await run(); // current: nothing
+      assert.equal(hook.received.length, 0);
+      commit(dir, "change 1", { "shared/lock.py": "X = 5\n" });
+      await run();
+      await run();
+      assert.equal(hook.received.length, 1);
+      assert.ok(existsSync(state));
+      // An env-only redeploy: a new revision name, the same commit.
+      deployFile(dir, "api.json", { name: "api-00008-env", commit: deployed, percent: 100 });
+      await run();
+      assert.equal(hook.received.length, 1);
+      const c2 = commit(dir, "change 2", { "shared/lock.py": "X = 6\n" });
+      await run();
+      assert.equal(hook.received.length, 2);
+      deployFile(dir, "api.json", { commit: c2 });
+      await run(); // current: the drift is forgotten
+      const db = await StateDb.open(state);
+      assert.equal(db.getDrift("api"), null);
+      db.close();
+      commit(dir, "change 3", { "shared/lock.py": "X = 7\n" });
+      await run();
+      assert.equal(hook.received.length, 3);
+      // A change outside the closure is not a new drift.
+      commit(dir, "docs", { "README.md": "hi\n" });
+      await run();
+      assert.equal(hook.received.length, 3);
+    } finally {
+      await hook.close();
+    }
+  });
+
+  test("a provider error is its own alert (once), not silence", async () => {
+    const hook = await receiver(() => ({ status: 200 }));
+    process.env[ENV.webhook] = `${hook.url}/h`;
+    try {
+      const { dir, state } = repo();
+      rmSync(path.join(dir, "deploy", "api.json"));
+      const round = await runRound({ cwd: dir, services: [] });
+      assert.equal(round.results[0].state, "UNKNOWN");
+      await alertRound(round, ["webhook"], state);
+      await alertRound(await runRound({ cwd: dir, services: [] }), ["webhook"], state);
+      assert.equal(hook.received.length, 1);
+      const body = hook.received[0].json as Record<string, unknown>;
+      assert.equal(body.event, "provider_error");
+      assert.equal(body.state, "UNKNOWN");
+      assert.match(String(body.error), /deploy\/api\.json/);
+    } finally {
+      await hook.close();
+    }
+  });
+
+  test("ack silences one known drift until its expiry; a new drift alerts again; acknowledged drift does not fail the exit code", async () => {
+    const hook = await receiver(() => ({ status: 200 }));
+    process.env[ENV.webhook] = `${hook.url}/h`;
+    try {
+      const { dir, state } = repo();
+      commit(dir, "change 1", { "shared/lock.py": "X = 8\n" });
+      let round = await runRound({ cwd: dir, services: [] });
+      // Recorded without alerting (no channel), then acknowledged from the CLI.
+      await alertRound(round, [], state);
+      const ack = cli(["drift", "ack", "api", "--until", "7d", "--reason", "rolling out Monday"], dir);
+      assert.equal(ack.status, 0, ack.stderr);
+      assert.match(ack.stdout, /^acknowledged api \(api is 1 commit behind HEAD\) until \d{4}-\d\d-\d\dT.*: rolling out Monday$/m);
+      round = await runRound({ cwd: dir, services: [] });
+      await alertRound(round, ["webhook"], state);
+      assert.equal(hook.received.length, 0);
+      assert.equal(round.results[0].acknowledged?.reason, "rolling out Monday");
+      assert.equal(exitCode(round, false), 0);
+      // Past the expiry, the same drift alerts.
+      round = await runRound({ cwd: dir, services: [] });
+      await alertRound(round, ["webhook"], state, new Date(Date.now() + 8 * 86_400_000));
+      assert.equal(hook.received.length, 1);
+      assert.equal(exitCode(round, false), 1);
+      // A new drift alerts despite an ack of the old one.
+      const { dir: dir2, state: state2 } = repo();
+      commit(dir2, "change 1", { "shared/lock.py": "X = 9\n" });
+      await alertRound(await runRound({ cwd: dir2, services: [] }), [], state2);
+      assert.equal(cli(["drift", "ack", "api", "--until", "2099-01-01", "--reason", "known"], dir2).status, 0);
+      commit(dir2, "change 2", { "shared/lock.py": "X = 10\n" });
+      await alertRound(await runRound({ cwd: dir2, services: [] }), ["webhook"], state2);
+      assert.equal(hook.received.length, 2);
+    } finally {
+      await hook.close();
+    }
+  });
+
+  test("ack of a service with no known drift is an error; --until parsing", () => {
+    const { dir } = repo();
+    const r = cli(["drift", "ack", "api", "--until", "1d", "--reason", "x"], dir);
+    assert.equal(r.status, 2);
+    assert.match(r.stderr, /no known drift for api: run shipshape drift first/);
+    const now = new Date("2026-11-23T00:00:00Z");
+    assert.equal(parseUntil("7d", now).toISOString(), "2026-11-30T00:00:00.000Z");
+    assert.equal(parseUntil("2026-12-01", now).toISOString(), "2026-12-01T00:00:00.000Z");
+    assert.throws(() => parseUntil("2026-11-01", now), /in the past/);
+    assert.throws(() => parseUntil("soon", now), /not a date or duration/);
+  });
+});
+
+describe("the CLI", () => {
+  test("--alert sends, prints no URL, and exits 1 for stale; a failed delivery exits 2 without the URL", async () => {
+    const hook = await receiver((req) => ({ status: req.url === "/ok" ? 200 : 403 }));
+    try {
+      const { dir } = repo();
+      commit(dir, "change", { "shared/lock.py": "X = 11\n" });
+      let r = await cliAsync(["drift", "--alert", "webhook", "api"], dir, { [ENV.webhook]: `${hook.url}/ok` });
+      assert.equal(r.status, 1, r.stderr);
+      assert.equal(hook.received.length, 1);
+      assert.doesNotMatch(r.stdout + r.stderr, /127\.0\.0\.1/);
+      const { dir: dir2 } = repo();
+      commit(dir2, "change", { "shared/lock.py": "X = 12\n" });
+      r = await cliAsync(["drift", "--alert", "webhook", "--warn-only"], dir2, { [ENV.webhook]: `${hook.url}/forbidden-secret` });
+      assert.equal(r.status, 0); // --warn-only
+      r = await cliAsync(["drift", "--alert", "webhook"], dir2, { [ENV.webhook]: `${hook.url}/forbidden-secret` });
+      assert.equal(r.status, 2);
+      assert.match(r.stderr, /^shipshape: error: api: webhook alert not delivered: HTTP 403$/m);
+      assert.doesNotMatch(r.stdout + r.stderr, /forbidden-secret|127\.0\.0\.1/);
+    } finally {
+      await hook.close();
+    }
+  });
+
+  test("--watch: rounds until SIGTERM, clean exit 0, the same drift alerted once", async () => {
+    const hook = await receiver(() => ({ status: 200 }));
+    try {
+      const { dir } = repo();
+      commit(dir, "change", { "shared/lock.py": "X = 13\n" });
+      const state = path.join(tmp(), "watch.db");
+      const r = await cliAsync(["drift", "--watch", "1s", "--alert", "webhook", "--state", state], dir, { [ENV.webhook]: `${hook.url}/w` }, {
+        onStdout: (all, child) => {
+          if ((all.match(/^--- /gm) ?? []).length >= 2 && /\n1 service: /.test(all.slice(all.lastIndexOf("--- ")))) child.kill("SIGTERM");
+        },
+      });
+      assert.equal(r.status, 0, r.stderr);
+      assert.equal(r.signal, null);
+      assert.ok((r.stdout.match(/^--- /gm) ?? []).length >= 2);
+      assert.match(r.stderr, /drift --watch stopped/);
+      assert.equal(hook.received.length, 1);
+      assert.ok(existsSync(state));
+    } finally {
+      await hook.close();
+    }
+  });
+});

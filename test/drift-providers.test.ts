@@ -1,0 +1,273 @@
+// Deployed state from the providers: Cloud Run and Kubernetes through fake `gcloud`/`kubectl`
+// executables first on PATH that print documents of the real shape (test/fixtures/drift), an
+// HTTP endpoint on 127.0.0.1, a command. Provider failures are UNKNOWN, never "no drift".
+import { test, describe, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { readdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import path from "node:path";
+import { FROM, commit, fakeTools, fixture, git, gitRepo, receiver, tmp } from "./drift-helpers.js";
+import { runRound, ServiceDrift } from "../src/drift/run.js";
+import { exitCode } from "../src/drift/actions.js";
+import { jsonPath } from "../src/drift/providers.js";
+
+const savedEnv = { PATH: process.env.PATH, FAKE_DIR: process.env.FAKE_DIR };
+const tools = fakeTools();
+before(() => Object.assign(process.env, tools.env));
+after(() => {
+  process.env.PATH = savedEnv.PATH;
+  if (savedEnv.FAKE_DIR === undefined) delete process.env.FAKE_DIR;
+  else process.env.FAKE_DIR = savedEnv.FAKE_DIR;
+});
+
+function repo(driftToml: string): string {
+  return gitRepo({
+    "shipshape.toml": `[services.api]\ndockerfile = "api/Dockerfile"\ncontext = "."\n[services.api.drift]\n${driftToml}`,
+    "api/Dockerfile": FROM + "COPY api/ /app/api/\nCOPY shared/ /app/shared/\nCMD [\"python\", \"-m\", \"api.main\"]\n",
+    "api/__init__.py": "",
+    "api/main.py": "from shared import lock\n",
+    "shared/__init__.py": "",
+    "shared/lock.py": "X = 1\n",
+  });
+}
+
+async function round(dir: string): Promise<{ api: ServiceDrift; code: number }> {
+  const r = await runRound({ cwd: dir, services: [] });
+  return { api: r.results[0], code: exitCode(r, false) };
+}
+
+function resetFakes(): void {
+  for (const f of readdirSync(tools.dir)) rmSync(path.join(tools.dir, f), { force: true });
+}
+
+function cloudRunDocs(revisions: Record<string, { label: string; env: string; tag: string; created: string }>, service = "cloudrun-service.json", vars: Record<string, string> = {}): void {
+  resetFakes();
+  writeFileSync(path.join(tools.dir, "service-api.json"), fixture(service, { NEW_COMMIT: "0000000", ...vars }));
+  for (const [name, r] of Object.entries(revisions)) {
+    writeFileSync(path.join(tools.dir, `revision-${name}.json`), fixture("cloudrun-revision.json", { NAME: name, LABEL_COMMIT: r.label, ENV_COMMIT: r.env, TAG: r.tag, CREATED: r.created }));
+  }
+}
+
+const CLOUDRUN = `provider = "cloudrun"\nregion = "europe-west1"\nproject = "example-project"\n`;
+
+describe("Cloud Run", () => {
+  test("6. the newest revision is not what runs: every revision serving traffic (90/10 split) is judged, the newest at 0% is not", async () => {
+    const dir = repo(CLOUDRUN);
+    const old = git(dir, ["rev-parse", "HEAD"]);
+    const change = commit(dir, "shared change", { "shared/lock.py": "X = 2\n" });
+    cloudRunDocs({
+      "api-00007-abc": { label: old.slice(0, 7), env: old, tag: old.slice(0, 7), created: "2026-11-01T00:00:00.000000Z" },
+      "api-00008-def": { label: change, env: change, tag: change.slice(0, 7), created: "2026-11-20T00:00:00.000000Z" },
+      // The newest revision, at 0% behind the "latest" tag: an env-only redeploy of the new commit.
+      "api-00009-env": { label: change, env: change, tag: change.slice(0, 7), created: "2026-11-21T00:00:00.000000Z" },
+    });
+    const { api, code } = await round(dir);
+    assert.equal(code, 1);
+    assert.equal(api.state, "STALE");
+    assert.deepEqual(
+      api.revisions.map((r) => [r.revision, r.percent, r.state, r.commit, r.commitSource]),
+      [
+        ["api-00007-abc", 90, "STALE", old, "label commit-sha"],
+        ["api-00008-def", 10, "CURRENT", change, "label commit-sha"],
+      ],
+    );
+    assert.deepEqual(api.revisions[0].commits.map((c) => c.sha), [change]);
+    assert.match(api.revisions[0].digest!, /@sha256:4f1c2b3a/);
+    assert.equal(api.revisions[0].deployedAt, "2026-11-01T00:00:00.000000Z");
+    const log = tools.log();
+    assert.deepEqual(log, [
+      "gcloud run services describe api --format=json --region=europe-west1 --project=example-project",
+      "gcloud run revisions describe api-00007-abc --format=json --region=europe-west1 --project=example-project",
+      "gcloud run revisions describe api-00008-def --format=json --region=europe-west1 --project=example-project",
+    ]);
+  });
+
+  test("an env-only redeploy (new revision, same old commit, created after the change) is still stale", async () => {
+    const dir = repo(CLOUDRUN);
+    const old = git(dir, ["rev-parse", "HEAD"]);
+    const change = commit(dir, "shared change", { "shared/lock.py": "X = 3\n" });
+    const doc = JSON.parse(fixture("cloudrun-service.json", { NEW_COMMIT: old }));
+    doc.status.traffic = [{ latestRevision: true, percent: 100, revisionName: "api-00009-env" }];
+    resetFakes();
+    writeFileSync(path.join(tools.dir, "service-api.json"), JSON.stringify(doc));
+    writeFileSync(path.join(tools.dir, "revision-api-00009-env.json"), fixture("cloudrun-revision.json", { NAME: "api-00009-env", LABEL_COMMIT: old, ENV_COMMIT: old, TAG: "latest", CREATED: new Date(Date.now() + 86_400_000).toISOString() }));
+    const { api } = await round(dir);
+    assert.equal(api.state, "STALE");
+    assert.equal(api.revisions[0].basis, "commit");
+    assert.deepEqual(api.revisions[0].commits.map((c) => c.sha), [change]);
+  });
+
+  test("the commit from the BUILD_COMMIT env var when there is no label; a configured label name", async () => {
+    const dir = repo(CLOUDRUN);
+    const head = git(dir, ["rev-parse", "HEAD"]);
+    const doc = JSON.parse(fixture("cloudrun-service.json", { NEW_COMMIT: head }));
+    doc.status.traffic = [{ percent: 100, revisionName: "api-00002-xyz" }];
+    resetFakes();
+    writeFileSync(path.join(tools.dir, "service-api.json"), JSON.stringify(doc));
+    writeFileSync(path.join(tools.dir, "revision-api-00002-xyz.json"), fixture("cloudrun-revision.json", { NAME: "api-00002-xyz", LABEL_COMMIT: "", ENV_COMMIT: head, TAG: "latest", CREATED: "2026-11-01T00:00:00Z" }));
+    const { api, code } = await round(dir);
+    assert.equal(code, 0);
+    assert.equal(api.revisions[0].commitSource, "env BUILD_COMMIT");
+    assert.equal(api.state, "CURRENT");
+
+    const dir2 = repo(CLOUDRUN + `commit_label = "git-rev"\n`);
+    const { api: a2 } = await round(dir2);
+    // The configured label is absent: no commit is known, so the verdict is by time, and says so.
+    assert.equal(a2.revisions[0].commit, null);
+    assert.equal(a2.revisions[0].basis, "time");
+    assert.match(a2.revisions[0].reason!, /no commit recorded: judged by committer time against the deploy time 2026-11-01T00:00:00Z/);
+  });
+
+  test("gcloud errors, a missing gcloud and a hung gcloud are UNKNOWN with the reason (exit 2), never current", async () => {
+    const dir = repo(CLOUDRUN + `timeout = "1500ms"\n`);
+    resetFakes();
+    writeFileSync(path.join(tools.dir, "gcloud-fail"), "ERROR: (gcloud.run.services.describe) PERMISSION_DENIED: Permission 'run.services.get' denied on resource\n");
+    let r = await round(dir);
+    assert.equal(r.code, 2);
+    assert.equal(r.api.state, "UNKNOWN");
+    assert.match(r.api.error!, /^gcloud run services describe failed \(exit 1\): ERROR: \(gcloud\.run\.services\.describe\) PERMISSION_DENIED/);
+
+    resetFakes();
+    r = await round(dir); // no service document: the real "Cannot find service" error
+    assert.match(r.api.error!, /Cannot find services \[api\]/);
+
+    resetFakes();
+    writeFileSync(path.join(tools.dir, "gcloud-sleep"), "");
+    r = await round(dir);
+    assert.match(r.api.error!, /timed out after 1500 ms/);
+
+    const saved = process.env.PATH;
+    // A PATH with git and nothing else.
+    const only = tmp("shipshape-path-");
+    symlinkSync(execFileSync("sh", ["-c", "command -v git"], { encoding: "utf8" }).trim(), path.join(only, "git"));
+    process.env.PATH = only;
+    try {
+      r = await round(dir);
+    } finally {
+      process.env.PATH = saved;
+    }
+    assert.equal(r.api.error, "gcloud not found on PATH");
+    assert.equal(r.code, 2);
+  });
+
+  test("a service with no traffic targets is UNKNOWN", async () => {
+    const dir = repo(CLOUDRUN);
+    const doc = JSON.parse(fixture("cloudrun-service.json", { NEW_COMMIT: "abc" }));
+    doc.status.traffic = [];
+    resetFakes();
+    writeFileSync(path.join(tools.dir, "service-api.json"), JSON.stringify(doc));
+    const r = await round(dir);
+    assert.equal(r.api.state, "UNKNOWN");
+    assert.match(r.api.error!, /status\.traffic is empty/);
+  });
+});
+
+describe("Kubernetes", () => {
+  const K8S = `provider = "kubernetes"\ndeployment = "worker"\nnamespace = "prod"\n`;
+  function deployment(vars: Record<string, string | number>): void {
+    resetFakes();
+    writeFileSync(path.join(tools.dir, "deployment-worker.json"), fixture("k8s-deployment.json", { REPLICAS: 3, UPDATED: "2026-11-02T00:00:00Z", ...vars }));
+  }
+
+  test("the commit from a pod-template annotation; a semantic version label is not a commit", async () => {
+    const dir = repo(K8S);
+    const head = git(dir, ["rev-parse", "HEAD"]);
+    deployment({ ANNOTATION_KEY: "shipshape.dev/commit", ANNOTATION_COMMIT: head.slice(0, 9), TAG: "1.4.2" });
+    const r = await round(dir);
+    assert.equal(r.code, 0);
+    assert.equal(r.api.state, "CURRENT");
+    assert.equal(r.api.revisions[0].commitSource, "annotation shipshape.dev/commit");
+    assert.equal(r.api.revisions[0].revision, "worker (rollout 14)");
+    assert.deepEqual(tools.log(), ["kubectl get deployment worker -o json -n prod"]);
+  });
+
+  test("the commit from the image tag; a rollout in progress is noted", async () => {
+    const dir = repo(K8S);
+    const old = git(dir, ["rev-parse", "HEAD"]);
+    commit(dir, "shared", { "shared/lock.py": "X = 9\n" });
+    deployment({ ANNOTATION_KEY: "team", ANNOTATION_COMMIT: "payments", TAG: `sha-${old.slice(0, 7)}`, REPLICAS: 4 });
+    const r = await round(dir);
+    assert.equal(r.api.state, "STALE");
+    assert.equal(r.api.revisions[0].commitSource, "image tag");
+    assert.equal(r.api.revisions[0].image, `registry.example.com/apps/worker:sha-${old.slice(0, 7)}`);
+    assert.match(r.api.revisions[0].reason!, /rollout in progress: 3 of 4 replicas updated/);
+  });
+
+  test("kubectl errors are UNKNOWN with the reason", async () => {
+    const dir = repo(K8S);
+    resetFakes();
+    const r = await round(dir);
+    assert.equal(r.code, 2);
+    assert.match(r.api.error!, /kubectl get deployment worker failed \(exit 1\): Error from server \(NotFound\)/);
+  });
+});
+
+describe("HTTP endpoint", () => {
+  test("a JSON path into /version", async () => {
+    let head = "";
+    const server = await receiver((req) => (req.url === "/version" ? { status: 200, body: JSON.stringify({ build: { commit: head, time: "2026-11-01T00:00:00Z" } }) } : { status: 404 }));
+    try {
+      const dir = repo(`provider = "http"\nurl = "${server.url}/version"\njson_path = "build.commit"\n`);
+      head = git(dir, ["rev-parse", "HEAD"]);
+      let r = await round(dir);
+      assert.equal(r.api.state, "CURRENT", JSON.stringify(r.api));
+      assert.equal(r.api.revisions[0].commitSource, "build.commit");
+      commit(dir, "shared", { "shared/lock.py": "X = 5\n" });
+      r = await round(dir);
+      assert.equal(r.api.state, "STALE");
+      assert.equal(server.received.length, 2);
+    } finally {
+      await server.close();
+    }
+  });
+
+  test("HTTP 500, an unreachable endpoint and a timeout are UNKNOWN with the reason", async () => {
+    const server = await receiver((req) => (req.url === "/hang" ? "hang" : { status: 500, body: "{}" }));
+    const closed = await receiver(() => ({ status: 200 }));
+    await closed.close();
+    try {
+      const cases: [string, string, RegExp][] = [
+        [`${server.url}/health`, "10s", /answered HTTP 500$/],
+        [`${closed.url}/version`, "10s", /is unreachable \(ECONNREFUSED\)/],
+        [`${server.url}/hang`, "300ms", /did not answer within 300 ms/],
+      ];
+      for (const [url, timeout, re] of cases) {
+        const dir = repo(`provider = "http"\nurl = "${url}"\ntimeout = "${timeout}"\n`);
+        const r = await round(dir);
+        assert.equal(r.code, 2, url);
+        assert.equal(r.api.state, "UNKNOWN");
+        assert.match(r.api.error!, re);
+      }
+    } finally {
+      await server.close();
+    }
+  });
+});
+
+describe("command and file providers", () => {
+  test("a command printing a commit; a command printing JSON with revisions", async () => {
+    const dir = repo(`provider = "command"\ncommand = ["git", "rev-parse", "--short", "HEAD"]\n`);
+    const r = await round(dir);
+    assert.equal(r.api.state, "CURRENT");
+    assert.equal(r.api.revisions[0].commitSource, "text");
+    const head = git(dir, ["rev-parse", "HEAD"]);
+    writeFileSync(path.join(dir, "revs.json"), JSON.stringify([{ name: "blue", commit: head, percent: 50 }, { name: "green", commit: head.slice(0, 7), percent: 50 }, { name: "old", commit: "ffffffff", percent: 0 }]));
+    const dir2 = dir;
+    writeFileSync(path.join(dir2, "shipshape.toml"), `[services.api]\ndockerfile = "api/Dockerfile"\ncontext = "."\n[services.api.drift]\nprovider = "command"\ncommand = ["cat", "revs.json"]\n`);
+    const r2 = await round(dir2);
+    assert.deepEqual(r2.api.revisions.map((x) => [x.revision, x.percent, x.state]), [
+      ["blue", 50, "CURRENT"],
+      ["green", 50, "CURRENT"],
+    ]);
+    writeFileSync(path.join(dir2, "shipshape.toml"), `[services.api]\ndockerfile = "api/Dockerfile"\ncontext = "."\n[services.api.drift]\nprovider = "command"\ncommand = ["sh", "-c", "echo boom >&2; exit 3"]\n`);
+    const r3 = await round(dir2);
+    assert.match(r3.api.error!, /sh -c echo boom >&2; exit 3 failed \(exit 3\): boom/);
+  });
+
+  test("jsonPath", () => {
+    const doc = { a: { b: [{ c: "x" }] } };
+    assert.equal(jsonPath(doc, "a.b[0].c"), "x");
+    assert.equal(jsonPath(doc, "$.a.b[0].c"), "x");
+    assert.equal(jsonPath(doc, "a.z.c"), undefined);
+  });
+});
