@@ -787,7 +787,7 @@ export function analyzeService(svc: ServiceSpec, opts: AnalyzeOptions): ServiceR
     if (!pkgs.dists.has(name)) pkgs.dists.set(name, { name, display: p, direct: true, via: `the base image ${py.base.ref} (configuration [images])` });
   }
   const map = importMapFor(opts);
-  const ectx: ExternalContext = { python: py.python, pythonSource: py.pythonSource, stdlib: py.stdlib, base: py.base, packages: pkgs, map, dfRepo, hiddenInstalls: hidden.size > 0 && !pkgs.records.length };
+  const ectx: ExternalContext = { python: py.python, pythonSource: py.pythonSource, stdlib: py.stdlib, base: py.base, packages: pkgs, map, dfRepo, hiddenInstalls: hidden.size > 0 && !pkgs.records.length, hiddenPackages: hidden.size ? imagePackages({ model: { ...model, installs: [...hidden.keys()] }, ctx, fs: opts.fs, dfRepo, python: py.python }) : undefined };
   for (const m of pkgs.missingFiles) {
     const { fix, repoHint } = entryFix(m.image);
     emit({ code: "SS204", file: dfRepo, line: m.line, module: "", message: `RUN installs requirements from ${m.written}${m.repoHint ? ` (${m.repoHint})` : ""}, but ${m.image} is not in the image at that point; the build fails ("Could not open requirements file")${repoHint}`, chain: [], fix: fix ? { ...fix, after_line: Math.max(1, m.line - 1) } : undefined });

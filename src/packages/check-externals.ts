@@ -23,6 +23,8 @@ export interface ExternalContext {
   dfRepo: string;
   /** Every Python install was hidden from the runtime (SS205). */
   hiddenInstalls?: boolean;
+  /** What the hidden installs (SS205) would have provided. */
+  hiddenPackages?: ImagePackages;
 }
 
 /** Which installed distribution provides `mod`, preferring direct ones. */
@@ -105,6 +107,16 @@ export function judgeExternal(mod: string, c: ExternalContext, names: string[] =
     };
   }
   if (!c.packages.anyPythonInstall && !c.base.known) return null; // nothing to go on: reported once per service (SS209)
+  const hiddenHit = c.hiddenPackages ? providerIn(c.hiddenPackages, c.map, mod) : null;
+  if (hiddenHit) {
+    return {
+      code: "SS201",
+      key: hiddenHit.dist.name,
+      message: `module '${mod}' is not importable in the container: ${c.map.display(hiddenHit.dist.name)} is installed (${hiddenHit.dist.via}), but where the container's python does not look (see SS205 on that RUN)`,
+      uncertain: false,
+      notes: [],
+    };
+  }
   const providers = c.map.providersOf(mod);
   const p = providers[0];
   const src = p.source === "name" || p.dist === mod.split(".")[0].toLowerCase().replace(/_/g, "-") ? "" : ` (${c.map.display(p.dist)} provides '${mod.split(".").slice(0, 3).join(".")}' per ${p.detail})`;
