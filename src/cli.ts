@@ -5,6 +5,7 @@ import { Command, CommanderError, Option } from "commander";
 import { runCheckParallel, applyFixes, DATA_DIR } from "./check.js";
 import { UsageError } from "./discover.js";
 import { toJson, toText, toSarif, toGithub } from "./report.js";
+import { registerVerify } from "./verify/index.js";
 
 function version(): string {
   try {
@@ -49,6 +50,8 @@ export async function main(argv: string[]): Promise<number> {
       process.stdout.write(out);
       code = res.findings.some((f) => f.severity === "error") ? 1 : 0;
     });
+
+  registerVerify(program, (c) => (code = c));
 
   try {
     await program.parseAsync(argv);
