@@ -141,7 +141,7 @@ async function buildAndProbe(plans: ServicePlan[], verdicts: Map<ServicePlan, Se
       if (!built) {
         v.build.exitCode = b.code;
         v.build.timedOut = b.timedOut || undefined;
-        v.build.lastLines = b.spawnError ? [b.spawnError] : [...lastLines(b.combined, 12), ...(b.timedOut ? [`(build timed out after ${o.buildTimeoutMs / 1000} s)`] : [])];
+        v.build.lastLines = b.spawnError ? [b.spawnError] : [...lastLines(withoutBanner(b.combined), 12), ...(b.timedOut ? [`(build timed out after ${o.buildTimeoutMs / 1000} s)`] : [])];
         v.status = "failed";
         // A failure check predicted agrees with it; one it did not predict is a failure, not a claim check made.
         continue;
@@ -151,7 +151,9 @@ async function buildAndProbe(plans: ServicePlan[], verdicts: Map<ServicePlan, Se
       await probe(p, v, tag, o);
     }
   } finally {
-    if (built && !o.keep) await docker(["image", "rm", "-f", tag], { timeoutMs: 60000 });
+    // --no-prune: the untagged parents are the classic builder's cache, which other builds
+    // (of this run or another) may be using right now; like any `docker build`, it stays.
+    if (built && !o.keep) await docker(["image", "rm", "--no-prune", tag], { timeoutMs: 60000 });
   }
 }
 
@@ -179,6 +181,11 @@ async function probe(p: ServicePlan, v: ServiceVerdict, tag: string, o: VerifyOp
     v.probe = { seconds, python: "", mode: o.mode, error: e.message, lastLines: lastLines(r!.combined, 8) };
     v.status = "failed";
   }
+}
+
+/** The classic builder's deprecation banner is not part of the build's own output. */
+function withoutBanner(text: string): string {
+  return text.replace(/DEPRECATED: The legacy builder is deprecated[^\n]*\n(?:[ \t]+\S[^\n]*\n)*/, "");
 }
 
 /** Exit status: 0 all verified (or skipped), 1 any failure or disagreement. */
