@@ -33,6 +33,7 @@ function startEngine(): { ok: true; host: string; started: boolean } | { ok: fal
     const why = (r.stderr || r.error?.message || "").trim().split("\n").filter(Boolean).pop() ?? `exit ${r.status}`;
     return { ok: false, why };
   }
+  for (const l of r.stderr.split("\n")) if (/built in|ready in|starting dockerd/.test(l)) console.log(l.trim());
   const host = /^DOCKER_HOST=(.*)$/m.exec(r.stdout)?.[1];
   if (!host) return { ok: false, why: "scripts/e2e-engine.sh printed no DOCKER_HOST" };
   return { ok: true, host, started: true };
