@@ -90,7 +90,7 @@ if (!engine.ok) {
       `differential: ${tally.fixtures} fixture repositories, ${tally.services} services, ${tally.built} images built; ` +
         `${tally.agree}/${tally.modules} module predictions agree with the runtime; ${tally.predictedBuildFailures} build failures predicted by check; ` +
         `${tally.environmentLimited.length} not comparable on this engine (${tally.environmentLimited.join("; ") || "none"}); ` +
-        `${tally.skipped.length} services with nothing to prove; ${s.toFixed(0)} s`,
+        `${tally.skipped.length} services skipped (${tally.skipped.join("; ")}); ${s.toFixed(0)} s`,
     );
   });
 
