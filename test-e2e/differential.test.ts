@@ -15,8 +15,8 @@ import path from "node:path";
 import { PROJECT_ROOT } from "../test/helpers.js";
 import { runVerify, VerifyReport } from "../src/verify/run.js";
 import { UsageError } from "../src/discover.js";
+import { startEngine, stopEngine } from "./engine.js";
 
-const ENGINE = path.join(PROJECT_ROOT, "scripts", "e2e-engine.sh");
 
 /** Dockerfile features the offline classic builder of the suite cannot build (no registry, no BuildKit frontends). */
 const ENVIRONMENT_LIMITS: { pattern: RegExp; why: string }[] = [
@@ -24,20 +24,6 @@ const ENVIRONMENT_LIMITS: { pattern: RegExp; why: string }[] = [
   { pattern: /^\s*COPY\s+.*--parents\b/m, why: "COPY --parents needs a BuildKit labs frontend (pulled from a registry)" },
   { pattern: /^\s*COPY\s+.*--exclude\b/m, why: "COPY --exclude needs a BuildKit frontend (pulled from a registry)" },
 ];
-
-function startEngine(): { ok: true; host: string; started: boolean } | { ok: false; why: string } {
-  const probe = (env: NodeJS.ProcessEnv) => spawnSync("docker", ["version", "--format", "{{.Server.Version}}"], { env, encoding: "utf8", timeout: 20000 });
-  if (process.env.DOCKER_HOST && probe(process.env).status === 0) return { ok: true, host: process.env.DOCKER_HOST, started: false };
-  const r = spawnSync("bash", [ENGINE, "start"], { encoding: "utf8", timeout: 15 * 60 * 1000, env: { ...process.env, DOCKER_HOST: "" } });
-  if (r.status !== 0) {
-    const why = (r.stderr || r.error?.message || "").trim().split("\n").filter(Boolean).pop() ?? `exit ${r.status}`;
-    return { ok: false, why };
-  }
-  for (const l of r.stderr.split("\n")) if (/built in|ready in|starting dockerd/.test(l)) console.log(l.trim());
-  const host = /^DOCKER_HOST=(.*)$/m.exec(r.stdout)?.[1];
-  if (!host) return { ok: false, why: "scripts/e2e-engine.sh printed no DOCKER_HOST" };
-  return { ok: true, host, started: true };
-}
 
 /** Run the check tests once with fixture logging on, keeping their repositories. */
 function collectFixtures(): { dir: string; origin: string }[] {
@@ -78,12 +64,10 @@ const tally: Tally = { fixtures: 0, services: 0, built: 0, modules: 0, agree: 0,
 if (!engine.ok) {
   test(`differential suite skipped: no Docker engine can be started here (${engine.why})`, { skip: true }, () => {});
 } else {
-  process.env.DOCKER_HOST = engine.host;
-  process.env.DOCKER_BUILDKIT = "0";
   const fixtures = [...collectFixtures(), { dir: path.join(PROJECT_ROOT, "examples", "monorepo"), origin: "examples/monorepo" }];
 
   after(() => {
-    if (engine.started && !process.env.SHIPSHAPE_E2E_KEEP_ENGINE) spawnSync("bash", [ENGINE, "stop"], { stdio: "ignore", env: { ...process.env, DOCKER_HOST: "" } });
+    stopEngine(engine);
     if (!process.env.KEEP_TMP) for (const d of cleanup) rmSync(d, { recursive: true, force: true });
     const s = (performance.now() - t0) / 1000;
     console.log(

@@ -37,6 +37,8 @@ export function docker(args: string[], opts: { input?: string; timeoutMs?: numbe
       ? setTimeout(() => {
           timedOut = true;
           child.kill("SIGTERM");
+          // The CLI may wait for the engine to acknowledge; do not wait for it.
+          setTimeout(() => child.kill("SIGKILL"), 3000).unref();
         }, opts.timeoutMs)
       : null;
     child.on("error", (e) => {
@@ -67,7 +69,11 @@ export async function requireEngine(timeoutMs = 20000): Promise<string> {
 }
 
 export function lastLines(text: string, n: number): string[] {
-  const lines = text.split(/\r?\n/).map((l) => l.replace(/\s+$/, "")).filter((l) => l.length > 0);
+  const lines = text
+    .replace(/\x1b\[[0-9;?]*[A-Za-z]/g, "") // colours of the classic builder's RUN output
+    .split(/\r?\n|\r/)
+    .map((l) => l.replace(/\s+$/, ""))
+    .filter((l) => l.length > 0);
   return lines.slice(-n);
 }
 

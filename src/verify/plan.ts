@@ -200,7 +200,7 @@ export function compare(plan: ServicePlan, out: ProbeOutput, mode: ProbeMode = o
     v.error = r.error;
     if (e.expect === "ok") {
       if (r.ok) {
-        const sameFile = !e.file || e.anyOrigin || r.origin == null || r.origin === e.file || r.kind === "script";
+        const sameFile = !e.file || e.anyOrigin || r.origin == null || r.kind === "script" || (r.same ?? r.origin === e.file);
         v.agrees = sameFile;
         if (!sameFile) v.note = `check predicted ${e.file}, Python found ${r.origin}`;
       } else if (mode === "import") {

@@ -44,6 +44,8 @@ export interface ProbeOutcome {
   missing?: string;
   /** Exception text as Python shows it: `ModuleNotFoundError: No module named 'x'`. */
   error?: string;
+  /** Whether origin is the expected file, both with symlinks resolved (find mode). */
+  same?: boolean;
   /** Per attr: null when present, else the exception text. */
   attrs?: Record<string, string | null>;
 }
@@ -136,6 +138,8 @@ def probe_find(m, gi, path):
         r.update(ok=False, error=err)
         return r
     r.update(ok=True, kind=kind, origin=real(spec.origin) if spec.origin and spec.has_location and kind != "namespace" else None)
+    if m.get("file") and r["origin"]:
+        r["same"] = r["origin"] == real(m["file"])
     if m.get("attrs"):
         attrs = {}
         for a in m["attrs"]:

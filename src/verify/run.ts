@@ -61,15 +61,23 @@ export interface VerifyReport {
 
 export async function runVerify(o: VerifyOptions): Promise<VerifyReport> {
   const t0 = performance.now();
-  const targets: string[] = [];
-  const names: string[] = [];
-  for (const a of o.args) (existsSync(path.resolve(o.cwd, a)) ? targets : names).push(a);
-  const res = runCheck({ targets: targets.map((t) => path.resolve(o.cwd, t)), cwd: o.cwd, cache: false });
+  // A service name, or a path as `check` takes it; a bare word names a service when one has that name.
+  const exists = (a: string) => existsSync(path.resolve(o.cwd, a));
+  const pathLike = (a: string) => a.includes("/") || a.includes(path.sep) || a === "." || a === ".." || /dockerfile/i.test(a);
+  const targets = o.args.filter((a) => pathLike(a) && exists(a));
+  let names = o.args.filter((a) => !targets.includes(a));
+  const checkOf = (t: string[]) => runCheck({ targets: t.map((x) => path.resolve(o.cwd, x)), cwd: o.cwd, cache: false });
+  let res = checkOf(targets);
+  const known = () => res.results.map((r) => r.service.name);
+  const asPaths = names.filter((n) => !known().includes(n) && exists(n));
+  if (asPaths.length) {
+    names = names.filter((n) => !asPaths.includes(n));
+    res = checkOf([...targets, ...asPaths]);
+  }
   let results = res.results;
   if (names.length) {
-    const known = results.map((r) => r.service.name);
-    const unknown = names.filter((n) => !known.includes(n));
-    if (unknown.length) throw new UsageError(`unknown service ${unknown.map((n) => `'${n}'`).join(", ")} (services: ${known.join(", ") || "none"})`);
+    const unknown = names.filter((n) => !known().includes(n));
+    if (unknown.length) throw new UsageError(`unknown service ${unknown.map((n) => `'${n}'`).join(", ")} (services: ${known().join(", ") || "none"})`);
     results = results.filter((r) => names.includes(r.service.name));
   }
   const engine = await requireEngine();
@@ -128,6 +136,8 @@ async function buildAndProbe(plans: ServicePlan[], verdicts: Map<ServicePlan, Se
   if (svc.target) args.push("--target", svc.target);
   for (const [k, v] of Object.entries(svc.buildArgs)) args.push("--build-arg", `${k}=${v}`);
   if (o.buildNetwork) args.push("--network", o.buildNetwork);
+  // The classic builder keeps the container of a failed step unless told otherwise.
+  if (process.env.DOCKER_BUILDKIT === "0") args.push("--force-rm");
   args.push(svc.context);
   o.log?.(`building ${plans.map((p) => p.service.name).join(", ")}`);
   const t0 = performance.now();
