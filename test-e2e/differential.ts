@@ -4,8 +4,7 @@
 //
 //   npm run test:e2e
 //
-// The engine: DOCKER_HOST when one answers there, else scripts/e2e-engine.sh starts a private one.
-// Where no engine can be started, the suite is skipped with one message.
+// Loaded by e2e.test.ts once an engine answers at DOCKER_HOST.
 import { test, describe, after } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
@@ -15,7 +14,6 @@ import path from "node:path";
 import { PROJECT_ROOT } from "../test/helpers.js";
 import { runVerify, VerifyReport } from "../src/verify/run.js";
 import { UsageError } from "../src/discover.js";
-import { startEngine, stopEngine } from "./engine.js";
 
 
 /** Dockerfile features the offline classic builder of the suite cannot build (no registry, no BuildKit frontends). */
@@ -47,7 +45,6 @@ function collectFixtures(): { dir: string; origin: string }[] {
 
 const cleanup: string[] = [];
 const t0 = performance.now();
-const engine = startEngine();
 
 interface Tally {
   fixtures: number;
@@ -61,13 +58,10 @@ interface Tally {
 }
 const tally: Tally = { fixtures: 0, services: 0, built: 0, modules: 0, agree: 0, predictedBuildFailures: 0, environmentLimited: [], skipped: [] };
 
-if (!engine.ok) {
-  test(`differential suite skipped: no Docker engine can be started here (${engine.why})`, { skip: true }, () => {});
-} else {
+{
   const fixtures = [...collectFixtures(), { dir: path.join(PROJECT_ROOT, "examples", "monorepo"), origin: "examples/monorepo" }];
 
   after(() => {
-    stopEngine(engine);
     if (!process.env.KEEP_TMP) for (const d of cleanup) rmSync(d, { recursive: true, force: true });
     const s = (performance.now() - t0) / 1000;
     console.log(
