@@ -62,6 +62,8 @@ try_daemon() {
   done
   tail -3 "$STATE/dockerd.log" >&2 || true
   [ -f "$PIDFILE" ] && kill "$(cat "$PIDFILE")" 2>/dev/null && sleep 2
+  # A daemon that died during start-up leaves its data root bind-mounted.
+  umount "$STATE/data-$driver" 2>/dev/null || true
   return 1
 }
 
