@@ -98,6 +98,8 @@ export interface ReachableModule {
   repoFile: string | null;
   /** Imported only inside functions (no import-time path to it). */
   deferredOnly: boolean;
+  /** The sys.path it was resolved with (of the entry point that first reached it). */
+  sysPath?: string[];
 }
 
 export interface ServiceResult {
@@ -694,7 +696,7 @@ export function analyzeService(svc: ServiceSpec, opts: AnalyzeOptions): ServiceR
     const node = tree.get(item.img);
     if (!node || node.type !== "file") continue;
     const repoFile = repoOf(node);
-    reachable.set(item.img, { module: item.module ?? "__main__", file: item.img, repoFile, deferredOnly: item.deferred });
+    reachable.set(item.img, { module: item.module ?? "__main__", file: item.img, repoFile, deferredOnly: item.deferred, sysPath });
     if (!item.img.endsWith(".py")) continue;
     let pr: ParseResult;
     if (node.origin?.via === "heredoc") pr = opts.parseCache.parseText(`${svc.dockerfile}:${item.img}`, node.origin.content ?? "");

@@ -7,6 +7,7 @@ import { UsageError } from "./discover.js";
 import { toJson, toText, toSarif, toGithub } from "./report.js";
 import { registerLockCommands } from "./lock/cli.js";
 import { registerDrift } from "./drift/command.js";
+import { registerVerify } from "./verify/index.js";
 
 function version(): string {
   try {
@@ -54,6 +55,7 @@ export async function main(argv: string[]): Promise<number> {
 
   registerLockCommands(program, (c) => (code = c), version());
   registerDrift(program, (c) => (code = c));
+  registerVerify(program, (c) => (code = c));
 
   try {
     await program.parseAsync(argv);

@@ -1,5 +1,5 @@
 // Test helpers: real repositories in temporary folders, and the real CLI as a child process.
-import { mkdtempSync, mkdirSync, writeFileSync, symlinkSync, rmSync } from "node:fs";
+import { mkdtempSync, mkdirSync, writeFileSync, symlinkSync, rmSync, appendFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { spawnSync } from "node:child_process";
@@ -22,6 +22,8 @@ export type Tree = Record<string, string | Buffer | { symlink: string }>;
 export function makeRepo(files: Tree, opts: { marker?: boolean } = {}): string {
   const dir = mkdtempSync(path.join(tmpdir(), "shipshape-test-"));
   made.push(dir);
+  // The differential suite (test-e2e/) collects every fixture repository the check tests make.
+  if (process.env.SHIPSHAPE_FIXTURE_LOG) appendFileSync(process.env.SHIPSHAPE_FIXTURE_LOG, `${dir}\t${callerOf(new Error().stack)}\n`);
   if (opts.marker !== false && !("shipshape.toml" in files) && !("pyproject.toml" in files)) writeFileSync(path.join(dir, "shipshape.toml"), "");
   for (const [rel, content] of Object.entries(files)) {
     const abs = path.join(dir, rel);
@@ -30,6 +32,15 @@ export function makeRepo(files: Tree, opts: { marker?: boolean } = {}): string {
     else writeFileSync(abs, content);
   }
   return dir;
+}
+
+/** `check-rules.test.js:42` for the test line that made a fixture. */
+function callerOf(stack: string | undefined): string {
+  for (const line of (stack ?? "").split("\n").slice(2)) {
+    const m = /([\w.-]+\.test\.js):(\d+)/.exec(line);
+    if (m) return `${m[1]}:${m[2]}`;
+  }
+  return "?";
 }
 
 export function check(dir: string, targets: string[] = []): CheckResult {

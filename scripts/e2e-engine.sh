@@ -1,0 +1,187 @@
+#!/usr/bin/env bash
+# A private Docker engine for the differential (e2e) suite, with no image registry needed.
+#
+#   scripts/e2e-engine.sh start   # prints `DOCKER_HOST=unix:///...` on its last stdout line; exit 0 when ready
+#   scripts/e2e-engine.sh stop    # stops the engine this script started
+#   scripts/e2e-engine.sh status  # exit 0 when the engine answers
+#
+# When DOCKER_HOST already points at an engine that answers, `start` reuses it (and `stop` leaves
+# it alone). Otherwise it starts dockerd (installing docker.io/debootstrap with apt-get when
+# missing and running as root) on a socket of its own:
+#   dockerd --storage-driver=overlay2|vfs --iptables=false --ip6tables=false --bridge=none
+# Base images are made locally: `debootstrap --variant=minbase --include=python3 bookworm`
+# (Debian bookworm's python3 is 3.11), cached as a tarball in $SHIPSHAPE_E2E_CACHE (default
+# ~/.cache/shipshape-e2e, outside the repository), imported, and tagged with the names the
+# fixtures' FROM lines use (python:3.11-slim, python:3.11). A small derived layer adds
+# `python` -> python3 and an offline `pip` (see below).
+#
+# Exit status of `start`: 0 ready; 3 no engine can be started here (the reason is on stderr).
+set -euo pipefail
+
+STATE=${SHIPSHAPE_E2E_STATE:-/tmp/shipshape-e2e}
+CACHE=${SHIPSHAPE_E2E_CACHE:-${HOME:-/root}/.cache/shipshape-e2e}
+SOCK="$STATE/docker.sock"
+PIDFILE="$STATE/dockerd.pid"
+TAGS=(python:3.11-slim python:3.11 python:3.11-slim-bookworm python:3.11-bookworm)
+BASE_TAG=shipshape-e2e/bookworm-python3:1
+
+log() { echo "e2e-engine: $*" >&2; }
+cannot() { log "cannot start a Docker engine: $*"; exit 3; }
+
+answers() { timeout 20 docker version --format '{{.Server.Version}}' >/dev/null 2>&1; }
+
+ensure_tools() {
+  local need=()
+  command -v dockerd >/dev/null 2>&1 || need+=(docker.io)
+  command -v debootstrap >/dev/null 2>&1 || need+=(debootstrap)
+  if [ ${#need[@]} -gt 0 ]; then
+    if [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null 2>&1; then cannot "missing ${need[*]} and cannot apt-get install them"; fi
+    log "installing ${need[*]}"
+    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}") >"$STATE/apt.log" 2>&1 || cannot "apt-get install ${need[*]} failed (see $STATE/apt.log)"
+  fi
+  command -v docker >/dev/null 2>&1 || cannot "no docker CLI"
+}
+
+# Start dockerd with one storage driver; 0 when it answers and can run a container's filesystem.
+try_daemon() {
+  local driver=$1
+  rm -f "$SOCK" "$PIDFILE"
+  mkdir -p "$STATE/data-$driver" "$STATE/exec"
+  log "starting dockerd ($driver) on $SOCK"
+  # setsid: the daemon outlives this script and is not killed with the caller's process group.
+  setsid dockerd --host "unix://$SOCK" --data-root "$STATE/data-$driver" --exec-root "$STATE/exec" --pidfile "$PIDFILE" \
+    --storage-driver="$driver" --iptables=false --ip6tables=false --bridge=none >"$STATE/dockerd.log" 2>&1 </dev/null &
+  export DOCKER_HOST="unix://$SOCK"
+  for _ in $(seq 1 60); do
+    if answers; then
+      [ "$(docker info --format '{{.Driver}}' 2>/dev/null)" = "$driver" ] && return 0
+      break
+    fi
+    kill -0 "$!" 2>/dev/null || break
+    sleep 0.5
+  done
+  tail -3 "$STATE/dockerd.log" >&2 || true
+  [ -f "$PIDFILE" ] && kill "$(cat "$PIDFILE")" 2>/dev/null && sleep 2
+  # A daemon that died during start-up leaves its data root bind-mounted.
+  umount "$STATE/data-$driver" 2>/dev/null || true
+  return 1
+}
+
+start_daemon() {
+  if [ -f "$PIDFILE" ] && kill -0 "$(cat "$PIDFILE")" 2>/dev/null; then
+    export DOCKER_HOST="unix://$SOCK"
+    answers && return 0
+  fi
+  [ "$(id -u)" = 0 ] || cannot "dockerd needs root here"
+  # overlay2 where the filesystem allows it (several times faster: vfs copies the whole image
+  # for every build step and container); vfs works everywhere. SHIPSHAPE_E2E_STORAGE forces one.
+  for driver in ${SHIPSHAPE_E2E_STORAGE:-overlay2 vfs}; do
+    try_daemon "$driver" && return 0
+    log "dockerd with $driver did not come up"
+  done
+  cannot "dockerd did not answer on $SOCK (log: $STATE/dockerd.log)"
+}
+
+base_tarball() {
+  local tarball="$CACHE/bookworm-minbase-python3.tar"
+  if [ ! -s "$tarball" ]; then
+    mkdir -p "$CACHE"
+    local root="$STATE/rootfs"
+    rm -rf "$root"
+    log "debootstrap bookworm (minbase + python3) into $root; cached at $tarball"
+    local t0=$SECONDS
+    debootstrap --variant=minbase --include=python3,python3-pip,python3-setuptools,python3-wheel bookworm "$root" >"$STATE/debootstrap.log" 2>&1 ||
+      { tail -5 "$STATE/debootstrap.log" >&2; cannot "debootstrap failed (log: $STATE/debootstrap.log)"; }
+    # Smaller layers (the vfs driver copies the whole tree for every build step).
+    rm -rf "$root"/usr/share/doc/* "$root"/usr/share/man/* "$root"/usr/share/locale/* "$root"/var/cache/apt/*.bin \
+      "$root"/var/cache/apt/archives/*.deb "$root"/var/lib/apt/lists/*
+    tar -C "$root" -cf "$tarball.tmp" . && mv "$tarball.tmp" "$tarball"
+    rm -rf "$root"
+    log "base rootfs built in $((SECONDS - t0)) s"
+  fi
+  echo "$tarball"
+}
+
+ensure_images() {
+  local missing=0
+  for t in "${TAGS[@]}"; do docker image inspect "$t" >/dev/null 2>&1 || missing=1; done
+  [ $missing = 0 ] && return 0
+  if ! docker image inspect "$BASE_TAG" >/dev/null 2>&1; then
+    local tarball
+    tarball=$(base_tarball)
+    log "importing $tarball as $BASE_TAG"
+    docker import -c 'CMD ["python3"]' "$tarball" "$BASE_TAG" >/dev/null
+  fi
+  # The derived image: `python` as in the official images, and an offline pip.
+  local dir="$STATE/derived"
+  rm -rf "$dir" && mkdir -p "$dir"
+  cat >"$dir/pip" <<'EOF'
+#!/bin/sh
+# shipshape e2e base image: no package index is reachable while building fixtures, so
+# requirements from an index are skipped (announced on stderr); local project paths
+# (`pip install .`, `pip install /src`) are really installed, offline, without build isolation.
+if [ "$1" != install ]; then exec python3 -m pip "$@"; fi
+shift
+local_paths=""; skipped=""
+while [ $# -gt 0 ]; do
+  case "$1" in
+    -r|--requirement|-c|--constraint|-i|--index-url|--extra-index-url|-f|--find-links|--target|-t|--prefix|--root) skipped="$skipped $1 $2"; shift 2 || shift ;;
+    -e|--editable) local_paths="$local_paths $2"; shift 2 || shift ;;
+    -*) shift ;;
+    .|./*|/*|../*) local_paths="$local_paths $1"; shift ;;
+    *) skipped="$skipped $1"; shift ;;
+  esac
+done
+[ -n "$skipped" ] && echo "e2e offline pip: not installing index requirements:$skipped" >&2
+if [ -n "$local_paths" ]; then
+  # shellcheck disable=SC2086
+  exec python3 -m pip install --no-index --no-build-isolation --no-deps --break-system-packages --root-user-action=ignore $local_paths
+fi
+exit 0
+EOF
+  cat >"$dir/Dockerfile" <<EOF
+FROM $BASE_TAG
+COPY pip /usr/local/bin/pip
+RUN chmod 755 /usr/local/bin/pip && ln -s pip /usr/local/bin/pip3 && ln -sf python3 /usr/bin/python
+ENV LANG=C.UTF-8 PIP_DISABLE_PIP_VERSION_CHECK=1
+CMD ["python3"]
+EOF
+  local args=()
+  for t in "${TAGS[@]}"; do args+=(-t "$t"); done
+  DOCKER_BUILDKIT=0 docker build -q --network=none "${args[@]}" "$dir" >"$STATE/derived.log" 2>&1 || { tail -5 "$STATE/derived.log" >&2; cannot "building the derived base image failed"; }
+  log "tagged ${TAGS[*]}"
+}
+
+cmd=${1:-start}
+mkdir -p "$STATE"
+case "$cmd" in
+  start)
+    t0=$SECONDS
+    if [ -n "${DOCKER_HOST:-}" ] && [ "$DOCKER_HOST" != "unix://$SOCK" ] && answers; then
+      log "using the engine at DOCKER_HOST=$DOCKER_HOST"
+    else
+      ensure_tools
+      start_daemon
+    fi
+    ensure_images
+    log "ready in $((SECONDS - t0)) s"
+    echo "DOCKER_HOST=$DOCKER_HOST"
+    ;;
+  stop)
+    if [ -f "$PIDFILE" ]; then
+      pid=$(cat "$PIDFILE")
+      kill "$pid" 2>/dev/null || true
+      for _ in $(seq 1 40); do kill -0 "$pid" 2>/dev/null || break; sleep 0.25; done
+      rm -f "$PIDFILE"
+      log "stopped dockerd $pid"
+    fi
+    ;;
+  status)
+    export DOCKER_HOST=${DOCKER_HOST:-unix://$SOCK}
+    answers
+    ;;
+  *)
+    echo "usage: $0 start|stop|status" >&2
+    exit 2
+    ;;
+esac

@@ -1,0 +1,40 @@
+// `shipshape verify`, registered on the CLI program.
+import { Command, InvalidArgumentError, Option } from "commander";
+import { exitCode, runVerify } from "./run.js";
+import { verifyToJson, verifyToJunit, verifyToText } from "./report.js";
+
+const positive = (what: string) => (v: string) => {
+  const n = Number(v);
+  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError(`${what} must be a positive number`);
+  return n;
+};
+
+/** Add the `verify` command; `setCode` receives the exit status. */
+export function registerVerify(program: Command, setCode: (code: number) => void): void {
+  program
+    .command("verify")
+    .description("build each service's image with your Docker engine and prove its imports inside it; compare with check")
+    .argument("[services...]", "service names, or paths as for check (default: every service)")
+    .addOption(new Option("-f, --format <format>", "output format").choices(["text", "json", "junit"]).default("text"))
+    .option("--import", "really import each module inside the container (runs application code); default: locate only")
+    .option("--keep", "keep the built images (and print their tags)")
+    .option("-j, --jobs <n>", "services built and probed in parallel", positive("--jobs"), 2)
+    .option("--build-timeout <seconds>", "time limit of one image build", positive("--build-timeout"), 1800)
+    .option("--probe-timeout <seconds>", "time limit of one probe run", positive("--probe-timeout"), 120)
+    .option("--build-network <mode>", "docker build --network (e.g. none, host)")
+    .action(async (args: string[], o: { format: string; import?: boolean; keep?: boolean; jobs: number; buildTimeout: number; probeTimeout: number; buildNetwork?: string }) => {
+      const report = await runVerify({
+        args,
+        cwd: process.cwd(),
+        mode: o.import ? "import" : "find",
+        keep: Boolean(o.keep),
+        jobs: Math.floor(o.jobs),
+        buildTimeoutMs: o.buildTimeout * 1000,
+        probeTimeoutMs: o.probeTimeout * 1000,
+        buildNetwork: o.buildNetwork,
+        log: o.format === "text" && process.stderr.isTTY ? (l) => process.stderr.write(l + "\n") : undefined,
+      });
+      process.stdout.write(o.format === "json" ? verifyToJson(report) : o.format === "junit" ? verifyToJunit(report) : verifyToText(report));
+      setCode(exitCode(report));
+    });
+}
