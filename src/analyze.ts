@@ -801,8 +801,12 @@ export function analyzeService(svc: ServiceSpec, opts: AnalyzeOptions): ServiceR
   // One finding per missing distribution (or module) and service, at the first import that
   // fails hardest (unguarded before guarded, import time before deferred), with a count.
   const verdicts = new Map<string, { e: (typeof externals)[number]; v: NonNullable<ReturnType<typeof judgeExternal>>; n: number }[]>();
+  const judged = new Map<string, ReturnType<typeof judgeExternal>>();
   for (const e of externals) {
-    const v = judgeExternal(e.absName, ectx, e.imp.kind === "from" ? e.imp.names : []);
+    const names = e.imp.kind === "from" ? e.imp.names : [];
+    const jk = e.absName + "\0" + names.join(",");
+    let v = judged.get(jk);
+    if (v === undefined) judged.set(jk, (v = judgeExternal(e.absName, ectx, names)));
     if (!v) continue;
     const k = v.code + "\0" + v.key;
     const l = verdicts.get(k);

@@ -59,11 +59,39 @@ type Out = Omit<Finding, "service" | "severity"> & { severity?: Severity };
 
 const under = (mod: string, root: string) => mod === root || mod.startsWith(root + ".");
 
-/** Lines of code (comments removed) of a repository file. */
+const linesMemo = new WeakMap<FsCache, Map<string, string[]>>();
+const callsMemo = new WeakMap<FsCache, Map<string, number>>();
+
+/** Lines of code (comments removed) of a repository file, read once per run. */
 function codeLines(abs: string, fs: FsCache): string[] {
   fs.noteFile(abs);
+  let m = linesMemo.get(fs);
+  if (!m) linesMemo.set(fs, (m = new Map()));
+  let v = m.get(abs);
+  if (!v) m.set(abs, (v = readCodeLines(abs, fs)));
+  return v;
+}
+
+const textMemo = new WeakMap<FsCache, Map<string, string>>();
+/** A file's text, read once per run (per FsCache). */
+function textOf(abs: string, fs: FsCache): string {
+  let m = textMemo.get(fs);
+  if (!m) textMemo.set(fs, (m = new Map()));
+  let t = m.get(abs);
+  if (t === undefined) {
+    try {
+      t = readFileSync(abs, "utf8");
+    } catch {
+      t = "";
+    }
+    m.set(abs, t);
+  }
+  return t;
+}
+
+function readCodeLines(abs: string, fs: FsCache): string[] {
   try {
-    return readFileSync(abs, "utf8")
+    return textOf(abs, fs)
       .split(/\r?\n/)
       .map((l) => {
         const h = l.indexOf("#");
@@ -93,21 +121,41 @@ export function implicitFindings(inp: ImplicitInputs): Out[] {
     return l;
   };
 
+  let callMemo = callsMemo.get(inp.fs);
+  if (!callMemo) callsMemo.set(inp.fs, (callMemo = new Map()));
+  const firstCall = (f: string, re: RegExp): number => {
+    const k = re.source + "\0" + f;
+    let i = callMemo!.get(k);
+    const abs = path.join(inp.repoRoot, f);
+    inp.fs.noteFile(abs); // a dependency of this service, memoised or not
+    if (i === undefined) {
+      // Most files never call it: test the whole text before splitting lines.
+      i = re.test(textOf(abs, inp.fs)) ? linesOf(f).findIndex((l) => re.test(l)) : -1;
+      callMemo!.set(k, i);
+    }
+    return i;
+  };
+  const byTop = new Map<string, ImplicitInputs["externals"]>();
+  for (const e of inp.externals) {
+    const top = e.module.split(".")[0];
+    const l = byTop.get(top);
+    if (l) l.push(e);
+    else byTop.set(top, [e]);
+  }
   for (const rule of rules) {
     // Where does the trigger happen? (file, line, module)
     let at: { file: string; line: number; module: string; what: string } | null = null;
     const t = rule.trigger;
     if (t.imports?.length) {
-      const hits = inp.externals.filter((e) => t.imports!.some((r) => under(e.module, r)));
+      const hits = t.imports.flatMap((r) => (byTop.get(r.split(".")[0]) ?? []).filter((e) => under(e.module, r)));
       if (!hits.length) continue;
       if (t.calls?.length) {
         const files = [...new Set(hits.map((h) => h.file))];
         const re = new RegExp(`\\.(${t.calls.map((c) => c.replace(/[^\w]/g, "")).join("|")})\\s*\\(`);
         for (const f of files) {
-          const lines = linesOf(f);
-          const i = lines.findIndex((l) => re.test(l));
+          const i = firstCall(f, re);
           if (i >= 0) {
-            at = { file: f, line: i + 1, module: hits.find((h) => h.file === f)!.module, what: `${re.exec(lines[i])![1]}() in ${f}` };
+            at = { file: f, line: i + 1, module: hits.find((h) => h.file === f)!.module, what: `${re.exec(linesOf(f)[i])![1]}() in ${f}` };
             break;
           }
         }

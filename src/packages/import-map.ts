@@ -147,8 +147,25 @@ export class ImportMap {
     }
   }
 
+  private readonly providesMemo = new Map<string, ProviderMatch | null>();
+  private readonly providersMemo = new Map<string, ProviderMatch[]>();
+
   /** Does the installed distribution `dist` (normalised) provide the dotted module `mod`? */
   provides(dist: string, mod: string): ProviderMatch | null {
+    const k = dist + "\0" + mod;
+    let r = this.providesMemo.get(k);
+    if (r === undefined) this.providesMemo.set(k, (r = this.providesUncached(dist, mod)));
+    return r;
+  }
+
+  /** Distributions that would provide `mod`, best first: for the fix in a message. */
+  providersOf(mod: string): ProviderMatch[] {
+    let r = this.providersMemo.get(mod);
+    if (!r) this.providersMemo.set(mod, (r = this.providersOfUncached(mod)));
+    return r;
+  }
+
+  private providesUncached(dist: string, mod: string): ProviderMatch | null {
     const e = this.explicit.get(dist);
     if (e && e.imports.some((i) => covers(i, mod))) return { dist, source: e.source, detail: e.detail };
     for (const p of loadCurated().patterns) {
@@ -160,8 +177,7 @@ export class ImportMap {
     return null;
   }
 
-  /** Distributions that would provide `mod`, best first: for the fix in a message. */
-  providersOf(mod: string): ProviderMatch[] {
+  private providersOfUncached(mod: string): ProviderMatch[] {
     const out: ProviderMatch[] = [];
     const seen = new Set<string>();
     const add = (m: ProviderMatch | null) => {

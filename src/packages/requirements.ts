@@ -238,8 +238,33 @@ export interface ParsedRequirementString {
  * One PEP 508 requirement string (no pip options): `name[extras] spec ; marker` or
  * `name @ url ; marker`. Throws an Error with a readable message when it does not parse.
  */
+const SIMPLE_REQ = /^([A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?)\s*(?:\[\s*([A-Za-z0-9._-]+(?:\s*,\s*[A-Za-z0-9._-]+)*)\s*\])?\s*((?:~=|==|!=|<=|>=|<|>)\s*[A-Za-z0-9.*+!_-]+(?:\s*,\s*(?:~=|==|!=|<=|>=|<|>)\s*[A-Za-z0-9.*+!_-]+)*)?$/;
+const reqMemo = new Map<string, ParsedRequirementString | Error>();
+
 export function parseRequirementString(s: string): ParsedRequirementString {
+  let r = reqMemo.get(s);
+  if (r === undefined) {
+    try {
+      r = parseRequirementStringUncached(s);
+    } catch (e) {
+      r = e as Error;
+    }
+    if (reqMemo.size > 50000) reqMemo.clear();
+    reqMemo.set(s, r);
+  }
+  if (r instanceof Error) throw r;
+  return r;
+}
+
+function parseRequirementStringUncached(s: string): ParsedRequirementString {
   const text = s.trim();
+  // The common forms (`name`, `name[extra]`, `name==1.2`, `name>=1,<2`) without the grammar.
+  const m = SIMPLE_REQ.exec(text);
+  if (m) {
+    const extras = m[2] ? m[2].split(",").map((x) => x.trim()) : [];
+    const specifier = m[3] ? m[3].split(",").map((c) => c.replace(/\s+/g, "")).join(",") : "";
+    return { rawName: m[1], name: normalizeName(m[1]), specifier, extras, marker: null, url: null };
+  }
   let parsed: RequirementWithLocation | null;
   try {
     parsed = parsePipRequirementsLine(text, { includeLocations: true });
