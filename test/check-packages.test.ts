@@ -253,6 +253,10 @@ describe("SS205 packages-not-on-path", () => {
     assert.ok(pkg(check(poetry)).includes("SS205 Dockerfile:4 "), pkg(check(poetry)).join());
     const poetrySystem = makeRepo({ ...files, Dockerfile: `FROM python:3.12-slim\nENV POETRY_VIRTUALENVS_CREATE=false\nWORKDIR /app\nCOPY pyproject.toml ./\nRUN pip install poetry && poetry install --no-root\nCOPY main.py .\nCMD ["python", "main.py"]\n` });
     assert.deepEqual(pkg(check(poetrySystem)).filter((x) => x.startsWith("SS205")), []);
+    const poetryConfig = makeRepo({ ...files, Dockerfile: `FROM python:3.12-slim\nWORKDIR /app\nCOPY pyproject.toml ./\nRUN pip install poetry && poetry config virtualenvs.create false && poetry install --no-root\nCOPY main.py .\nCMD ["python", "main.py"]\n` });
+    assert.deepEqual(pkg(check(poetryConfig)), []);
+    const uvSystem = makeRepo({ ...files, "uv.lock": `version = 1\n\n[[package]]\nname = "requests"\nversion = "2.31.0"\nsource = { registry = "https://pypi.org/simple" }\n`, Dockerfile: `FROM python:3.12-slim\nENV UV_PROJECT_ENVIRONMENT=/usr/local\nWORKDIR /app\nCOPY pyproject.toml uv.lock ./\nRUN uv sync --frozen\nCOPY main.py .\nCMD ["python", "main.py"]\n` });
+    assert.deepEqual(pkg(check(uvSystem)), []);
   });
 });
 

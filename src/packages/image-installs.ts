@@ -78,6 +78,10 @@ export function recordInstalls(
       state.venvs.push(dir);
     }
   }
+  // `poetry config virtualenvs.create false` (and in-project) in a RUN set what the env vars would.
+  for (const m of text.matchAll(/poetry\s+config\s+(?:--local\s+)?virtualenvs\.(create|in-project)\s+(true|false|1|0)/g)) {
+    state.env[m[1] === "create" ? "POETRY_VIRTUALENVS_CREATE" : "POETRY_VIRTUALENVS_IN_PROJECT"] = m[2];
+  }
   let cmds: InstallCommand[];
   try {
     cmds = installCommands(text, { ...argEnv, ...state.env });
@@ -194,6 +198,6 @@ export function invisibleReason(rec: InstallRecord, env: Record<string, string>,
   if (exe.startsWith(loc + "/bin/")) return null;
   const venvAt = path.indexOf(loc + "/bin");
   const sysAt = path.findIndex((d) => d === "/usr/local/bin" || d === "/usr/bin" || d === "/bin");
-  if (venvAt >= 0 && (sysAt < 0 || venvAt < sysAt)) return null;
+  if (venvAt >= 0 && (sysAt < 0 || venvAt <= sysAt)) return null;
   return `the packages went into the virtualenv ${loc}, but the container's PATH (${env.PATH ?? "the default"}) finds python in the system folders first`;
 }
