@@ -89,6 +89,9 @@ export function baseImageInfo(ref: string, declared?: { python?: string; package
     } else info.pythonSource = `the base image tag '${tag}' does not name a Python minor version`;
     info.known = official;
     for (const p of info.slim ? PYTHON_SLIM_PACKAGES : PYTHON_FULL_PACKAGES) info.systemPackages.add(p);
+    // The official images install pip, and before 3.12 also setuptools and wheel.
+    const minor = m ? Number(m[2]) : 99;
+    info.pythonPackages = m && Number(m[1]) === 3 && minor < 12 ? ["pip", "setuptools", "wheel"] : ["pip"];
     if (!official) info.pythonSource += info.python ? " (not the official image: assumed to follow its tags)" : "";
   } else if (official && (name === "debian" || name === "ubuntu" || name === "alpine") && repo === name) {
     info.family = name;
@@ -124,7 +127,7 @@ export function baseImageInfo(ref: string, declared?: { python?: string; package
     // What the configuration declares is all the image has beyond what we know.
     info.known = true;
     for (const p of declared.systemPackages ?? []) info.systemPackages.add(p);
-    info.pythonPackages = declared.packages ?? [];
+    info.pythonPackages = [...(info.pythonPackages ?? []), ...(declared.packages ?? [])];
   }
   return info;
 }
