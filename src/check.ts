@@ -1,14 +1,13 @@
 // `shipshape check`: discover services, analyse each, gather findings.
-import { readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { BuildContext, FsCache } from "./context/context.js";
 import { discover } from "./discover.js";
 import { analyzeService, prepareService, imagePythonFiles, AnalyzeOptions, ServiceResult } from "./analyze.js";
 import type { ServiceSpec } from "./service.js";
-import { Worker } from "node:worker_threads";
 import { availableParallelism } from "node:os";
-import { ParseCache, parseRaw, RawParse } from "./parse-cache.js";
+import { ParseCache } from "./parse-cache.js";
 import { DepCache } from "./service-cache.js";
 import { PARSER_VERSION } from "./python/imports.js";
 import type { Finding, Fix } from "./findings.js";
@@ -76,14 +75,30 @@ interface Plan {
 
 type Stored = Omit<ServiceResult, "model">;
 
-/** Discover, look services up in the cache, and evaluate the images of the others. */
-function plan(opts: CheckOptions): Plan {
+/** Below this many files to parse, a worker thread costs more than it saves. */
+const PARALLEL_MIN_FILES = 150;
+
+/**
+ * Discover, look services up in the cache, and evaluate the images of the others. With
+ * `parallel`, a cold run (no parse cache on disk) starts parsing the repository's Python files on
+ * a worker thread as soon as discovery has walked it, while this thread goes on planning.
+ */
+function plan(opts: CheckOptions, parallel = false): Plan {
   const fs = new FsCache();
   let t0 = performance.now();
-  const disc = discover(opts.targets, opts.cwd, fs, opts.cache);
+  const early: { parseCache: ParseCache | null } = { parseCache: null };
+  const disc = discover(opts.targets, opts.cwd, fs, opts.cache, (repoRoot, pyFiles) => {
+    const pc = (early.parseCache = new ParseCache(opts.cache ? path.join(repoRoot, ".shipshape_cache") : null));
+    if (parallel && pyFiles.length >= PARALLEL_MIN_FILES && availableParallelism() > 1 && !(pc.file && existsSync(pc.file))) {
+      // Walk order is mostly the order the analysis asks in (libs/ first); the worker starts at the end.
+      pc.attachWorker(pyFiles);
+    }
+  });
   timing?.("discover", t0);
   t0 = performance.now();
-  const parseCache = new ParseCache(opts.cache ? path.join(disc.repoRoot, ".shipshape_cache") : null);
+  const parseCache = early.parseCache ?? new ParseCache(opts.cache ? path.join(disc.repoRoot, ".shipshape_cache") : null);
+  // The service cache records the stat of the content each parse actually read.
+  parseCache.onStat = (abs, size, mtimeMs, ino) => fs.seedSig(abs, size, mtimeMs, ino);
   const serviceCache = new DepCache<Stored>(opts.cache ? path.join(disc.repoRoot, ".shipshape_cache", "services-v2.json") : null);
   const stdlib = stdlibNames();
   const aopts: AnalyzeOptions = { repoRoot: disc.repoRoot, fs, parseCache, stdlib, severities: disc.config.severity, contexts: new Map(), prepared: new Map() };
@@ -103,6 +118,17 @@ function plan(opts: CheckOptions): Plan {
       aopts.prepared!.set(svc, prepareService(svc, aopts));
     } finally {
       fs.recorder = null;
+    }
+  }
+  if (parallel) {
+    // The Python files of the images to analyse: the worker parses those (and only those).
+    const needed = new Set<string>();
+    for (const prep of aopts.prepared!.values()) for (const f of imagePythonFiles(prep)) needed.add(f);
+    const shared = parseCache.worker;
+    if (shared) shared.skipUnless((f) => needed.has(f));
+    else {
+      const todo = [...needed].filter((f) => parseCache.needsParse(f));
+      if (todo.length >= PARALLEL_MIN_FILES && availableParallelism() > 1) parseCache.attachWorker(todo);
     }
   }
   timing?.("plan", t0);
@@ -134,7 +160,9 @@ function finish(p: Plan): CheckResult {
       fs.recorder = null;
     }
   }
-  timing?.("analyse", t0);
+  const w = parseCache.worker;
+  parseCache.detachWorker();
+  timing?.(w ? `analyse (worker parsed ${w.received} of ${w.files.length} files)` : "analyse", t0);
   t0 = performance.now();
   parseCache.save();
   serviceCache.save();
@@ -149,41 +177,12 @@ export function runCheck(opts: CheckOptions): CheckResult {
   return finish(plan(opts));
 }
 
-/** Below this many files to parse, a worker thread costs more than it saves. */
-const PARALLEL_MIN_FILES = 150;
-
 /**
- * The whole check, parsing the Python files of the evaluated images on two threads first
- * (this thread and a worker) when there are enough of them; the analysis then finds every
- * file already parsed. Same result as runCheck.
+ * The whole check, parsing Python files on a worker thread at the same time as discovery,
+ * planning and the analysis on this one, when there are enough of them. Same result as runCheck.
  */
 export async function runCheckParallel(opts: CheckOptions): Promise<CheckResult> {
-  const p = plan(opts);
-  const files = new Set<string>();
-  for (const prep of p.aopts.prepared!.values()) for (const f of imagePythonFiles(prep)) files.add(f);
-  const todo = [...files].filter((f) => p.parseCache.needsParse(f));
-  if (todo.length >= PARALLEL_MIN_FILES && availableParallelism() > 1) {
-    const t0 = performance.now();
-    // Interleave so both halves get a similar mix of sizes.
-    const theirs = todo.filter((_, i) => i % 2 === 1);
-    const mine = todo.filter((_, i) => i % 2 === 0);
-    const worker = new Worker(new URL("./parse-worker.js", import.meta.url));
-    const done = new Promise<RawParse[]>((resolve, reject) => {
-      worker.once("message", resolve);
-      worker.once("error", reject);
-    });
-    worker.postMessage(theirs);
-    for (const f of mine) p.parseCache.prime(parseRaw(f));
-    try {
-      for (const r of await done) p.parseCache.prime(r);
-    } catch {
-      /* the worker failed: the analysis parses what is missing itself */
-    } finally {
-      void worker.terminate();
-    }
-    timing?.(`parse ${todo.length} files on 2 threads`, t0);
-  }
-  return finish(p);
+  return finish(plan(opts, true));
 }
 
 /** Apply fixes: insert lines after the given line of each file, once per distinct insert. */

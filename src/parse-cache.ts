@@ -1,10 +1,11 @@
 // Parse each Python file once per run, and keep the results between runs in a content-hash
 // cache on disk (`.shipshape_cache/` at the repository root, like ruff's `.ruff_cache`).
 import { createHash } from "node:crypto";
-import { mkdirSync, readFileSync, statSync, writeFileSync, renameSync } from "node:fs";
+import { closeSync, fstatSync, mkdirSync, openSync, readFileSync, statSync, writeFileSync, renameSync } from "node:fs";
 import path from "node:path";
 import type { ParsedPython } from "./types.js";
 import { extractImports, PARSER_VERSION } from "./python/imports.js";
+import { SharedParse } from "./parse-shared.js";
 
 export interface ParseResult {
   parsed: ParsedPython | null;
@@ -56,6 +57,7 @@ export interface RawParse {
   abs: string;
   size: number;
   mtimeMs: number;
+  ino: number;
   sha: string;
   parsed: ParsedPython | null;
   unreadable?: string;
@@ -67,17 +69,24 @@ export function parseRaw(abs: string, known?: (sha: string) => ParsedPython | un
   let buf: Buffer;
   let st;
   try {
-    st = statSync(abs);
-    buf = readFileSync(abs);
+    // One path lookup: the stat and the content come from the same open file.
+    const fd = openSync(abs, "r");
+    try {
+      st = fstatSync(fd);
+      buf = readFileSync(fd);
+    } finally {
+      closeSync(fd);
+    }
   } catch (e) {
-    return { abs, size: 0, mtimeMs: 0, sha: "", parsed: null, unreadable: `cannot read: ${(e as NodeJS.ErrnoException).code ?? String(e)}` };
+    return { abs, size: 0, mtimeMs: 0, ino: 0, sha: "", parsed: null, unreadable: `cannot read: ${(e as NodeJS.ErrnoException).code ?? String(e)}` };
   }
   const sha = createHash("sha1").update(buf).digest("hex");
+  const base = { abs, size: st.size, mtimeMs: st.mtimeMs, ino: st.ino, sha };
   const hit = known?.(sha);
-  if (hit) return { abs, size: st.size, mtimeMs: st.mtimeMs, sha, parsed: hit, fromCache: true };
+  if (hit) return { ...base, parsed: hit, fromCache: true };
   const dec = decodePython(buf);
-  if ("error" in dec) return { abs, size: st.size, mtimeMs: st.mtimeMs, sha, parsed: null, unreadable: dec.error };
-  return { abs, size: st.size, mtimeMs: st.mtimeMs, sha, parsed: extractImports(dec.text) };
+  if ("error" in dec) return { ...base, parsed: null, unreadable: dec.error };
+  return { ...base, parsed: extractImports(dec.text) };
 }
 
 export class ParseCache {
@@ -89,9 +98,24 @@ export class ParseCache {
   parsed = 0;
 
   private loaded = false;
+  private shared: SharedParse | null = null;
+  /** The worker attached, if any. */
+  get worker(): SharedParse | null {
+    return this.shared;
+  }
+  /**
+   * Told the stat of every file whose content was read (size, mtime, inode), so that the service
+   * cache records the stat of the very content the analysis used.
+   */
+  onStat: ((abs: string, size: number, mtimeMs: number, ino: number) => void) | null = null;
+
+  /** The cache file in a cache folder. */
+  static fileIn(cacheDir: string): string {
+    return path.join(cacheDir, "parse-v" + CACHE_FORMAT + ".json");
+  }
 
   constructor(cacheDir: string | null) {
-    this.file = cacheDir ? path.join(cacheDir, "parse-v" + CACHE_FORMAT + ".json") : null;
+    this.file = cacheDir ? ParseCache.fileIn(cacheDir) : null;
     this.disk = { version: PARSER_VERSION, entries: {}, stats: {} };
   }
 
@@ -110,8 +134,14 @@ export class ParseCache {
 
   /** Parse a file on disk (by absolute path), once per run. */
   parseFile(abs: string): ParseResult {
-    const m = this.memo.get(abs);
+    let m = this.memo.get(abs);
     if (m) return m;
+    if (this.shared) {
+      this.shared.drain();
+      m = this.memo.get(abs);
+      if (m) return m;
+      if (this.shared.need(abs) === "theirs") return this.memo.get(abs)!;
+    }
     const r = this.load(abs);
     this.memo.set(abs, r);
     return r;
@@ -139,9 +169,28 @@ export class ParseCache {
     }
   }
 
+  /**
+   * Parse `files` on a worker thread while this thread goes on (see parse-shared.ts): files the
+   * analysis asks for are taken from the worker, or parsed here when the worker has not started
+   * them. Call `detach` when done.
+   */
+  attachWorker(files: string[]): SharedParse {
+    this.ensureLoaded();
+    this.shared = new SharedParse(files, (r) => this.prime(r), (abs) => this.memo.has(abs));
+    return this.shared;
+  }
+
+  /** Take what the worker finished (into the cache) and stop it. */
+  detachWorker(): void {
+    this.shared?.close();
+    this.shared = null;
+  }
+
   /** Take a result parsed elsewhere (a worker thread). */
   prime(r: RawParse): void {
     this.ensureLoaded();
+    if (this.memo.has(r.abs)) return;
+    if (r.sha) this.onStat?.(r.abs, r.size, r.mtimeMs, r.ino);
     if (r.parsed) {
       this.parsed++;
       this.disk.entries[r.sha] = r.parsed;
@@ -164,10 +213,12 @@ export class ParseCache {
       const hit = this.disk.entries[known[2]];
       if (hit) {
         this.hits++;
+        this.onStat?.(abs, st.size, st.mtimeMs, st.ino);
         return { parsed: hit };
       }
     }
     const raw = parseRaw(abs, (sha) => this.disk.entries[sha]);
+    if (raw.sha) this.onStat?.(abs, raw.size, raw.mtimeMs, raw.ino);
     if (!raw.parsed) return { parsed: null, unreadable: raw.unreadable };
     if (raw.fromCache) this.hits++;
     else {

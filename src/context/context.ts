@@ -1,6 +1,7 @@
 // The build context: the files a build sees, after .gcloudignore (when the build goes through
 // `gcloud builds submit`) and .dockerignore (Docker's own matcher), read lazily from disk.
 import { lstatSync, readdirSync, readFileSync, readlinkSync, existsSync, statSync } from "node:fs";
+import type { Dirent } from "node:fs";
 import path from "node:path";
 import { dockerignore, DockerIgnore } from "./dockerignore.js";
 import gitignore from "ignore";
@@ -32,12 +33,46 @@ export class FsCache {
   private dirMemo = new Map<string, string[] | null>();
   private linkMemo = new Map<string, string>();
   private sigMemo = new Map<string, string>();
+  /** Names in directories listed by a walk that did not follow symlinks (see `seedDir`). */
+  private walked = new Map<string, Set<string>>();
   recorder: Set<string> | null = null;
+
+  /**
+   * Take a directory listing made with `readdirSync(dir, { withFileTypes: true })` (lstat types)
+   * by a walk that reached `dir` without following symlinks: its names and their types answer
+   * later `readdir` and `typeOf` queries, and any other name in it does not exist.
+   */
+  seedDir(dir: string, ents: Dirent[]): void {
+    if (this.dirMemo.has(dir)) return;
+    const names: string[] = [];
+    for (const e of ents) {
+      names.push(e.name);
+      const abs = path.join(dir, e.name);
+      if (!this.statMemo.has(abs)) this.statMemo.set(abs, e.isSymbolicLink() ? "symlink" : e.isDirectory() ? "dir" : e.isFile() ? "file" : null);
+    }
+    names.sort();
+    this.dirMemo.set(dir, names);
+    this.walked.set(dir, new Set(names));
+  }
+
+  /** The stat signature of a file whose content was just read (see `depValue`). */
+  seedSig(abs: string, size: number, mtimeMs: number, ino: number): void {
+    this.sigMemo.set(abs, `${size}:${mtimeMs}:${ino}`);
+  }
 
   typeOf(abs: string): CtxEntryType | null {
     if (this.recorder) this.recorder.add("t:" + abs);
     let t = this.statMemo.get(abs);
     if (t !== undefined) return t;
+    const slash = abs.lastIndexOf(path.sep);
+    if (slash > 0) {
+      const names = this.walked.get(abs.slice(0, slash));
+      const name = abs.slice(slash + 1);
+      if (names && name !== "." && name !== ".." && name !== "" && !names.has(name)) {
+        this.statMemo.set(abs, null);
+        return null;
+      }
+    }
     try {
       const st = lstatSync(abs);
       t = st.isSymbolicLink() ? "symlink" : st.isDirectory() ? "dir" : st.isFile() ? "file" : null;
