@@ -2,7 +2,7 @@
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { BuildContext, FsCache } from "./context/context.js";
+import { DepSet, FsCache } from "./context/context.js";
 import { discover } from "./discover.js";
 import { analyzeService, prepareService, imagePythonFiles, AnalyzeOptions, ServiceResult } from "./analyze.js";
 import type { ServiceSpec } from "./service.js";
@@ -59,7 +59,18 @@ export function stdlibNames(): Set<string> {
   return s;
 }
 
-const timing = process.env.SHIPSHAPE_TIMING ? (label: string, t0: number) => process.stderr.write(`timing: ${label} ${(performance.now() - t0).toFixed(1)} ms\n`) : null;
+const timing = process.env.SHIPSHAPE_TIMING ? (label: string, t0: number) => process.stderr.write(`timing: ${label} ${(performance.now() - t0).toFixed(1)} ms${threadCpu()}\n`) : null;
+
+/** CPU time of this thread so far (Linux only; for SHIPSHAPE_TIMING). */
+function threadCpu(): string {
+  try {
+    const f = readFileSync("/proc/thread-self/stat", "utf8");
+    const v = f.slice(f.lastIndexOf(")") + 2).split(" ");
+    return ` (thread cpu ${(Number(v[11]) + Number(v[12])) * 10} ms)`;
+  } catch {
+    return "";
+  }
+}
 
 interface Plan {
   disc: ReturnType<typeof discover>;
@@ -69,7 +80,7 @@ interface Plan {
   aopts: AnalyzeOptions;
   /** Per service: the cached result, or the recorded dependencies of its preparation. */
   hits: Map<ServiceSpec, ServiceResult>;
-  deps: Map<ServiceSpec, Set<string>>;
+  deps: Map<ServiceSpec, DepSet>;
   keys: Map<ServiceSpec, string>;
 }
 
@@ -111,7 +122,7 @@ function plan(opts: CheckOptions, parallel = false): Plan {
       p.hits.set(svc, { ...hit, model: null, fromCache: true });
       continue;
     }
-    const deps = new Set<string>();
+    const deps = new DepSet();
     p.deps.set(svc, deps);
     fs.recorder = deps;
     try {

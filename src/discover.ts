@@ -10,7 +10,7 @@ import type { ServiceSpec } from "./service.js";
 import type { Severity } from "./findings.js";
 import { RULES } from "./findings.js";
 import { parseDockerfile } from "./dockerfile/parse.js";
-import { BuildContext, FsCache, hasWildcard } from "./context/context.js";
+import { BuildContext, DepSet, FsCache, hasWildcard } from "./context/context.js";
 import { cleanSource } from "./image/model.js";
 import { DepCache } from "./service-cache.js";
 
@@ -337,7 +337,7 @@ export function discover(targets: string[], cwd: string, fs: FsCache, useCache =
     const key = DepCache.key([df, args, repoRoot]);
     const hit = ctxCache.lookup(key, fs);
     if (hit) return hit;
-    const deps = new Set<string>();
+    const deps = new DepSet();
     fs.recorder = deps;
     try {
       fs.noteFile(df);

@@ -6,7 +6,7 @@
 import { createHash } from "node:crypto";
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import type { FsCache } from "./context/context.js";
+import type { DepSet, FsCache } from "./context/context.js";
 
 const FORMAT = "svc-3";
 
@@ -71,11 +71,9 @@ export class DepCache<T> {
   }
 
   /** Keep `value` (plain JSON) with the dependencies recorded while computing it. */
-  store(key: string, deps: Set<string>, fs: FsCache, value: T): void {
+  store(key: string, deps: DepSet, fs: FsCache, value: T): void {
     if (!this.file) return;
-    // A file whose content is a dependency needs no separate existence check.
-    const kept: string[] = [];
-    for (const d of deps) if (!(d.charCodeAt(0) === 116 /* t */ && deps.has("f" + d.slice(1)))) kept.push(d);
+    const kept = deps.keys();
     for (const d of kept) this.currentValue(d, fs);
     this.fresh.set(key, { deps: kept, result: value });
   }

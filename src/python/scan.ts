@@ -625,12 +625,11 @@ class Scanner {
       // start of a physical line, outside any logical line
       let col = 0;
       let p = pos;
-      for (;;) {
+      for (; p < n; p++) {
         const c = src.charCodeAt(p);
         if (c === 32) col++;
         else if (c === 9) col = (col & ~7) + 8;
         else break;
-        p++;
       }
       if (p >= n) break;
       let c = src.charCodeAt(p);
@@ -644,7 +643,7 @@ class Scanner {
         continue;
       }
       if (c === 13) {
-        pos = src.charCodeAt(p + 1) === 10 ? p + 2 : p + 1;
+        pos = p + 1 < n && src.charCodeAt(p + 1) === 10 ? p + 2 : p + 1;
         continue;
       }
       // a logical line starts here
@@ -660,6 +659,7 @@ class Scanner {
       this.stmtStarts.length = 0;
       pos = p;
       let depth = 0;
+      // Each token ends with the single `push` below (one call site keeps the optimised code small).
       for (;;) {
         if (pos >= n) {
           if (depth > 0) return false;
@@ -671,11 +671,17 @@ class Scanner {
           pos++;
           continue;
         }
+        // one character of lookahead (NaN at the end: no comparison below matches it)
+        const d = pos + 1 < n ? src.charCodeAt(pos + 1) : -1;
+        let kind: number;
+        let end: number;
         if (isIdentStart(c)) {
           let q = pos + 1;
-          while (isIdentChar(src.charCodeAt(q))) q++;
-          const d = src.charCodeAt(q);
-          if (d === 34 || d === 39) {
+          while (q < n && isIdentChar(src.charCodeAt(q))) q++;
+          const e = q < n ? src.charCodeAt(q) : -1;
+          kind = NAME;
+          end = q;
+          if (e === 34 || e === 39) {
             const len = q - pos;
             let raw = false;
             let fmt = false;
@@ -688,144 +694,190 @@ class Scanner {
               else ok = false;
             }
             if (ok) {
-              const end = this.string(q, raw, fmt);
+              end = this.string(q, raw, fmt);
               if (end < 0) return false;
-              this.push(STR, pos, end);
-              pos = end;
+              kind = STR;
+            }
+          } else if (e >= 128) return false;
+          if (kind === NAME) {
+            const len = q - pos;
+            if (len === 13 ? src.startsWith("import_module", pos) : len === 10 && src.startsWith("__import__", pos))
+              this.hasDyn = true;
+            else if (len === 6 && src.startsWith("lambda", pos)) this.hasLambda = true;
+          }
+        } else {
+          switch (c) {
+            case 10:
+            case 13:
+              pos += c === 13 && d === 10 ? 2 : 1;
+              if (depth > 0) continue;
+              if (this.nt === 0 || !this.line()) return false;
+              continue outer;
+            case 35:
+              pos = this.skipComment(pos);
+              continue;
+            case 92: {
+              if (d === 10) pos += 2;
+              else if (d === 13) pos += pos + 2 < n && src.charCodeAt(pos + 2) === 10 ? 3 : 2;
+              else return false;
+              if (pos >= n || this.nt === 0) return false;
               continue;
             }
-          } else if (d >= 128) return false;
-          this.push(NAME, pos, q);
-          const len = q - pos;
-          if (len === 13 ? src.startsWith("import_module", pos) : len === 10 && src.startsWith("__import__", pos))
-            this.hasDyn = true;
-          else if (len === 6 && src.startsWith("lambda", pos)) this.hasLambda = true;
-          pos = q;
-          continue;
+            case 34:
+            case 39:
+              end = this.string(pos, false, false);
+              if (end < 0) return false;
+              kind = STR;
+              break;
+            case 40:
+            case 91:
+            case 123:
+              kind = c === 40 ? LPAR : c === 91 ? LSQB : LBRACE;
+              end = pos + 1;
+              if (depth === closers.length) {
+                const b = new Int32Array(depth * 2);
+                b.set(closers);
+                closers = b;
+              }
+              closers[depth++] = c === 40 ? 41 : c + 2;
+              break;
+            case 41:
+            case 93:
+            case 125:
+              if (depth === 0 || closers[--depth] !== c) return false;
+              kind = c === 41 ? RPAR : c === 93 ? RSQB : RBRACE;
+              end = pos + 1;
+              break;
+            case 44:
+              kind = COMMA;
+              end = pos + 1;
+              break;
+            case 59:
+              kind = SEMI;
+              end = pos + 1;
+              break;
+            case 58:
+              if (d === 61) {
+                kind = WALRUS;
+                end = pos + 2;
+              } else {
+                if (depth > 0 && closers[depth - 1] === 41) this.colonInParens = true;
+                kind = COLON;
+                end = pos + 1;
+              }
+              break;
+            case 46:
+              if (isDigit(d)) {
+                end = this.number(pos); // a number
+                if (end < 0) return false;
+                kind = NUM;
+              } else if (d === 46 && pos + 2 < n && src.charCodeAt(pos + 2) === 46) {
+                kind = ELLIPSIS;
+                end = pos + 3;
+              } else {
+                kind = DOT;
+                end = pos + 1;
+              }
+              break;
+            case 61:
+              if (d === 61) {
+                kind = EQ;
+                end = pos + 2;
+              } else {
+                kind = ASSIGN;
+                end = pos + 1;
+              }
+              break;
+            case 42:
+              if (d === 42) {
+                if (pos + 2 < n && src.charCodeAt(pos + 2) === 61) {
+                  kind = AUG;
+                  end = pos + 3;
+                } else {
+                  kind = DSTAR;
+                  end = pos + 2;
+                }
+              } else if (d === 61) {
+                kind = AUG;
+                end = pos + 2;
+              } else {
+                kind = STAR;
+                end = pos + 1;
+              }
+              break;
+            case 64:
+              if (d === 61) {
+                kind = AUG;
+                end = pos + 2;
+              } else {
+                kind = AT;
+                end = pos + 1;
+              }
+              break;
+            case 45:
+              if (d === 62) {
+                kind = ARROW;
+                end = pos + 2;
+              } else if (d === 61) {
+                kind = AUG;
+                end = pos + 2;
+              } else {
+                kind = OP;
+                end = pos + 1;
+              }
+              break;
+            case 43:
+            case 37:
+            case 38:
+            case 124:
+            case 94:
+              if (d === 61) {
+                kind = AUG;
+                end = pos + 2;
+              } else {
+                kind = OP;
+                end = pos + 1;
+              }
+              break;
+            case 47:
+            case 60:
+            case 62:
+              if (c === 60 && d === 62) return false; // <>
+              if (d === c) {
+                // // << >>
+                if (pos + 2 < n && src.charCodeAt(pos + 2) === 61) {
+                  kind = AUG;
+                  end = pos + 3;
+                } else {
+                  kind = OP;
+                  end = pos + 2;
+                }
+              } else if (d === 61) {
+                kind = c === 47 ? AUG : OP;
+                end = pos + 2;
+              } else {
+                kind = OP;
+                end = pos + 1;
+              }
+              break;
+            case 33:
+              if (d !== 61) return false;
+              kind = OP;
+              end = pos + 2;
+              break;
+            case 126:
+              kind = OP;
+              end = pos + 1;
+              break;
+            default:
+              if (!isDigit(c)) return false; // non-ASCII outside strings, \f, $, ?, backtick, ...
+              end = this.number(pos);
+              if (end < 0) return false;
+              kind = NUM;
+          }
         }
-        switch (c) {
-          case 10:
-          case 13:
-            pos += c === 13 && src.charCodeAt(pos + 1) === 10 ? 2 : 1;
-            if (depth > 0) continue;
-            if (this.nt === 0 || !this.line()) return false;
-            continue outer;
-          case 35:
-            pos = this.skipComment(pos);
-            continue;
-          case 92: {
-            const d = src.charCodeAt(pos + 1);
-            if (d === 10) pos += 2;
-            else if (d === 13) pos += src.charCodeAt(pos + 2) === 10 ? 3 : 2;
-            else return false;
-            if (pos >= n || this.nt === 0) return false;
-            continue;
-          }
-          case 34:
-          case 39: {
-            const end = this.string(pos, false, false);
-            if (end < 0) return false;
-            this.push(STR, pos, end);
-              pos = end;
-            continue;
-          }
-          case 40:
-          case 91:
-          case 123:
-            this.push(c === 40 ? LPAR : c === 91 ? LSQB : LBRACE, pos, pos + 1);
-            if (depth === closers.length) {
-              const b = new Int32Array(depth * 2);
-              b.set(closers);
-              closers = b;
-            }
-            closers[depth++] = c === 40 ? 41 : c + 2;
-            pos++;
-            continue;
-          case 41:
-          case 93:
-          case 125:
-            if (depth === 0 || closers[--depth] !== c) return false;
-            this.push(c === 41 ? RPAR : c === 93 ? RSQB : RBRACE, pos, pos + 1);
-            pos++;
-            continue;
-          case 44:
-            this.push(COMMA, pos, ++pos);
-            continue;
-          case 59:
-            this.push(SEMI, pos, ++pos);
-            continue;
-          case 58:
-            if (src.charCodeAt(pos + 1) === 61) this.push(WALRUS, pos, (pos += 2));
-            else {
-              if (depth > 0 && closers[depth - 1] === 41) this.colonInParens = true;
-              this.push(COLON, pos, ++pos);
-            }
-            continue;
-          case 46: {
-            const d = src.charCodeAt(pos + 1);
-            if (isDigit(d)) break; // a number
-            if (d === 46 && src.charCodeAt(pos + 2) === 46) {
-              this.push(ELLIPSIS, pos, (pos += 3));
-            } else this.push(DOT, pos, ++pos);
-            continue;
-          }
-          case 61:
-            if (src.charCodeAt(pos + 1) === 61) this.push(EQ, pos, (pos += 2));
-            else this.push(ASSIGN, pos, ++pos);
-            continue;
-          case 42:
-            if (src.charCodeAt(pos + 1) === 42) {
-              if (src.charCodeAt(pos + 2) === 61) this.push(AUG, pos, (pos += 3));
-              else this.push(DSTAR, pos, (pos += 2));
-            } else if (src.charCodeAt(pos + 1) === 61) this.push(AUG, pos, (pos += 2));
-            else this.push(STAR, pos, ++pos);
-            continue;
-          case 64:
-            if (src.charCodeAt(pos + 1) === 61) this.push(AUG, pos, (pos += 2));
-            else this.push(AT, pos, ++pos);
-            continue;
-          case 45:
-            if (src.charCodeAt(pos + 1) === 62) this.push(ARROW, pos, (pos += 2));
-            else if (src.charCodeAt(pos + 1) === 61) this.push(AUG, pos, (pos += 2));
-            else this.push(OP, pos, ++pos);
-            continue;
-          case 43:
-          case 37:
-          case 38:
-          case 124:
-          case 94:
-            if (src.charCodeAt(pos + 1) === 61) this.push(AUG, pos, (pos += 2));
-            else this.push(OP, pos, ++pos);
-            continue;
-          case 47:
-          case 60:
-          case 62: {
-            const d = src.charCodeAt(pos + 1);
-            if (c === 60 && d === 62) return false; // <>
-            if (d === c) {
-              // // << >>
-              if (src.charCodeAt(pos + 2) === 61) this.push(AUG, pos, (pos += 3));
-              else this.push(OP, pos, (pos += 2));
-            } else if (d === 61) this.push(c === 47 ? AUG : OP, pos, (pos += 2));
-            else this.push(OP, pos, ++pos);
-            continue;
-          }
-          case 33:
-            if (src.charCodeAt(pos + 1) !== 61) return false;
-            this.push(OP, pos, (pos += 2));
-            continue;
-          case 126:
-            this.push(OP, pos, ++pos);
-            continue;
-        }
-        if (isDigit(c) || c === 46) {
-          const end = this.number(pos);
-          if (end < 0) return false;
-          this.push(NUM, pos, end);
-          pos = end;
-          continue;
-        }
-        return false; // non-ASCII outside strings, \f, $, ?, backtick, ...
+        this.push(kind, pos, end);
+        pos = end;
       }
     }
     // end of file
