@@ -173,7 +173,7 @@ function finish(p: Plan): CheckResult {
   }
   const w = parseCache.worker;
   parseCache.detachWorker();
-  timing?.(w ? `analyse (worker parsed ${w.received} of ${w.files.length} files)` : "analyse", t0);
+  timing?.(w ? `analyse (worker parsed ${w.received} of ${w.files.length} files, this thread ${w.parsedHere}, waited ${w.waitedMs.toFixed(0)} ms)` : "analyse", t0);
   t0 = performance.now();
   parseCache.save();
   serviceCache.save();

@@ -1,11 +1,13 @@
-// Parsing on two threads at once with the analysis (see parse-worker.ts for the worker side).
+// Parsing on a worker thread at the same time as the analysis (see parse-worker.ts for the
+// worker side).
 //
 // The main thread hands a worker a list of files and a SharedArrayBuffer with one claim state per
-// file. The worker parses from the end of the list; the analysis on the main thread asks for
-// files in its own order and, for each, either claims it (and parses it here) or, when the worker
-// has claimed it, takes the worker's result: `receiveMessageOnPort` reads the worker's messages
-// synchronously, and `Atomics.wait` blocks only while the worker is in the middle of that one
-// file. Every file is parsed exactly once, by whichever thread gets to it first.
+// file. The worker parses the list in order, except that it first takes the file the analysis is
+// waiting for (posted in a PRIORITY slot), so the main thread, which would parse with a cold JIT
+// and has the analysis to do, mostly just waits for the few files it is ahead of the worker on:
+// `receiveMessageOnPort` reads the worker's results synchronously, and `Atomics.wait` blocks until
+// the worker marks the file done. Every file is parsed exactly once. The main thread parses a file
+// itself only when the worker cannot: not in the list, skipped, not started yet, finished or stalled.
 import { MessageChannel, receiveMessageOnPort, Worker } from "node:worker_threads";
 import type { MessagePort } from "node:worker_threads";
 import type { RawParse } from "./parse-cache.js";
@@ -15,6 +17,10 @@ export const CLAIM_MAIN = 1;
 export const CLAIM_WORKER = 2;
 export const CLAIM_DONE = 3;
 export const CLAIM_SKIP = 4;
+// Control slots after the claims: the file the main thread waits for, and the worker's state.
+export const STATE_BOOTING = 0;
+export const STATE_RUNNING = 1;
+export const STATE_FINISHED = 2;
 
 /** How long the main thread waits for one file the worker claimed before parsing it itself. */
 const STALL_MS = 5000;
@@ -40,8 +46,9 @@ export class SharedParse {
   ) {
     this.files = files;
     for (let i = 0; i < files.length; i++) this.index.set(files[i], i);
-    const sab = new SharedArrayBuffer(4 * Math.max(1, files.length));
+    const sab = new SharedArrayBuffer(4 * (files.length + 2));
     this.claims = new Int32Array(sab);
+    this.claims[files.length] = -1; // PRIORITY: none
     const { port1, port2 } = new MessageChannel();
     this.port = port1;
     this.worker = new Worker(new URL("./parse-worker.js", import.meta.url));
@@ -70,27 +77,59 @@ export class SharedParse {
     for (let i = 0; i < this.files.length; i++) if (!needed(this.files[i])) Atomics.compareExchange(this.claims, i, CLAIM_FREE, CLAIM_SKIP);
   }
 
+  /** Time spent waiting for the worker, and files this thread parsed instead (for timings). */
+  waitedMs = 0;
+  parsedHere = 0;
+
   /**
-   * The analysis needs `abs`. Returns "mine" when this thread should parse it (claimed here, or not
-   * in the list, or the worker failed on it), or "theirs" once the worker's result has been handed
-   * to `onResult` (call `drain` first: the result may already be waiting).
+   * The analysis needs `abs` (call `drain` first: its result may already be waiting). Returns
+   * "theirs" once the worker's result has been handed to `onResult`, or "mine" when this thread
+   * should parse the file itself.
    */
   need(abs: string): "mine" | "theirs" {
-    const i = this.index.get(abs);
+    const r = this.needIndex(this.index.get(abs), abs);
+    if (r === "mine") this.parsedHere++;
+    return r;
+  }
+
+  private needIndex(i: number | undefined, abs: string): "mine" | "theirs" {
     if (i === undefined || this.closed) return "mine";
     const c = this.claims;
-    let st = Atomics.compareExchange(c, i, CLAIM_FREE, CLAIM_MAIN);
-    if (st === CLAIM_FREE || st === CLAIM_MAIN) return "mine";
-    if (st === CLAIM_SKIP) return "mine";
-    const deadline = performance.now() + STALL_MS;
-    for (;;) {
-      if (st === CLAIM_WORKER) Atomics.wait(c, i, CLAIM_WORKER, 50);
-      this.drain();
-      st = Atomics.load(c, i);
-      // DONE means the result was posted before the state changed, so the drain above saw it
-      // (or the worker failed on the file and posted none).
-      if (st === CLAIM_DONE) return this.has(abs) ? "theirs" : "mine";
-      if (performance.now() > deadline) return "mine";
+    const n = this.files.length;
+    const PRIORITY = n;
+    const STATE = n + 1;
+    let st = Atomics.load(c, i);
+    if (st === CLAIM_SKIP || st === CLAIM_MAIN) return Atomics.compareExchange(c, i, CLAIM_SKIP, CLAIM_MAIN), "mine";
+    if (st === CLAIM_FREE && Atomics.load(c, STATE) !== STATE_RUNNING) {
+      // Still booting (no JIT-warm parser yet either way) or finished: parse here.
+      if (Atomics.compareExchange(c, i, CLAIM_FREE, CLAIM_MAIN) === CLAIM_FREE) return "mine";
+    }
+    const t0 = performance.now();
+    const deadline = t0 + STALL_MS;
+    try {
+      if (Atomics.load(c, i) === CLAIM_FREE) Atomics.store(c, PRIORITY, i);
+      for (;;) {
+        st = Atomics.load(c, i);
+        if (st === CLAIM_DONE) {
+          this.drain();
+          // DONE is set after the result was posted, so the drain saw it (unless the worker failed on it).
+          return this.has(abs) ? "theirs" : "mine";
+        }
+        if (st === CLAIM_FREE && Atomics.load(c, STATE) === STATE_FINISHED) {
+          if (Atomics.compareExchange(c, i, CLAIM_FREE, CLAIM_MAIN) === CLAIM_FREE) return "mine";
+          continue;
+        }
+        if (performance.now() > deadline) {
+          // The worker is stuck or gone: take the file if it is still free, else parse a copy here,
+          // and parse everything here from now on.
+          Atomics.compareExchange(c, i, CLAIM_FREE, CLAIM_MAIN);
+          this.closed = true;
+          return "mine";
+        }
+        if (st === CLAIM_FREE || st === CLAIM_WORKER) Atomics.wait(c, i, st, 20);
+      }
+    } finally {
+      this.waitedMs += performance.now() - t0;
     }
   }
 
@@ -101,6 +140,7 @@ export class SharedParse {
     this.closed = true;
     // Files not started yet: nobody will parse them now.
     for (let i = 0; i < this.files.length; i++) Atomics.compareExchange(this.claims, i, CLAIM_FREE, CLAIM_SKIP);
+    Atomics.store(this.claims, this.files.length, -1);
     void this.worker.terminate();
     this.port.close();
   }

@@ -1,16 +1,16 @@
 // A worker thread that parses Python files for the main thread (cold runs use both cores).
 //
-// Protocol (see SharedParse in parse-cache.ts): the main thread posts one `start` message with
-// the list of files, a SharedArrayBuffer of per-file claim states and a MessagePort. The worker
-// walks the list from the END (the main thread parses on demand from wherever its analysis is,
-// which mostly starts at the other end), claims each FREE file with a compare-and-exchange,
-// parses it, posts [index, result] on the port and only then marks the file DONE and wakes a
-// main thread that may be waiting for it. Files the main thread claimed (or marked SKIP) are
-// passed over, so no file is parsed twice.
+// Protocol (see parse-shared.ts): the main thread posts one `start` message with the list of
+// files, a SharedArrayBuffer of per-file claim states (plus two control slots) and a MessagePort.
+// The worker goes through the list in order, but before each file it takes the file the main
+// thread is waiting for, if any (the PRIORITY slot), so it parses in the order the analysis asks.
+// It claims each file with a compare-and-exchange from FREE, parses it, posts [index, result] on
+// the port and only then marks the file DONE and wakes the main thread. Files the main thread
+// claimed or marked SKIP are passed over, so no file is parsed twice.
 import { parentPort } from "node:worker_threads";
 import type { MessagePort } from "node:worker_threads";
 import { parseRaw } from "./parse-cache.js";
-import { CLAIM_FREE, CLAIM_WORKER, CLAIM_DONE } from "./parse-shared.js";
+import { CLAIM_FREE, CLAIM_WORKER, CLAIM_DONE, STATE_RUNNING, STATE_FINISHED } from "./parse-shared.js";
 
 interface Start {
   files: string[];
@@ -19,10 +19,14 @@ interface Start {
 }
 
 parentPort?.once("message", (m: Start) => {
-  const claims = new Int32Array(m.claims);
   const { files, port } = m;
-  for (let i = files.length - 1; i >= 0; i--) {
-    if (Atomics.compareExchange(claims, i, CLAIM_FREE, CLAIM_WORKER) !== CLAIM_FREE) continue;
+  const n = files.length;
+  const claims = new Int32Array(m.claims);
+  const PRIORITY = n;
+  const STATE = n + 1;
+  Atomics.store(claims, STATE, STATE_RUNNING);
+  const one = (i: number) => {
+    if (Atomics.compareExchange(claims, i, CLAIM_FREE, CLAIM_WORKER) !== CLAIM_FREE) return;
     let r;
     try {
       r = parseRaw(files[i]);
@@ -32,6 +36,20 @@ parentPort?.once("message", (m: Start) => {
     port.postMessage([i, r]);
     Atomics.store(claims, i, CLAIM_DONE);
     Atomics.notify(claims, i);
+  };
+  let next = 0;
+  for (;;) {
+    const want = Atomics.exchange(claims, PRIORITY, -1);
+    if (want >= 0 && want < n) {
+      one(want);
+      continue;
+    }
+    while (next < n && Atomics.load(claims, next) !== CLAIM_FREE) next++;
+    if (next >= n) break;
+    one(next++);
   }
-  port.postMessage([-1, null]); // finished
+  Atomics.store(claims, STATE, STATE_FINISHED);
+  // Wake a main thread waiting on a priority request that came too late.
+  Atomics.notify(claims, STATE);
+  port.postMessage([-1, null]);
 });
