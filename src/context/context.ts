@@ -4,7 +4,18 @@ import { lstatSync, readdirSync, readFileSync, readlinkSync, existsSync, statSyn
 import type { Dirent } from "node:fs";
 import path from "node:path";
 import { dockerignore, DockerIgnore } from "./dockerignore.js";
-import gitignore from "ignore";
+import { createRequire } from "node:module";
+import type gitignoreType from "ignore";
+
+// Loaded on first use (only gcloud builds need gitignore rules).
+let gitignoreMemo: typeof gitignoreType | null = null;
+function gitignore(): ReturnType<typeof gitignoreType> {
+  if (!gitignoreMemo) {
+    const m = createRequire(import.meta.url)("ignore") as typeof gitignoreType | { default: typeof gitignoreType };
+    gitignoreMemo = typeof m === "function" ? m : m.default;
+  }
+  return gitignoreMemo();
+}
 
 export type EntryType = "file" | "dir" | "symlink";
 
@@ -250,7 +261,7 @@ export class BuildContext {
   readonly dockerignoreFile: string | null;
   private docker: DockerIgnore | null = null;
   private dockerHasExceptions = false;
-  private gcloud: ReturnType<typeof gitignore> | null = null;
+  private gcloud: ReturnType<typeof gitignoreType> | null = null;
   private gcloudFile = "";
   private ignoreMemo = new Map<string, IgnoreVerdict | null>();
 
