@@ -1,5 +1,6 @@
 // Parse each Python file once per run, and keep the results between runs in a content-hash
 // cache on disk (`.shipshape_cache/` at the repository root, like ruff's `.ruff_cache`).
+import { isAscii } from "node:buffer";
 import { createHash } from "node:crypto";
 import { closeSync, fstatSync, mkdirSync, openSync, readFileSync, statSync, writeFileSync, renameSync } from "node:fs";
 import path from "node:path";
@@ -42,6 +43,8 @@ export function decodePython(buf: Buffer): { text: string } | { error: string } 
   // Python codec names that are not WHATWG labels.
   if (/^(latin-?1|iso-?8859-1|iso8859-1|l1|cp819)$/.test(encoding)) return { text: buf.subarray(start).toString("latin1") };
   if (/^(ascii|us-ascii)$/.test(encoding)) encoding = "utf-8";
+  // Pure ASCII (most source files) reads the same in UTF-8 and in Latin-1, the cheapest decoding.
+  if (encoding === "utf-8" && isAscii(buf)) return { text: buf.toString("latin1", start) };
   const cp = /^cp(125\d|874)$/.exec(encoding);
   if (cp) encoding = "windows-" + cp[1];
   try {
