@@ -1,5 +1,5 @@
 // `shipshape check`: discover services, analyse each, gather findings.
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { DepSet, FsCache } from "./context/context.js";
@@ -60,6 +60,23 @@ export function stdlibNames(): Set<string> {
 }
 
 const timing = process.env.SHIPSHAPE_TIMING ? (label: string, t0: number) => process.stderr.write(`timing: ${label} ${(performance.now() - t0).toFixed(1)} ms${threadCpu()}\n`) : null;
+
+/** CPU time of every thread of the process so far, by thread name (Linux only; for SHIPSHAPE_TIMING). */
+function allThreadsCpu(): string {
+  try {
+    const out: string[] = [];
+    for (const t of readdirSync("/proc/self/task")) {
+      const f = readFileSync(`/proc/self/task/${t}/stat`, "utf8");
+      const name = f.slice(f.indexOf("(") + 1, f.lastIndexOf(")"));
+      const v = f.slice(f.lastIndexOf(")") + 2).split(" ");
+      const ms = (Number(v[11]) + Number(v[12])) * 10;
+      if (ms > 0) out.push(`${name}=${ms}`);
+    }
+    return out.join(" ");
+  } catch {
+    return "";
+  }
+}
 
 /** CPU time of this thread so far (Linux only; for SHIPSHAPE_TIMING). */
 function threadCpu(): string {
@@ -173,11 +190,12 @@ function finish(p: Plan): CheckResult {
   }
   const w = parseCache.worker;
   parseCache.detachWorker();
-  timing?.(w ? `analyse (worker parsed ${w.received} of ${w.files.length} files, this thread ${w.parsedHere}, waited ${w.waitedMs.toFixed(0)} ms)` : "analyse", t0);
+  timing?.(w ? `analyse (worker parsed ${w.received} of ${w.files.length} files, this thread ${w.parsedHere}, waited ${w.waitedMs.toFixed(0)} ms, worker cpu ${w.workerCpuMs} ms)` : "analyse", t0);
   t0 = performance.now();
   parseCache.save();
   serviceCache.save();
   timing?.("save", t0);
+  if (timing) process.stderr.write(`timing: threads ${allThreadsCpu()}\n`);
   const findings = results.flatMap((r) => r.findings);
   findings.sort((a, b) => severityRank(b.severity) - severityRank(a.severity) || a.service.localeCompare(b.service) || a.file.localeCompare(b.file) || a.line - b.line || a.code.localeCompare(b.code));
   return { repoRoot: disc.repoRoot, results, findings, parsed: parseCache.parsed, cacheHits: parseCache.hits, servicesFromCache: serviceCache.hits };

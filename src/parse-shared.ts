@@ -34,6 +34,8 @@ export class SharedParse {
   private closed = false;
   /** Results parsed by the worker. */
   received = 0;
+  /** The worker's CPU time when it finished (-1: unknown or not finished). */
+  workerCpuMs = -1;
 
   /**
    * `onResult` takes each result of the worker; `has` tells whether the owner already holds a
@@ -65,7 +67,8 @@ export class SharedParse {
       const m = receiveMessageOnPort(this.port);
       if (!m) return;
       const [i, r] = m.message as [number, RawParse | null];
-      if (i >= 0 && r) {
+      if (i < 0) this.workerCpuMs = r as unknown as number;
+      else if (r) {
         this.received++;
         this.onResult(r);
       }

@@ -7,9 +7,11 @@
 // It claims each file with a compare-and-exchange from FREE, parses it, posts [index, result] on
 // the port and only then marks the file DONE and wakes the main thread. Files the main thread
 // claimed or marked SKIP are passed over, so no file is parsed twice.
+import { readFileSync } from "node:fs";
 import { parentPort } from "node:worker_threads";
 import type { MessagePort } from "node:worker_threads";
 import { parseRaw } from "./parse-cache.js";
+import { primeScanner } from "./python/scan.js";
 import { CLAIM_FREE, CLAIM_WORKER, CLAIM_DONE, STATE_RUNNING, STATE_FINISHED } from "./parse-shared.js";
 
 interface Start {
@@ -24,6 +26,7 @@ parentPort?.once("message", (m: Start) => {
   const claims = new Int32Array(m.claims);
   const PRIORITY = n;
   const STATE = n + 1;
+  primeScanner();
   Atomics.store(claims, STATE, STATE_RUNNING);
   const one = (i: number) => {
     if (Atomics.compareExchange(claims, i, CLAIM_FREE, CLAIM_WORKER) !== CLAIM_FREE) return;
@@ -51,5 +54,16 @@ parentPort?.once("message", (m: Start) => {
   Atomics.store(claims, STATE, STATE_FINISHED);
   // Wake a main thread waiting on a priority request that came too late.
   Atomics.notify(claims, STATE);
-  port.postMessage([-1, null]);
+  port.postMessage([-1, threadCpuMs()]);
 });
+
+/** CPU time of this thread (Linux; reported for SHIPSHAPE_TIMING), or -1. */
+function threadCpuMs(): number {
+  try {
+    const f = readFileSync("/proc/thread-self/stat", "utf8");
+    const v = f.slice(f.lastIndexOf(")") + 2).split(" ");
+    return (Number(v[11]) + Number(v[12])) * 10;
+  } catch {
+    return -1;
+  }
+}

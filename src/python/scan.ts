@@ -1481,3 +1481,102 @@ export function scanImports(source: string): ParsedPython | null {
   }
   return finish(imports, sc.names, "scan");
 }
+
+/**
+ * Python that goes through every kind of token and statement the scanner handles, rare ones
+ * included (`...`, `**=`, `\` continuations, CRLF, tabs, f-strings, dynamic imports). Scanned
+ * once by `primeScanner` so that V8 has type feedback for every path before it optimises the
+ * scanner: otherwise the first `...` or `<<=` after optimisation throws the optimised code away
+ * and the large tokenizer is compiled again.
+ */
+const PRIMER = `#!/usr/bin/env python
+# -*- coding: utf-8 -*-
+"""Doc."""
+from __future__ import annotations
+import os, sys as system
+import a.b.c as d
+from . import x
+from .. import (y as z, w,)
+from ...pkg.mod import *
+from .m import n
+from typing import TYPE_CHECKING
+if TYPE_CHECKING:
+    from q import r
+if typing.TYPE_CHECKING: import q2
+try:
+    import ujson as json
+except ImportError:
+    json = None
+except (ValueError, KeyError) as e:
+    pass
+else:
+    pass
+finally:
+    pass
+try:
+    import orjson
+except Exception:
+    orjson = None
+@decorator(1, k=2)
+class C(Base, metaclass=M):
+    x: int = 0
+    y = [1, 2.5, 3j, 0x1F, 0o17, 0b101, 1_000, .5, 5., 1e-3, 1E+3, 0, 00]
+    def m(self, a, /, b=..., *args, c: "int" = None, **kw) -> dict[str, int]:
+        import importlib
+        mod = importlib.import_module("pkg.sub")
+        other = importlib.import_module(".rel", __package__)
+        lit = import_module(".rel2", package="pkg")
+        third = __import__("top")
+        s = f"{a!r:>{b}} {{}} {c['k']}" + rb'\\x00' + br"raw" + u'u' + R'x' + F'{a}' + r'''multi
+line''' + """triple
+""" + 'a' 'b'
+        t = a[1:2, ::3] if a else {**kw}
+        u = lambda v: v ** 2 // 3 % 4 @ m
+        a += 1; b -= 1; c *= 2; d /= 2; e //= 2; f %= 2; g **= 2; h @= m
+        i &= 1; j |= 1; k ^= 1; l <<= 1; o >>= 1
+        if (n := len(a)) > 10 and not b or c is not None:
+            return -a + +b - ~c
+        elif a != b <= c >= d < e > f == g:
+            yield from b
+        else:
+            raise ValueError("x") from None
+        while True:
+            break
+        else:
+            pass
+        for p, (q, *r) in enumerate(a):
+            continue
+        else:
+            pass
+        with open(a) as fh, open(b) as (g, h):
+            del fh
+        with (open(a) as i1, open(b) as i2):
+            pass
+        global G
+        assert a, "msg"
+        return a \\
+            + b
+async def af():
+    async with a as b:
+        pass
+    async for c in d:
+        await c
+x = y = z = 1
+(a1, b1), c1 = 1, 2
+e1: int
+[f1, *g1] = h1
+print(x)
+if __name__ == "__main__":
+    import main_only
+elif x: pass
+while x: pass
+del x
+`;
+
+/** Scan PRIMER, in a few forms (see there). Call once before scanning many files. */
+export function primeScanner(): void {
+  scanImports(PRIMER);
+  scanImports(PRIMER.replace(/\n/g, "\r\n"));
+  scanImports("if a:\n\tif b:\n\t\tpass\n\telse:\n\t\tpass\n");
+  scanImports("x = [\n    1,\n]\n" + "y = {1: (2, [3])}\n".repeat(40));
+}
