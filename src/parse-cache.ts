@@ -6,7 +6,7 @@ import { closeSync, fstatSync, mkdirSync, openSync, readFileSync, statSync, writ
 import path from "node:path";
 import type { ParsedPython } from "./types.js";
 import { extractImports, PARSER_VERSION } from "./python/imports.js";
-import { SharedParse } from "./parse-shared.js";
+import { SharedParse, type RawParseJson } from "./parse-shared.js";
 
 export interface ParseResult {
   parsed: ParsedPython | null;
@@ -94,6 +94,8 @@ export function parseRaw(abs: string, known?: (sha: string) => ParsedPython | un
 
 export class ParseCache {
   private memo = new Map<string, ParseResult>();
+  /** The JSON text of entries that came as text from the worker (written back as is). */
+  private entryJson = new Map<string, string>();
   private disk: DiskCache;
   private dirty = false;
   readonly file: string | null;
@@ -190,12 +192,13 @@ export class ParseCache {
   }
 
   /** Take a result parsed elsewhere (a worker thread). */
-  prime(r: RawParse): void {
+  prime(r: RawParse | RawParseJson): void {
     this.ensureLoaded();
     if (this.memo.has(r.abs)) return;
     if (r.sha) this.onStat?.(r.abs, r.size, r.mtimeMs, r.ino);
     if (r.parsed) {
       this.parsed++;
+      if ("json" in r && r.json !== null) this.entryJson.set(r.sha, r.json);
       this.disk.entries[r.sha] = r.parsed;
       this.disk.stats[r.abs] = [r.size, r.mtimeMs, r.sha];
       this.dirty = true;
@@ -233,6 +236,14 @@ export class ParseCache {
     return { parsed: raw.parsed };
   }
 
+  /** JSON.stringify(this.disk), reusing the JSON text of entries parsed by the worker. */
+  private serialize(): string {
+    if (this.entryJson.size === 0) return JSON.stringify(this.disk);
+    const parts: string[] = [];
+    for (const [sha, entry] of Object.entries(this.disk.entries)) parts.push(JSON.stringify(sha) + ":" + (this.entryJson.get(sha) ?? JSON.stringify(entry)));
+    return `{"version":${JSON.stringify(this.disk.version)},"entries":{${parts.join(",")}},"stats":${JSON.stringify(this.disk.stats)}}`;
+  }
+
   save(): void {
     if (!this.file || !this.dirty) return;
     // Drop entries no file points to any more.
@@ -247,7 +258,7 @@ export class ParseCache {
         /* exists */
       }
       const tmp = this.file + "." + process.pid + ".tmp";
-      writeFileSync(tmp, JSON.stringify(this.disk));
+      writeFileSync(tmp, this.serialize());
       renameSync(tmp, this.file);
     } catch {
       /* a cache that cannot be written is not an error */

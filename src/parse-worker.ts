@@ -11,6 +11,7 @@ import { readFileSync } from "node:fs";
 import { parentPort } from "node:worker_threads";
 import type { MessagePort } from "node:worker_threads";
 import { parseRaw } from "./parse-cache.js";
+import { toWire, type WireParse } from "./parse-shared.js";
 import { primeScanner } from "./python/scan.js";
 import { CLAIM_FREE, CLAIM_WORKER, CLAIM_DONE, STATE_RUNNING, STATE_FINISHED } from "./parse-shared.js";
 
@@ -30,13 +31,13 @@ parentPort?.once("message", (m: Start) => {
   Atomics.store(claims, STATE, STATE_RUNNING);
   const one = (i: number) => {
     if (Atomics.compareExchange(claims, i, CLAIM_FREE, CLAIM_WORKER) !== CLAIM_FREE) return;
-    let r;
+    let msg: WireParse | null;
     try {
-      r = parseRaw(files[i]);
+      msg = toWire(parseRaw(files[i]));
     } catch {
-      r = null; // the main thread parses it itself
+      msg = null; // the main thread parses it itself
     }
-    port.postMessage([i, r]);
+    port.postMessage([i, msg]);
     Atomics.store(claims, i, CLAIM_DONE);
     Atomics.notify(claims, i);
   };
