@@ -3,7 +3,9 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { DepSet, FsCache } from "./context/context.js";
-import { discover } from "./discover.js";
+import { discover, findRepoRoot } from "./discover.js";
+import { SharedParse } from "./parse-shared.js";
+import type { Worker } from "node:worker_threads";
 import { analyzeService, prepareService, imagePythonFiles, AnalyzeOptions, ServiceResult } from "./analyze.js";
 import type { ServiceSpec } from "./service.js";
 import { availableParallelism } from "node:os";
@@ -103,6 +105,17 @@ interface Plan {
 
 type Stored = Omit<ServiceResult, "model">;
 
+/** A parse worker, started when the run looks cold: no parse cache at the repository root. */
+function coldWorker(opts: CheckOptions): Worker | null {
+  try {
+    const root = findRepoRoot(path.resolve(opts.cwd, opts.targets[0] ?? opts.cwd));
+    if (opts.cache && existsSync(ParseCache.fileIn(path.join(root, ".shipshape_cache")))) return null;
+    return SharedParse.spawn();
+  } catch {
+    return null; // discovery reports the bad path
+  }
+}
+
 /** Below this many files to parse, a worker thread costs more than it saves. */
 const PARALLEL_MIN_FILES = 150;
 
@@ -115,13 +128,22 @@ function plan(opts: CheckOptions, parallel = false): Plan {
   const fs = new FsCache();
   let t0 = performance.now();
   const early: { parseCache: ParseCache | null } = { parseCache: null };
-  const disc = discover(opts.targets, opts.cwd, fs, opts.cache, (repoRoot, pyFiles) => {
-    const pc = (early.parseCache = new ParseCache(opts.cache ? path.join(repoRoot, ".shipshape_cache") : null));
-    if (parallel && pyFiles.length >= PARALLEL_MIN_FILES && availableParallelism() > 1 && !(pc.file && existsSync(pc.file))) {
-      // Walk order is mostly the order the analysis asks in (libs/ first); the worker starts at the end.
-      pc.attachWorker(pyFiles);
+  // A cold run (no parse cache yet) starts the parse worker first thing, so that it has booted
+  // by the time the walk has listed the Python files.
+  let worker = parallel && availableParallelism() > 1 ? coldWorker(opts) : null;
+  const disc = (() => {
+    try {
+      return discover(opts.targets, opts.cwd, fs, opts.cache, (repoRoot, pyFiles) => {
+        const pc = (early.parseCache = new ParseCache(opts.cache ? path.join(repoRoot, ".shipshape_cache") : null));
+        if (worker && pyFiles.length >= PARALLEL_MIN_FILES && !(pc.file && existsSync(pc.file))) {
+          pc.attachWorker(pyFiles, worker);
+          worker = null;
+        }
+      });
+    } finally {
+      if (worker) void worker.terminate(); // not needed after all
     }
-  });
+  })();
   timing?.("discover", t0);
   t0 = performance.now();
   const parseCache = early.parseCache ?? new ParseCache(opts.cache ? path.join(disc.repoRoot, ".shipshape_cache") : null);

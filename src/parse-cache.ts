@@ -7,6 +7,7 @@ import path from "node:path";
 import type { ParsedPython } from "./types.js";
 import { extractImports, PARSER_VERSION } from "./python/imports.js";
 import { SharedParse, type RawParseJson } from "./parse-shared.js";
+import type { Worker } from "node:worker_threads";
 
 export interface ParseResult {
   parsed: ParsedPython | null;
@@ -179,9 +180,9 @@ export class ParseCache {
    * analysis asks for are taken from the worker, or parsed here when the worker has not started
    * them. Call `detach` when done.
    */
-  attachWorker(files: string[]): SharedParse {
+  attachWorker(files: string[], worker?: Worker): SharedParse {
     this.ensureLoaded();
-    this.shared = new SharedParse(files, (r) => this.prime(r), (abs) => this.memo.has(abs));
+    this.shared = new SharedParse(files, (r) => this.prime(r), (abs) => this.memo.has(abs), worker);
     return this.shared;
   }
 

@@ -69,6 +69,7 @@ export class SharedParse {
     files: string[],
     private readonly onResult: (r: RawParseJson) => void,
     private readonly has: (abs: string) => boolean,
+    worker?: Worker,
   ) {
     this.files = files;
     for (let i = 0; i < files.length; i++) this.index.set(files[i], i);
@@ -77,12 +78,18 @@ export class SharedParse {
     this.claims[files.length] = -1; // PRIORITY: none
     const { port1, port2 } = new MessageChannel();
     this.port = port1;
-    this.worker = new Worker(new URL("./parse-worker.js", import.meta.url));
-    this.worker.unref();
-    this.worker.on("error", () => {
+    this.worker = worker ?? SharedParse.spawn();
+    this.worker.postMessage({ files, claims: sab, port: port2 }, [port2]);
+  }
+
+  /** Start a parse worker ahead of time (it boots while this thread goes on); see the constructor. */
+  static spawn(): Worker {
+    const w = new Worker(new URL("./parse-worker.js", import.meta.url));
+    w.unref();
+    w.on("error", () => {
       /* a failed worker leaves its files unclaimed or stalled: the main thread parses them */
     });
-    this.worker.postMessage({ files, claims: sab, port: port2 }, [port2]);
+    return w;
   }
 
   /** Hand every result the worker has posted so far to `onResult`. */

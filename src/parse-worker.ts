@@ -21,13 +21,15 @@ interface Start {
   port: MessagePort;
 }
 
+// While the main thread is still walking the repository.
+primeScanner();
+
 parentPort?.once("message", (m: Start) => {
   const { files, port } = m;
   const n = files.length;
   const claims = new Int32Array(m.claims);
   const PRIORITY = n;
   const STATE = n + 1;
-  primeScanner();
   Atomics.store(claims, STATE, STATE_RUNNING);
   const one = (i: number) => {
     if (Atomics.compareExchange(claims, i, CLAIM_FREE, CLAIM_WORKER) !== CLAIM_FREE) return;
