@@ -220,19 +220,28 @@ const KEYWORDS: ReadonlyMap<string, number> = new Map([
   ["yield", 35],
 ]);
 
-/** Keywords grouped by length, for a lookup that does not allocate. */
-const KW_BY_LEN: [string, number][][] = [];
-for (const [w, id] of KEYWORDS) (KW_BY_LEN[w.length] ??= []).push([w, id]);
+/**
+ * Keyword lookup without allocating: every keyword has 2 to 8 letters and no two share their
+ * length, first and last letter, so those three pick the one candidate to compare with.
+ * (Identifiers reaching here are ASCII: the tokenizer leaves non-ASCII names to the grammar.)
+ */
+const KW_TABLE = new Int8Array(9 * 128 * 128);
+const KW_WORDS: string[] = [];
+for (const [w, id] of KEYWORDS) {
+  const slot = (w.length * 128 + w.charCodeAt(0)) * 128 + w.charCodeAt(w.length - 1);
+  if (KW_TABLE[slot] !== 0) throw new Error(`keyword table collision: ${w}`);
+  KW_TABLE[slot] = id;
+  KW_WORDS[id] = w;
+}
 
 function kwOf(src: string, s: number, e: number): number {
-  const list = KW_BY_LEN[e - s];
-  if (!list) return 0;
-  const c = src.charCodeAt(s);
-  for (let i = 0; i < list.length; i++) {
-    const w = list[i][0];
-    if (w.charCodeAt(0) === c && src.startsWith(w, s)) return list[i][1];
-  }
-  return 0;
+  const len = e - s;
+  if (len < 2 || len > 8) return 0;
+  const id = KW_TABLE[(len * 128 + src.charCodeAt(s)) * 128 + src.charCodeAt(e - 1)];
+  if (id === 0) return 0;
+  const w = KW_WORDS[id];
+  for (let i = 1; i < len - 1; i++) if (src.charCodeAt(s + i) !== w.charCodeAt(i)) return 0;
+  return id;
 }
 
 /** Keywords that can only begin a statement (`import` also follows `from ...`). */
@@ -314,6 +323,11 @@ let tkBuf = new Int32Array(1024);
 let tsBuf = new Int32Array(1024);
 let teBuf = new Int32Array(1024);
 let twBuf = new Int32Array(1024);
+// Per token: the logical line (epoch) in which a statement starts at it.
+let ssBuf = new Int32Array(1024);
+// Token indices of the statement-only keywords of the current logical line.
+let kiBuf = new Int32Array(1024);
+let lineEpoch = 0;
 
 class Scanner {
   private tk = tkBuf; // kind
@@ -326,8 +340,10 @@ class Scanner {
   private hasLambda = false;
   private colonInParens = false; // a `:` directly inside `( )`: only lambdas and def parameters
   private bad = false; // a token pair no valid Python has
-  private readonly stmtKws: number[] = []; // statement-only keywords in the line
-  private readonly stmtStarts: number[] = []; // where statements start in the line
+  private ss = ssBuf; // where statements start in the line: ss[token] === epoch
+  private ki = kiBuf; // statement-only keywords in the line: ki[0 .. nKws)
+  private nKws = 0;
+  private epoch = 0;
   private readonly frames: Frame[];
   private pending: Ctx | null = null;
   private alt = 0;
@@ -363,6 +379,8 @@ class Scanner {
       this.ts = tsBuf = grow(this.ts);
       this.te = teBuf = grow(this.te);
       this.tw = twBuf = grow(this.tw);
+      this.ss = ssBuf = grow(this.ss);
+      this.ki = kiBuf = grow(this.ki);
     }
     const i = this.nt++;
     this.tk[i] = kind;
@@ -371,7 +389,7 @@ class Scanner {
     if (kind === NAME) {
       const k = kwOf(this.src, start, end);
       this.tw[i] = k;
-      if (k !== 0 && statementOnly(k)) this.stmtKws.push(i);
+      if (k !== 0 && statementOnly(k)) this.ki[this.nKws++] = i;
     } else this.tw[i] = 0;
     if (i === 0) return;
     const p = this.tk[i - 1];
@@ -655,8 +673,12 @@ class Scanner {
       this.hasLambda = false;
       this.colonInParens = false;
       this.bad = false;
-      this.stmtKws.length = 0;
-      this.stmtStarts.length = 0;
+      this.nKws = 0;
+      if (lineEpoch === 0x3fffffff) {
+        lineEpoch = 0;
+        this.ss.fill(0);
+      }
+      this.epoch = ++lineEpoch;
       pos = p;
       let depth = 0;
       // Each token ends with the single `push` below (one call site keeps the optimised code small).
@@ -897,8 +919,9 @@ class Scanner {
   private line(): boolean {
     if (!this.lineBody()) return false;
     // statement-only keywords must start a statement
-    const kws = this.stmtKws;
-    for (let i = 0; i < kws.length; i++) if (this.stmtStarts.indexOf(kws[i]) < 0) return false;
+    const ki = this.ki;
+    const ss = this.ss;
+    for (let i = 0; i < this.nKws; i++) if (ss[ki[i]] !== this.epoch) return false;
     return true;
   }
 
@@ -947,9 +970,9 @@ class Scanner {
     const n = this.nt;
     let h = 1;
     let kind = k0;
-    this.stmtStarts.push(0);
+    this.ss[0] = this.epoch;
     if (k0 === KW_ASYNC) {
-      this.stmtStarts.push(1);
+      this.ss[1] = this.epoch;
       kind = this.kw(1);
       if (kind !== KW_DEF && kind !== KW_FOR && kind !== KW_WITH) return false;
       h = 2;
@@ -1209,7 +1232,7 @@ class Scanner {
       const c = this.src.charCodeAt(this.ts[s]);
       if (this.te[s] - this.ts[s] !== 1 || (c !== 45 && c !== 43 && c !== 126)) return false;
     }
-    this.stmtStarts.push(s);
+    this.ss[s] = this.epoch;
     const k = this.kw(s);
     if (k === KW_IMPORT) return this.importStmt(s, e, ctx);
     if (k === KW_FROM) return this.fromStmt(s, e, ctx);
@@ -1360,7 +1383,7 @@ class Scanner {
       module = this.dottedText(first, i);
     } else if (level === 0) return false;
     if (i >= e || this.kw(i) !== KW_IMPORT) return false;
-    this.stmtStarts.push(i);
+    this.ss[i] = this.epoch;
     if (++i >= e) return false;
     const names: string[] = [];
     if (tk[i] === STAR) {
