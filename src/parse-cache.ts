@@ -2,7 +2,7 @@
 // cache on disk (`.shipshape_cache/` at the repository root, like ruff's `.ruff_cache`).
 import { isAscii } from "node:buffer";
 import { createHash } from "node:crypto";
-import { closeSync, fstatSync, mkdirSync, openSync, readFileSync, statSync, writeFileSync, renameSync } from "node:fs";
+import { closeSync, fstatSync, mkdirSync, openSync, readFileSync, readSync, statSync, writeFileSync, renameSync } from "node:fs";
 import path from "node:path";
 import type { ParsedPython } from "./types.js";
 import { extractImports, PARSER_VERSION } from "./python/imports.js";
@@ -69,6 +69,31 @@ export interface RawParse {
 }
 
 /** Read, hash, decode and parse one file (used by the main thread and by parse workers). */
+/** Reused for reading files: a parse only looks at the bytes until it has the text and the hash. */
+let scratch = Buffer.allocUnsafe(256 * 1024);
+
+/**
+ * The content of an open file whose stat gave `size`, like readFileSync(fd): `size` bytes (fewer
+ * if it shrank), or everything up to the end when the size is unknown (0). The result is a view
+ * of a shared buffer, valid until the next call.
+ */
+function readContent(fd: number, size: number): Buffer {
+  if (scratch.length < size) scratch = Buffer.allocUnsafe(Math.max(size, scratch.length * 2));
+  let n = 0;
+  for (;;) {
+    if (size > 0 && n === size) break;
+    if (n === scratch.length) {
+      const bigger = Buffer.allocUnsafe(scratch.length * 2);
+      scratch.copy(bigger, 0, 0, n);
+      scratch = bigger;
+    }
+    const r = readSync(fd, scratch, n, (size > 0 ? size : scratch.length) - n, null);
+    if (r === 0) break;
+    n += r;
+  }
+  return scratch.subarray(0, n);
+}
+
 export function parseRaw(abs: string, known?: (sha: string) => ParsedPython | undefined): RawParse {
   let buf: Buffer;
   let st;
@@ -77,7 +102,7 @@ export function parseRaw(abs: string, known?: (sha: string) => ParsedPython | un
     const fd = openSync(abs, "r");
     try {
       st = fstatSync(fd);
-      buf = readFileSync(fd);
+      buf = readContent(fd, st.size);
     } finally {
       closeSync(fd);
     }
