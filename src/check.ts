@@ -1,15 +1,16 @@
 // `shipshape check`: discover services, analyse each, gather findings.
-import { readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { BuildContext, FsCache } from "./context/context.js";
+import { DepSet, FsCache } from "./context/context.js";
 import { environmentStamp } from "./packages/import-map.js";
-import { discover } from "./discover.js";
+import { discover, findRepoRoot } from "./discover.js";
+import { SharedParse } from "./parse-shared.js";
+import type { Worker } from "node:worker_threads";
 import { analyzeService, prepareService, imagePythonFiles, AnalyzeOptions, ServiceResult } from "./analyze.js";
 import type { ServiceSpec } from "./service.js";
-import { Worker } from "node:worker_threads";
 import { availableParallelism } from "node:os";
-import { ParseCache, parseRaw, RawParse } from "./parse-cache.js";
+import { ParseCache } from "./parse-cache.js";
 import { DepCache } from "./service-cache.js";
 import { PARSER_VERSION } from "./python/imports.js";
 import type { Finding, Fix } from "./findings.js";
@@ -61,7 +62,35 @@ export function stdlibNames(): Set<string> {
   return s;
 }
 
-const timing = process.env.SHIPSHAPE_TIMING ? (label: string, t0: number) => process.stderr.write(`timing: ${label} ${(performance.now() - t0).toFixed(1)} ms\n`) : null;
+const timing = process.env.SHIPSHAPE_TIMING ? (label: string, t0: number) => process.stderr.write(`timing: ${label} ${(performance.now() - t0).toFixed(1)} ms${threadCpu()}\n`) : null;
+
+/** CPU time of every thread of the process so far, by thread name (Linux only; for SHIPSHAPE_TIMING). */
+function allThreadsCpu(): string {
+  try {
+    const out: string[] = [];
+    for (const t of readdirSync("/proc/self/task")) {
+      const f = readFileSync(`/proc/self/task/${t}/stat`, "utf8");
+      const name = f.slice(f.indexOf("(") + 1, f.lastIndexOf(")"));
+      const v = f.slice(f.lastIndexOf(")") + 2).split(" ");
+      const ms = (Number(v[11]) + Number(v[12])) * 10;
+      if (ms > 0) out.push(`${name}=${ms}`);
+    }
+    return out.join(" ");
+  } catch {
+    return "";
+  }
+}
+
+/** CPU time of this thread so far (Linux only; for SHIPSHAPE_TIMING). */
+function threadCpu(): string {
+  try {
+    const f = readFileSync("/proc/thread-self/stat", "utf8");
+    const v = f.slice(f.lastIndexOf(")") + 2).split(" ");
+    return ` (thread cpu ${(Number(v[11]) + Number(v[12])) * 10} ms)`;
+  } catch {
+    return "";
+  }
+}
 
 interface Plan {
   disc: ReturnType<typeof discover>;
@@ -71,20 +100,56 @@ interface Plan {
   aopts: AnalyzeOptions;
   /** Per service: the cached result, or the recorded dependencies of its preparation. */
   hits: Map<ServiceSpec, ServiceResult>;
-  deps: Map<ServiceSpec, Set<string>>;
+  deps: Map<ServiceSpec, DepSet>;
   keys: Map<ServiceSpec, string>;
 }
 
 type Stored = Omit<ServiceResult, "model">;
 
-/** Discover, look services up in the cache, and evaluate the images of the others. */
-function plan(opts: CheckOptions): Plan {
+/** A parse worker, started when the run looks cold: no parse cache at the repository root. */
+function coldWorker(opts: CheckOptions): Worker | null {
+  try {
+    const root = findRepoRoot(path.resolve(opts.cwd, opts.targets[0] ?? opts.cwd));
+    if (opts.cache && existsSync(ParseCache.fileIn(path.join(root, ".shipshape_cache")))) return null;
+    return SharedParse.spawn();
+  } catch {
+    return null; // discovery reports the bad path
+  }
+}
+
+/** Below this many files to parse, a worker thread costs more than it saves. */
+const PARALLEL_MIN_FILES = 150;
+
+/**
+ * Discover, look services up in the cache, and evaluate the images of the others. With
+ * `parallel`, a cold run (no parse cache on disk) starts parsing the repository's Python files on
+ * a worker thread as soon as discovery has walked it, while this thread goes on planning.
+ */
+function plan(opts: CheckOptions, parallel = false): Plan {
   const fs = new FsCache();
   let t0 = performance.now();
-  const disc = discover(opts.targets, opts.cwd, fs, opts.cache);
+  const early: { parseCache: ParseCache | null } = { parseCache: null };
+  // A cold run (no parse cache yet) starts the parse worker first thing, so that it has booted
+  // by the time the walk has listed the Python files.
+  let worker = parallel && availableParallelism() > 1 ? coldWorker(opts) : null;
+  const disc = (() => {
+    try {
+      return discover(opts.targets, opts.cwd, fs, opts.cache, (repoRoot, pyFiles) => {
+        const pc = (early.parseCache = new ParseCache(opts.cache ? path.join(repoRoot, ".shipshape_cache") : null));
+        if (worker && pyFiles.length >= PARALLEL_MIN_FILES && !(pc.file && existsSync(pc.file))) {
+          pc.attachWorker(pyFiles, worker);
+          worker = null;
+        }
+      });
+    } finally {
+      if (worker) void worker.terminate(); // not needed after all
+    }
+  })();
   timing?.("discover", t0);
   t0 = performance.now();
-  const parseCache = new ParseCache(opts.cache ? path.join(disc.repoRoot, ".shipshape_cache") : null);
+  const parseCache = early.parseCache ?? new ParseCache(opts.cache ? path.join(disc.repoRoot, ".shipshape_cache") : null);
+  // The service cache records the stat of the content each parse actually read.
+  parseCache.onStat = (abs, size, mtimeMs, ino) => fs.seedSig(abs, size, mtimeMs, ino);
   const serviceCache = new DepCache<Stored>(opts.cache ? path.join(disc.repoRoot, ".shipshape_cache", "services-v2.json") : null);
   const stdlib = stdlibNames();
   const envStamp = environmentStamp(disc.config.packages.environments);
@@ -98,13 +163,24 @@ function plan(opts: CheckOptions): Plan {
       p.hits.set(svc, { ...hit, model: null, fromCache: true });
       continue;
     }
-    const deps = new Set<string>();
+    const deps = new DepSet();
     p.deps.set(svc, deps);
     fs.recorder = deps;
     try {
       aopts.prepared!.set(svc, prepareService(svc, aopts));
     } finally {
       fs.recorder = null;
+    }
+  }
+  if (parallel) {
+    // The Python files of the images to analyse: the worker parses those (and only those).
+    const needed = new Set<string>();
+    for (const prep of aopts.prepared!.values()) for (const f of imagePythonFiles(prep)) needed.add(f);
+    const shared = parseCache.worker;
+    if (shared) shared.skipUnless((f) => needed.has(f));
+    else {
+      const todo = [...needed].filter((f) => parseCache.needsParse(f));
+      if (todo.length >= PARALLEL_MIN_FILES && availableParallelism() > 1) parseCache.attachWorker(todo);
     }
   }
   timing?.("plan", t0);
@@ -136,11 +212,14 @@ function finish(p: Plan): CheckResult {
       fs.recorder = null;
     }
   }
-  timing?.("analyse", t0);
+  const w = parseCache.worker;
+  parseCache.detachWorker();
+  timing?.(w ? `analyse (worker parsed ${w.received} of ${w.files.length} files, this thread ${w.parsedHere}, waited ${w.waitedMs.toFixed(0)} ms, worker cpu ${w.workerCpuMs} ms)` : "analyse", t0);
   t0 = performance.now();
   parseCache.save();
   serviceCache.save();
   timing?.("save", t0);
+  if (timing) process.stderr.write(`timing: threads ${allThreadsCpu()}\n`);
   const findings = results.flatMap((r) => r.findings);
   findings.sort((a, b) => severityRank(b.severity) - severityRank(a.severity) || a.service.localeCompare(b.service) || a.file.localeCompare(b.file) || a.line - b.line || a.code.localeCompare(b.code));
   return { repoRoot: disc.repoRoot, results, findings, parsed: parseCache.parsed, cacheHits: parseCache.hits, servicesFromCache: serviceCache.hits };
@@ -151,41 +230,12 @@ export function runCheck(opts: CheckOptions): CheckResult {
   return finish(plan(opts));
 }
 
-/** Below this many files to parse, a worker thread costs more than it saves. */
-const PARALLEL_MIN_FILES = 150;
-
 /**
- * The whole check, parsing the Python files of the evaluated images on two threads first
- * (this thread and a worker) when there are enough of them; the analysis then finds every
- * file already parsed. Same result as runCheck.
+ * The whole check, parsing Python files on a worker thread at the same time as discovery,
+ * planning and the analysis on this one, when there are enough of them. Same result as runCheck.
  */
 export async function runCheckParallel(opts: CheckOptions): Promise<CheckResult> {
-  const p = plan(opts);
-  const files = new Set<string>();
-  for (const prep of p.aopts.prepared!.values()) for (const f of imagePythonFiles(prep)) files.add(f);
-  const todo = [...files].filter((f) => p.parseCache.needsParse(f));
-  if (todo.length >= PARALLEL_MIN_FILES && availableParallelism() > 1) {
-    const t0 = performance.now();
-    // Interleave so both halves get a similar mix of sizes.
-    const theirs = todo.filter((_, i) => i % 2 === 1);
-    const mine = todo.filter((_, i) => i % 2 === 0);
-    const worker = new Worker(new URL("./parse-worker.js", import.meta.url));
-    const done = new Promise<RawParse[]>((resolve, reject) => {
-      worker.once("message", resolve);
-      worker.once("error", reject);
-    });
-    worker.postMessage(theirs);
-    for (const f of mine) p.parseCache.prime(parseRaw(f));
-    try {
-      for (const r of await done) p.parseCache.prime(r);
-    } catch {
-      /* the worker failed: the analysis parses what is missing itself */
-    } finally {
-      void worker.terminate();
-    }
-    timing?.(`parse ${todo.length} files on 2 threads`, t0);
-  }
-  return finish(p);
+  return finish(plan(opts, true));
 }
 
 /** Apply fixes: insert lines after the given line of each file, once per distinct insert. */

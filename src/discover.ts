@@ -10,7 +10,7 @@ import type { ServiceSpec } from "./service.js";
 import type { Severity } from "./findings.js";
 import { RULES } from "./findings.js";
 import { parseDockerfile } from "./dockerfile/parse.js";
-import { BuildContext, FsCache, hasWildcard } from "./context/context.js";
+import { BuildContext, DepSet, FsCache, hasWildcard } from "./context/context.js";
 import { cleanSource } from "./image/model.js";
 import { DepCache } from "./service-cache.js";
 
@@ -277,46 +277,95 @@ interface ComposeBuild {
   name: string;
 }
 
+const COMPOSE_NAMES = ["compose.yaml", "compose.yml", "docker-compose.yaml", "docker-compose.yml"];
+
 /** `build:` sections of compose files in the repository. */
 export function composeBuilds(repoRoot: string): ComposeBuild[] {
+  return composeBuildsOf(walkRepo(repoRoot, []).composeFiles);
+}
+
+/** `build:` sections of the given compose files. */
+function composeBuildsOf(files: string[]): ComposeBuild[] {
   const out: ComposeBuild[] = [];
-  const names = ["compose.yaml", "compose.yml", "docker-compose.yaml", "docker-compose.yml"];
-  const walk = (dir: string, depth: number) => {
-    if (depth > 6) return;
+  for (const file of files) {
+    const dir = path.dirname(file);
+    let doc: unknown;
+    try {
+      doc = parseYaml(readFileSync(file, "utf8"));
+    } catch {
+      continue;
+    }
+    const services = (doc as { services?: Record<string, { build?: unknown }> } | null)?.services ?? {};
+    for (const [name, s] of Object.entries(services)) {
+      const b = s?.build;
+      if (!b) continue;
+      const bo = typeof b === "string" ? { context: b } : (b as { context?: string; dockerfile?: string; target?: string; args?: unknown });
+      const context = path.resolve(dir, bo.context ?? ".");
+      const dockerfile = path.resolve(context, bo.dockerfile ?? "Dockerfile");
+      const args: Record<string, string> = {};
+      if (Array.isArray(bo.args)) for (const a of bo.args) {
+        const [k, ...v] = String(a).split("=");
+        if (v.length) args[k] = v.join("=");
+      }
+      else if (bo.args && typeof bo.args === "object") for (const [k, v] of Object.entries(bo.args)) if (v !== null) args[k] = String(v);
+      out.push({ dockerfile, context, target: bo.target ?? null, args, name });
+    }
+  }
+  return out;
+}
+
+export interface RepoWalk {
+  /** What `findDockerfiles(repoRoot, exclude)` finds. */
+  dockerfiles: string[];
+  /** Compose files up to 6 levels down (exclude patterns do not apply). */
+  composeFiles: string[];
+  /** Python files (not symlinks) in the folders walked, in walk order. */
+  pyFiles: string[];
+}
+
+/**
+ * One walk of the repository for everything discovery looks for: Dockerfiles (like
+ * findDockerfiles), compose files, and the Python files seen on the way (parsed ahead of the
+ * analysis on cold runs). The listings go into `fs`, so the analysis and the cache validation
+ * do not list or stat those folders and files again.
+ */
+export function walkRepo(repoRoot: string, exclude: string[], fs?: FsCache): RepoWalk {
+  const out: RepoWalk = { dockerfiles: [], composeFiles: [], pyFiles: [] };
+  const ex = exclude.length ? dockerignore().add(exclude) : null;
+  // A folder is read for Dockerfiles up to depth 25 unless excluded, for compose files up to depth 6.
+  const walk = (dir: string, relDir: string, depth: number, excluded: boolean) => {
+    const forDocker = !excluded && depth <= 25;
+    const forCompose = depth <= 6;
+    if (!forDocker && !forCompose) return;
     let ents;
     try {
-      ents = readdirSync(dir, { withFileTypes: true });
+      ents = readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     } catch {
       return;
     }
+    fs?.seedDir(dir, ents);
     for (const e of ents) {
-      if (e.isDirectory() && !SKIP_DIRS.has(e.name)) walk(path.join(dir, e.name), depth + 1);
-      else if (e.isFile() && names.includes(e.name)) {
-        let doc: unknown;
+      const name = e.name;
+      const r = relDir ? relDir + "/" + name : name;
+      const exHere = excluded || (forDocker && ex !== null && ex.ignores(r));
+      // Symlinked directories are not followed (loops); symlinked Dockerfiles are.
+      if (e.isDirectory()) {
+        if (!SKIP_DIRS.has(name)) walk(path.join(dir, name), r, depth + 1, exHere);
+      } else if (e.isFile()) {
+        if (name.endsWith(".py")) out.pyFiles.push(path.join(dir, name));
+        else if (forCompose && COMPOSE_NAMES.includes(name)) out.composeFiles.push(path.join(dir, name));
+      }
+      if (forDocker && !exHere && (e.isFile() || e.isSymbolicLink()) && isDockerfileName(name)) {
+        const abs = path.join(dir, name);
         try {
-          doc = parseYaml(readFileSync(path.join(dir, e.name), "utf8"));
+          if (e.isFile() || statSync(abs).isFile()) out.dockerfiles.push(abs);
         } catch {
-          continue;
-        }
-        const services = (doc as { services?: Record<string, { build?: unknown }> } | null)?.services ?? {};
-        for (const [name, s] of Object.entries(services)) {
-          const b = s?.build;
-          if (!b) continue;
-          const bo = typeof b === "string" ? { context: b } : (b as { context?: string; dockerfile?: string; target?: string; args?: unknown });
-          const context = path.resolve(dir, bo.context ?? ".");
-          const dockerfile = path.resolve(context, bo.dockerfile ?? "Dockerfile");
-          const args: Record<string, string> = {};
-          if (Array.isArray(bo.args)) for (const a of bo.args) {
-            const [k, ...v] = String(a).split("=");
-            if (v.length) args[k] = v.join("=");
-          }
-          else if (bo.args && typeof bo.args === "object") for (const [k, v] of Object.entries(bo.args)) if (v !== null) args[k] = String(v);
-          out.push({ dockerfile, context, target: bo.target ?? null, args, name });
+          /* dangling link */
         }
       }
     }
   };
-  walk(repoRoot, 0);
+  walk(repoRoot, "", 0, false);
   return out;
 }
 
@@ -326,20 +375,25 @@ export interface Discovery {
   services: ServiceSpec[];
 }
 
-/** Build the service list for `check [PATH...]`. Paths may be the repo, folders, or Dockerfiles. */
-export function discover(targets: string[], cwd: string, fs: FsCache, useCache = false): Discovery {
+/**
+ * Build the service list for `check [PATH...]`. Paths may be the repo, folders, or Dockerfiles.
+ * `onWalk` is called as soon as the repository has been walked, with its Python files.
+ */
+export function discover(targets: string[], cwd: string, fs: FsCache, useCache = false, onWalk?: (repoRoot: string, pyFiles: string[]) => void): Discovery {
   const first = targets[0] ?? cwd;
   const abs0 = path.resolve(cwd, first);
   if (!existsSync(abs0)) throw new UsageError(`no such file or directory: ${first}`);
   const repoRoot = findRepoRoot(abs0);
   const config = loadConfig(repoRoot);
+  const repoWalk = walkRepo(repoRoot, config.exclude, fs);
+  onWalk?.(repoRoot, repoWalk.pyFiles);
   // Inferred contexts are cached with the file-system facts they were inferred from.
   const ctxCache = new DepCache<string>(useCache ? path.join(repoRoot, ".shipshape_cache", "contexts-v1.json") : null);
   const infer = (df: string, args: Record<string, string>): string => {
     const key = DepCache.key([df, args, repoRoot]);
     const hit = ctxCache.lookup(key, fs);
     if (hit) return hit;
-    const deps = new Set<string>();
+    const deps = new DepSet();
     fs.recorder = deps;
     try {
       fs.noteFile(df);
@@ -367,7 +421,7 @@ export function discover(targets: string[], cwd: string, fs: FsCache, useCache =
     });
   }
   const compose = new Map<string, ComposeBuild>();
-  for (const c of composeBuilds(repoRoot)) if (!compose.has(c.dockerfile)) compose.set(c.dockerfile, c);
+  for (const c of composeBuildsOf(repoWalk.composeFiles)) if (!compose.has(c.dockerfile)) compose.set(c.dockerfile, c);
 
   const wanted: string[] = [];
   const explicit = targets.length > 0;
@@ -375,7 +429,7 @@ export function discover(targets: string[], cwd: string, fs: FsCache, useCache =
     const abs = path.resolve(cwd, t);
     if (!existsSync(abs)) throw new UsageError(`no such file or directory: ${t}`);
     if (statSync(abs).isDirectory()) {
-      const found = findDockerfiles(abs, config.exclude);
+      const found = abs === repoRoot ? repoWalk.dockerfiles : findDockerfiles(abs, config.exclude);
       wanted.push(...(config.discover || explicit ? found : found.filter((f) => declared.has(f))));
       for (const d of declared.keys()) if (d.startsWith(abs + path.sep) && !wanted.includes(d)) wanted.push(d);
     } else wanted.push(abs);

@@ -1,10 +1,13 @@
 // Parse each Python file once per run, and keep the results between runs in a content-hash
 // cache on disk (`.shipshape_cache/` at the repository root, like ruff's `.ruff_cache`).
+import { isAscii } from "node:buffer";
 import { createHash } from "node:crypto";
-import { mkdirSync, readFileSync, statSync, writeFileSync, renameSync } from "node:fs";
+import { closeSync, fstatSync, mkdirSync, openSync, readFileSync, readSync, statSync, writeFileSync, renameSync } from "node:fs";
 import path from "node:path";
 import type { ParsedPython } from "./types.js";
 import { extractImports, PARSER_VERSION } from "./python/imports.js";
+import { SharedParse, type RawParseJson } from "./parse-shared.js";
+import type { Worker } from "node:worker_threads";
 
 export interface ParseResult {
   parsed: ParsedPython | null;
@@ -41,6 +44,8 @@ export function decodePython(buf: Buffer): { text: string } | { error: string } 
   // Python codec names that are not WHATWG labels.
   if (/^(latin-?1|iso-?8859-1|iso8859-1|l1|cp819)$/.test(encoding)) return { text: buf.subarray(start).toString("latin1") };
   if (/^(ascii|us-ascii)$/.test(encoding)) encoding = "utf-8";
+  // Pure ASCII (most source files) reads the same in UTF-8 and in Latin-1, the cheapest decoding.
+  if (encoding === "utf-8" && isAscii(buf)) return { text: buf.toString("latin1", start) };
   const cp = /^cp(125\d|874)$/.exec(encoding);
   if (cp) encoding = "windows-" + cp[1];
   try {
@@ -56,6 +61,7 @@ export interface RawParse {
   abs: string;
   size: number;
   mtimeMs: number;
+  ino: number;
   sha: string;
   parsed: ParsedPython | null;
   unreadable?: string;
@@ -63,25 +69,59 @@ export interface RawParse {
 }
 
 /** Read, hash, decode and parse one file (used by the main thread and by parse workers). */
+/** Reused for reading files: a parse only looks at the bytes until it has the text and the hash. */
+let scratch = Buffer.allocUnsafe(256 * 1024);
+
+/**
+ * The content of an open file whose stat gave `size`, like readFileSync(fd): `size` bytes (fewer
+ * if it shrank), or everything up to the end when the size is unknown (0). The result is a view
+ * of a shared buffer, valid until the next call.
+ */
+function readContent(fd: number, size: number): Buffer {
+  if (scratch.length < size) scratch = Buffer.allocUnsafe(Math.max(size, scratch.length * 2));
+  let n = 0;
+  for (;;) {
+    if (size > 0 && n === size) break;
+    if (n === scratch.length) {
+      const bigger = Buffer.allocUnsafe(scratch.length * 2);
+      scratch.copy(bigger, 0, 0, n);
+      scratch = bigger;
+    }
+    const r = readSync(fd, scratch, n, (size > 0 ? size : scratch.length) - n, null);
+    if (r === 0) break;
+    n += r;
+  }
+  return scratch.subarray(0, n);
+}
+
 export function parseRaw(abs: string, known?: (sha: string) => ParsedPython | undefined): RawParse {
   let buf: Buffer;
   let st;
   try {
-    st = statSync(abs);
-    buf = readFileSync(abs);
+    // One path lookup: the stat and the content come from the same open file.
+    const fd = openSync(abs, "r");
+    try {
+      st = fstatSync(fd);
+      buf = readContent(fd, st.size);
+    } finally {
+      closeSync(fd);
+    }
   } catch (e) {
-    return { abs, size: 0, mtimeMs: 0, sha: "", parsed: null, unreadable: `cannot read: ${(e as NodeJS.ErrnoException).code ?? String(e)}` };
+    return { abs, size: 0, mtimeMs: 0, ino: 0, sha: "", parsed: null, unreadable: `cannot read: ${(e as NodeJS.ErrnoException).code ?? String(e)}` };
   }
   const sha = createHash("sha1").update(buf).digest("hex");
+  const base = { abs, size: st.size, mtimeMs: st.mtimeMs, ino: st.ino, sha };
   const hit = known?.(sha);
-  if (hit) return { abs, size: st.size, mtimeMs: st.mtimeMs, sha, parsed: hit, fromCache: true };
+  if (hit) return { ...base, parsed: hit, fromCache: true };
   const dec = decodePython(buf);
-  if ("error" in dec) return { abs, size: st.size, mtimeMs: st.mtimeMs, sha, parsed: null, unreadable: dec.error };
-  return { abs, size: st.size, mtimeMs: st.mtimeMs, sha, parsed: extractImports(dec.text) };
+  if ("error" in dec) return { ...base, parsed: null, unreadable: dec.error };
+  return { ...base, parsed: extractImports(dec.text) };
 }
 
 export class ParseCache {
   private memo = new Map<string, ParseResult>();
+  /** The JSON text of entries that came as text from the worker (written back as is). */
+  private entryJson = new Map<string, string>();
   private disk: DiskCache;
   private dirty = false;
   readonly file: string | null;
@@ -89,9 +129,24 @@ export class ParseCache {
   parsed = 0;
 
   private loaded = false;
+  private shared: SharedParse | null = null;
+  /** The worker attached, if any. */
+  get worker(): SharedParse | null {
+    return this.shared;
+  }
+  /**
+   * Told the stat of every file whose content was read (size, mtime, inode), so that the service
+   * cache records the stat of the very content the analysis used.
+   */
+  onStat: ((abs: string, size: number, mtimeMs: number, ino: number) => void) | null = null;
+
+  /** The cache file in a cache folder. */
+  static fileIn(cacheDir: string): string {
+    return path.join(cacheDir, "parse-v" + CACHE_FORMAT + ".json");
+  }
 
   constructor(cacheDir: string | null) {
-    this.file = cacheDir ? path.join(cacheDir, "parse-v" + CACHE_FORMAT + ".json") : null;
+    this.file = cacheDir ? ParseCache.fileIn(cacheDir) : null;
     this.disk = { version: PARSER_VERSION, entries: {}, stats: {} };
   }
 
@@ -110,8 +165,14 @@ export class ParseCache {
 
   /** Parse a file on disk (by absolute path), once per run. */
   parseFile(abs: string): ParseResult {
-    const m = this.memo.get(abs);
+    let m = this.memo.get(abs);
     if (m) return m;
+    if (this.shared) {
+      this.shared.drain();
+      m = this.memo.get(abs);
+      if (m) return m;
+      if (this.shared.need(abs) === "theirs") return this.memo.get(abs)!;
+    }
     const r = this.load(abs);
     this.memo.set(abs, r);
     return r;
@@ -139,11 +200,31 @@ export class ParseCache {
     }
   }
 
-  /** Take a result parsed elsewhere (a worker thread). */
-  prime(r: RawParse): void {
+  /**
+   * Parse `files` on a worker thread while this thread goes on (see parse-shared.ts): files the
+   * analysis asks for are taken from the worker, or parsed here when the worker has not started
+   * them. Call `detach` when done.
+   */
+  attachWorker(files: string[], worker?: Worker): SharedParse {
     this.ensureLoaded();
+    this.shared = new SharedParse(files, (r) => this.prime(r), (abs) => this.memo.has(abs), worker);
+    return this.shared;
+  }
+
+  /** Take what the worker finished (into the cache) and stop it. */
+  detachWorker(): void {
+    this.shared?.close();
+    this.shared = null;
+  }
+
+  /** Take a result parsed elsewhere (a worker thread). */
+  prime(r: RawParse | RawParseJson): void {
+    this.ensureLoaded();
+    if (this.memo.has(r.abs)) return;
+    if (r.sha) this.onStat?.(r.abs, r.size, r.mtimeMs, r.ino);
     if (r.parsed) {
       this.parsed++;
+      if ("json" in r && r.json !== null) this.entryJson.set(r.sha, r.json);
       this.disk.entries[r.sha] = r.parsed;
       this.disk.stats[r.abs] = [r.size, r.mtimeMs, r.sha];
       this.dirty = true;
@@ -164,10 +245,12 @@ export class ParseCache {
       const hit = this.disk.entries[known[2]];
       if (hit) {
         this.hits++;
+        this.onStat?.(abs, st.size, st.mtimeMs, st.ino);
         return { parsed: hit };
       }
     }
     const raw = parseRaw(abs, (sha) => this.disk.entries[sha]);
+    if (raw.sha) this.onStat?.(abs, raw.size, raw.mtimeMs, raw.ino);
     if (!raw.parsed) return { parsed: null, unreadable: raw.unreadable };
     if (raw.fromCache) this.hits++;
     else {
@@ -177,6 +260,14 @@ export class ParseCache {
     this.disk.stats[abs] = [raw.size, raw.mtimeMs, raw.sha];
     this.dirty = true;
     return { parsed: raw.parsed };
+  }
+
+  /** JSON.stringify(this.disk), reusing the JSON text of entries parsed by the worker. */
+  private serialize(): string {
+    if (this.entryJson.size === 0) return JSON.stringify(this.disk);
+    const parts: string[] = [];
+    for (const [sha, entry] of Object.entries(this.disk.entries)) parts.push(JSON.stringify(sha) + ":" + (this.entryJson.get(sha) ?? JSON.stringify(entry)));
+    return `{"version":${JSON.stringify(this.disk.version)},"entries":{${parts.join(",")}},"stats":${JSON.stringify(this.disk.stats)}}`;
   }
 
   save(): void {
@@ -193,7 +284,7 @@ export class ParseCache {
         /* exists */
       }
       const tmp = this.file + "." + process.pid + ".tmp";
-      writeFileSync(tmp, JSON.stringify(this.disk));
+      writeFileSync(tmp, this.serialize());
       renameSync(tmp, this.file);
     } catch {
       /* a cache that cannot be written is not an error */

@@ -6,14 +6,16 @@
 import { createHash } from "node:crypto";
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import type { FsCache } from "./context/context.js";
+import type { DepSet, FsCache } from "./context/context.js";
 
-const FORMAT = "svc-2";
-
+const FORMAT = "svc-3";
 
 interface Disk {
   format: string;
-  /** Dependency keys ("t:/abs", "d:/abs", "f:/abs", "l:/abs") and the hash of their values. */
+  /**
+   * Dependency keys ("t:/abs", "d:/abs", "f:/abs", "l:/abs") and their values as FsCache.depValue
+   * gives them (short strings: a type, a stat signature, a link target, a directory listing).
+   */
   deps: string[];
   values: string[];
   entries: Record<string, { deps: number[]; result: unknown }>;
@@ -45,10 +47,10 @@ export class DepCache<T> {
     return h(JSON.stringify(parts));
   }
 
-  private currentHash(dep: string, fs: FsCache): string {
+  private currentValue(dep: string, fs: FsCache): string {
     let v = this.current.get(dep);
     if (v === undefined) {
-      v = h(fs.depValue(dep));
+      v = fs.depValue(dep);
       this.current.set(dep, v);
     }
     return v;
@@ -60,7 +62,7 @@ export class DepCache<T> {
     if (!e) return null;
     for (const i of e.deps) {
       let ok = this.valid[i];
-      if (ok === undefined) ok = this.valid[i] = this.currentHash(this.disk.deps[i], fs) === this.disk.values[i];
+      if (ok === undefined) ok = this.valid[i] = this.currentValue(this.disk.deps[i], fs) === this.disk.values[i];
       if (!ok) return null;
     }
     this.reused.add(key);
@@ -69,11 +71,10 @@ export class DepCache<T> {
   }
 
   /** Keep `value` (plain JSON) with the dependencies recorded while computing it. */
-  store(key: string, deps: Set<string>, fs: FsCache, value: T): void {
+  store(key: string, deps: DepSet, fs: FsCache, value: T): void {
     if (!this.file) return;
-    // A file whose content is a dependency needs no separate existence check.
-    const kept = [...deps].filter((d) => !(d.startsWith("t:") && deps.has("f:" + d.slice(2))));
-    for (const d of kept) this.currentHash(d, fs);
+    const kept = deps.keys();
+    for (const d of kept) this.currentValue(d, fs);
     this.fresh.set(key, { deps: kept, result: value });
   }
 

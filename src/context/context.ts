@@ -1,9 +1,21 @@
 // The build context: the files a build sees, after .gcloudignore (when the build goes through
 // `gcloud builds submit`) and .dockerignore (Docker's own matcher), read lazily from disk.
 import { lstatSync, readdirSync, readFileSync, readlinkSync, existsSync, statSync } from "node:fs";
+import type { Dirent } from "node:fs";
 import path from "node:path";
 import { dockerignore, DockerIgnore } from "./dockerignore.js";
-import gitignore from "ignore";
+import { createRequire } from "node:module";
+import type gitignoreType from "ignore";
+
+// Loaded on first use (only gcloud builds need gitignore rules).
+let gitignoreMemo: typeof gitignoreType | null = null;
+function gitignore(): ReturnType<typeof gitignoreType> {
+  if (!gitignoreMemo) {
+    const m = createRequire(import.meta.url)("ignore") as typeof gitignoreType | { default: typeof gitignoreType };
+    gitignoreMemo = typeof m === "function" ? m : m.default;
+  }
+  return gitignoreMemo();
+}
 
 export type EntryType = "file" | "dir" | "symlink";
 
@@ -22,62 +34,143 @@ export interface IgnoreVerdict {
   kind: "dockerignore" | "gcloudignore";
 }
 
+/** What one path is known to be, memoised for the run. */
+export class FsEntry {
+  /** lstat type (undefined: not asked yet). */
+  type: CtxEntryType | null | undefined = undefined;
+  /** Sorted directory listing (null: not a readable directory). */
+  list: string[] | null | undefined = undefined;
+  /** The listing as a set, when it came from a walk that did not follow symlinks. */
+  names: Set<string> | undefined = undefined;
+  link: string | undefined = undefined;
+  /** Stat signature of the content (size, mtime, inode). */
+  sig: string | undefined = undefined;
+  private keys: string[] | undefined = undefined;
+  constructor(readonly abs: string) {}
+  /** Dependency key of one kind of fact about this path ("t", "d", "l" or "f"). */
+  key(kind: "t" | "d" | "l" | "f"): string {
+    const k = (this.keys ??= []);
+    const i = kind === "t" ? 0 : kind === "d" ? 1 : kind === "l" ? 2 : 3;
+    return (k[i] ??= kind + ":" + this.abs);
+  }
+}
+
+/** The file-system facts one computation used: lstat types, listings, link targets, contents. */
+export class DepSet {
+  readonly t = new Set<FsEntry>();
+  readonly d = new Set<FsEntry>();
+  readonly l = new Set<FsEntry>();
+  readonly f = new Set<FsEntry>();
+
+  addAll(o: DepSet): void {
+    for (const e of o.t) this.t.add(e);
+    for (const e of o.d) this.d.add(e);
+    for (const e of o.l) this.l.add(e);
+    for (const e of o.f) this.f.add(e);
+  }
+
+  /** Dependency keys (see FsCache.depValue). A file whose content is a dependency needs no separate type check. */
+  keys(): string[] {
+    const out: string[] = [];
+    for (const e of this.t) if (!this.f.has(e)) out.push(e.key("t"));
+    for (const e of this.d) out.push(e.key("d"));
+    for (const e of this.l) out.push(e.key("l"));
+    for (const e of this.f) out.push(e.key("f"));
+    return out;
+  }
+}
+
 /**
  * Memoised lstat/readdir shared by every context of one run. Every query can be recorded
  * (`recorder`) so a service's result can be cached with the exact file-system facts it
  * depended on, and revalidated cheaply on the next run (see service-cache.ts).
  */
 export class FsCache {
-  private statMemo = new Map<string, CtxEntryType | null>();
-  private dirMemo = new Map<string, string[] | null>();
-  private linkMemo = new Map<string, string>();
-  private sigMemo = new Map<string, string>();
-  recorder: Set<string> | null = null;
+  private entries = new Map<string, FsEntry>();
+  recorder: DepSet | null = null;
+
+  private ent(abs: string): FsEntry {
+    let e = this.entries.get(abs);
+    if (e === undefined) {
+      e = new FsEntry(abs);
+      this.entries.set(abs, e);
+    }
+    return e;
+  }
+
+  /**
+   * Take a directory listing made with `readdirSync(dir, { withFileTypes: true })` (lstat types)
+   * by a walk that reached `dir` without following symlinks: its names and their types answer
+   * later `readdir` and `typeOf` queries, and any other name in it does not exist.
+   */
+  seedDir(dir: string, ents: Dirent[]): void {
+    const de = this.ent(dir);
+    if (de.list !== undefined) return;
+    const names: string[] = [];
+    for (const e of ents) {
+      names.push(e.name);
+      const c = this.ent(path.join(dir, e.name));
+      if (c.type === undefined) c.type = e.isSymbolicLink() ? "symlink" : e.isDirectory() ? "dir" : e.isFile() ? "file" : null;
+    }
+    names.sort();
+    de.list = names;
+    de.names = new Set(names);
+  }
+
+  /** The stat signature of a file whose content was just read (see `depValue`). */
+  seedSig(abs: string, size: number, mtimeMs: number, ino: number): void {
+    this.ent(abs).sig = `${size}:${mtimeMs}:${ino}`;
+  }
 
   typeOf(abs: string): CtxEntryType | null {
-    if (this.recorder) this.recorder.add("t:" + abs);
-    let t = this.statMemo.get(abs);
-    if (t !== undefined) return t;
+    const e = this.ent(abs);
+    if (this.recorder) this.recorder.t.add(e);
+    if (e.type !== undefined) return e.type;
+    const slash = abs.lastIndexOf(path.sep);
+    if (slash > 0) {
+      const names = this.entries.get(abs.slice(0, slash))?.names;
+      const name = abs.slice(slash + 1);
+      if (names && name !== "." && name !== ".." && name !== "" && !names.has(name)) return (e.type = null);
+    }
+    let t: CtxEntryType | null;
     try {
       const st = lstatSync(abs);
       t = st.isSymbolicLink() ? "symlink" : st.isDirectory() ? "dir" : st.isFile() ? "file" : null;
     } catch {
       t = null;
     }
-    this.statMemo.set(abs, t);
-    return t;
+    return (e.type = t);
   }
 
   readdir(abs: string): string[] | null {
-    if (this.recorder) this.recorder.add("d:" + abs);
-    let d = this.dirMemo.get(abs);
-    if (d !== undefined) return d;
+    const e = this.ent(abs);
+    if (this.recorder) this.recorder.d.add(e);
+    if (e.list !== undefined) return e.list;
+    let d: string[] | null;
     try {
       d = readdirSync(abs).sort();
     } catch {
       d = null;
     }
-    this.dirMemo.set(abs, d);
-    return d;
+    return (e.list = d);
   }
 
   readlink(abs: string): string {
-    if (this.recorder) this.recorder.add("l:" + abs);
-    let l = this.linkMemo.get(abs);
-    if (l === undefined) {
+    const e = this.ent(abs);
+    if (this.recorder) this.recorder.l.add(e);
+    if (e.link === undefined) {
       try {
-        l = readlinkSync(abs);
+        e.link = readlinkSync(abs);
       } catch {
-        l = "";
+        e.link = "";
       }
-      this.linkMemo.set(abs, l);
     }
-    return l;
+    return e.link;
   }
 
   /** Note that the content of a file was used (its size and mtime become a dependency). */
   noteFile(abs: string): void {
-    if (this.recorder) this.recorder.add("f:" + abs);
+    if (this.recorder) this.recorder.f.add(this.ent(abs));
   }
 
   /** Current value of a recorded dependency key. */
@@ -91,17 +184,16 @@ export class FsCache {
       case "l":
         return this.readlink(abs);
       default: {
-        let sig = this.sigMemo.get(abs);
-        if (sig === undefined) {
+        const e = this.ent(abs);
+        if (e.sig === undefined) {
           try {
             const st = statSync(abs);
-            sig = `${st.size}:${st.mtimeMs}:${st.ino}`;
+            e.sig = `${st.size}:${st.mtimeMs}:${st.ino}`;
           } catch {
-            sig = "missing";
+            e.sig = "missing";
           }
-          this.sigMemo.set(abs, sig);
         }
-        return sig;
+        return e.sig;
       }
     }
   }
@@ -169,7 +261,7 @@ export class BuildContext {
   readonly dockerignoreFile: string | null;
   private docker: DockerIgnore | null = null;
   private dockerHasExceptions = false;
-  private gcloud: ReturnType<typeof gitignore> | null = null;
+  private gcloud: ReturnType<typeof gitignoreType> | null = null;
   private gcloudFile = "";
   private ignoreMemo = new Map<string, IgnoreVerdict | null>();
 
@@ -260,7 +352,29 @@ export class BuildContext {
    * excluded directory is still entered when an exception pattern (`!`) might re-include
    * something below it. Symlinks are listed, never followed.
    */
-  walk(rel: string, out: CtxEntry[] = []): CtxEntry[] {
+  walk(rel: string, out?: CtxEntry[]): CtxEntry[] {
+    if (out) return this.walkInto(rel, out);
+    // Memoised per context, with the facts the walk used (replayed into each recorder).
+    const fs = this.fs;
+    let m = this.walkMemo.get(rel);
+    if (!m) {
+      const outer = fs.recorder;
+      const deps = new DepSet();
+      fs.recorder = deps;
+      try {
+        m = { out: this.walkInto(rel, []), deps };
+      } finally {
+        fs.recorder = outer;
+      }
+      this.walkMemo.set(rel, m);
+    }
+    if (fs.recorder) fs.recorder.addAll(m.deps);
+    return m.out;
+  }
+
+  private walkMemo = new Map<string, { out: CtxEntry[]; deps: DepSet }>();
+
+  private walkInto(rel: string, out: CtxEntry[]): CtxEntry[] {
     for (const name of this.children(rel)) {
       const child = rel ? rel + "/" + name : name;
       const e = this.entry(child);
@@ -270,7 +384,7 @@ export class BuildContext {
         if (ign && (!this.dockerHasExceptions || ign.kind === "gcloudignore")) continue;
         const before = out.length;
         out.push(e);
-        this.walk(child, out);
+        this.walkInto(child, out);
         if (ign && out.length === before + 1) out.pop(); // excluded and nothing re-included below
       } else if (!ign) {
         out.push(e);

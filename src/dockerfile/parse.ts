@@ -522,7 +522,32 @@ export function parseDockerfile(
   text: string,
   buildArgs: Record<string, string> = {},
   target?: string,
-  options: ParseDockerfileOptions = {},
+  options?: ParseDockerfileOptions,
+): ParsedDockerfile {
+  // Discovery (context inference) and the analysis parse the same file with the same arguments:
+  // without options, the (never modified) result is shared.
+  let key: string | null = null;
+  if (!options) {
+    key = `${path}\0${target ?? ""}\0${JSON.stringify(buildArgs)}\0${text}`;
+    const m = parseMemo.get(key);
+    if (m) return m;
+  }
+  const result = parseDockerfileUncached(path, text, buildArgs, target, options ?? {});
+  if (key !== null) {
+    if (parseMemo.size >= 256) parseMemo.clear();
+    parseMemo.set(key, result);
+  }
+  return result;
+}
+
+const parseMemo = new Map<string, ParsedDockerfile>();
+
+function parseDockerfileUncached(
+  path: string,
+  text: string,
+  buildArgs: Record<string, string>,
+  target: string | undefined,
+  options: ParseDockerfileOptions,
 ): ParsedDockerfile {
   const result: ParsedDockerfile = { path, stages: [], errors: [] };
   try {

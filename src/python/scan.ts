@@ -220,19 +220,28 @@ const KEYWORDS: ReadonlyMap<string, number> = new Map([
   ["yield", 35],
 ]);
 
-/** Keywords grouped by length, for a lookup that does not allocate. */
-const KW_BY_LEN: [string, number][][] = [];
-for (const [w, id] of KEYWORDS) (KW_BY_LEN[w.length] ??= []).push([w, id]);
+/**
+ * Keyword lookup without allocating: every keyword has 2 to 8 letters and no two share their
+ * length, first and last letter, so those three pick the one candidate to compare with.
+ * (Identifiers reaching here are ASCII: the tokenizer leaves non-ASCII names to the grammar.)
+ */
+const KW_TABLE = new Int8Array(9 * 128 * 128);
+const KW_WORDS: string[] = [];
+for (const [w, id] of KEYWORDS) {
+  const slot = (w.length * 128 + w.charCodeAt(0)) * 128 + w.charCodeAt(w.length - 1);
+  if (KW_TABLE[slot] !== 0) throw new Error(`keyword table collision: ${w}`);
+  KW_TABLE[slot] = id;
+  KW_WORDS[id] = w;
+}
 
 function kwOf(src: string, s: number, e: number): number {
-  const list = KW_BY_LEN[e - s];
-  if (!list) return 0;
-  const c = src.charCodeAt(s);
-  for (let i = 0; i < list.length; i++) {
-    const w = list[i][0];
-    if (w.charCodeAt(0) === c && src.startsWith(w, s)) return list[i][1];
-  }
-  return 0;
+  const len = e - s;
+  if (len < 2 || len > 8) return 0;
+  const id = KW_TABLE[(len * 128 + src.charCodeAt(s)) * 128 + src.charCodeAt(e - 1)];
+  if (id === 0) return 0;
+  const w = KW_WORDS[id];
+  for (let i = 1; i < len - 1; i++) if (src.charCodeAt(s + i) !== w.charCodeAt(i)) return 0;
+  return id;
 }
 
 /** Keywords that can only begin a statement (`import` also follows `from ...`). */
@@ -314,6 +323,11 @@ let tkBuf = new Int32Array(1024);
 let tsBuf = new Int32Array(1024);
 let teBuf = new Int32Array(1024);
 let twBuf = new Int32Array(1024);
+// Per token: the logical line (epoch) in which a statement starts at it.
+let ssBuf = new Int32Array(1024);
+// Token indices of the statement-only keywords of the current logical line.
+let kiBuf = new Int32Array(1024);
+let lineEpoch = 0;
 
 class Scanner {
   private tk = tkBuf; // kind
@@ -326,8 +340,10 @@ class Scanner {
   private hasLambda = false;
   private colonInParens = false; // a `:` directly inside `( )`: only lambdas and def parameters
   private bad = false; // a token pair no valid Python has
-  private readonly stmtKws: number[] = []; // statement-only keywords in the line
-  private readonly stmtStarts: number[] = []; // where statements start in the line
+  private ss = ssBuf; // where statements start in the line: ss[token] === epoch
+  private ki = kiBuf; // statement-only keywords in the line: ki[0 .. nKws)
+  private nKws = 0;
+  private epoch = 0;
   private readonly frames: Frame[];
   private pending: Ctx | null = null;
   private alt = 0;
@@ -363,6 +379,8 @@ class Scanner {
       this.ts = tsBuf = grow(this.ts);
       this.te = teBuf = grow(this.te);
       this.tw = twBuf = grow(this.tw);
+      this.ss = ssBuf = grow(this.ss);
+      this.ki = kiBuf = grow(this.ki);
     }
     const i = this.nt++;
     this.tk[i] = kind;
@@ -371,7 +389,7 @@ class Scanner {
     if (kind === NAME) {
       const k = kwOf(this.src, start, end);
       this.tw[i] = k;
-      if (k !== 0 && statementOnly(k)) this.stmtKws.push(i);
+      if (k !== 0 && statementOnly(k)) this.ki[this.nKws++] = i;
     } else this.tw[i] = 0;
     if (i === 0) return;
     const p = this.tk[i - 1];
@@ -625,12 +643,11 @@ class Scanner {
       // start of a physical line, outside any logical line
       let col = 0;
       let p = pos;
-      for (;;) {
+      for (; p < n; p++) {
         const c = src.charCodeAt(p);
         if (c === 32) col++;
         else if (c === 9) col = (col & ~7) + 8;
         else break;
-        p++;
       }
       if (p >= n) break;
       let c = src.charCodeAt(p);
@@ -644,7 +661,7 @@ class Scanner {
         continue;
       }
       if (c === 13) {
-        pos = src.charCodeAt(p + 1) === 10 ? p + 2 : p + 1;
+        pos = p + 1 < n && src.charCodeAt(p + 1) === 10 ? p + 2 : p + 1;
         continue;
       }
       // a logical line starts here
@@ -656,10 +673,15 @@ class Scanner {
       this.hasLambda = false;
       this.colonInParens = false;
       this.bad = false;
-      this.stmtKws.length = 0;
-      this.stmtStarts.length = 0;
+      this.nKws = 0;
+      if (lineEpoch === 0x3fffffff) {
+        lineEpoch = 0;
+        this.ss.fill(0);
+      }
+      this.epoch = ++lineEpoch;
       pos = p;
       let depth = 0;
+      // Each token ends with the single `push` below (one call site keeps the optimised code small).
       for (;;) {
         if (pos >= n) {
           if (depth > 0) return false;
@@ -671,11 +693,17 @@ class Scanner {
           pos++;
           continue;
         }
+        // one character of lookahead (NaN at the end: no comparison below matches it)
+        const d = pos + 1 < n ? src.charCodeAt(pos + 1) : -1;
+        let kind: number;
+        let end: number;
         if (isIdentStart(c)) {
           let q = pos + 1;
-          while (isIdentChar(src.charCodeAt(q))) q++;
-          const d = src.charCodeAt(q);
-          if (d === 34 || d === 39) {
+          while (q < n && isIdentChar(src.charCodeAt(q))) q++;
+          const e = q < n ? src.charCodeAt(q) : -1;
+          kind = NAME;
+          end = q;
+          if (e === 34 || e === 39) {
             const len = q - pos;
             let raw = false;
             let fmt = false;
@@ -688,144 +716,190 @@ class Scanner {
               else ok = false;
             }
             if (ok) {
-              const end = this.string(q, raw, fmt);
+              end = this.string(q, raw, fmt);
               if (end < 0) return false;
-              this.push(STR, pos, end);
-              pos = end;
+              kind = STR;
+            }
+          } else if (e >= 128) return false;
+          if (kind === NAME) {
+            const len = q - pos;
+            if (len === 13 ? src.startsWith("import_module", pos) : len === 10 && src.startsWith("__import__", pos))
+              this.hasDyn = true;
+            else if (len === 6 && src.startsWith("lambda", pos)) this.hasLambda = true;
+          }
+        } else {
+          switch (c) {
+            case 10:
+            case 13:
+              pos += c === 13 && d === 10 ? 2 : 1;
+              if (depth > 0) continue;
+              if (this.nt === 0 || !this.line()) return false;
+              continue outer;
+            case 35:
+              pos = this.skipComment(pos);
+              continue;
+            case 92: {
+              if (d === 10) pos += 2;
+              else if (d === 13) pos += pos + 2 < n && src.charCodeAt(pos + 2) === 10 ? 3 : 2;
+              else return false;
+              if (pos >= n || this.nt === 0) return false;
               continue;
             }
-          } else if (d >= 128) return false;
-          this.push(NAME, pos, q);
-          const len = q - pos;
-          if (len === 13 ? src.startsWith("import_module", pos) : len === 10 && src.startsWith("__import__", pos))
-            this.hasDyn = true;
-          else if (len === 6 && src.startsWith("lambda", pos)) this.hasLambda = true;
-          pos = q;
-          continue;
+            case 34:
+            case 39:
+              end = this.string(pos, false, false);
+              if (end < 0) return false;
+              kind = STR;
+              break;
+            case 40:
+            case 91:
+            case 123:
+              kind = c === 40 ? LPAR : c === 91 ? LSQB : LBRACE;
+              end = pos + 1;
+              if (depth === closers.length) {
+                const b = new Int32Array(depth * 2);
+                b.set(closers);
+                closers = b;
+              }
+              closers[depth++] = c === 40 ? 41 : c + 2;
+              break;
+            case 41:
+            case 93:
+            case 125:
+              if (depth === 0 || closers[--depth] !== c) return false;
+              kind = c === 41 ? RPAR : c === 93 ? RSQB : RBRACE;
+              end = pos + 1;
+              break;
+            case 44:
+              kind = COMMA;
+              end = pos + 1;
+              break;
+            case 59:
+              kind = SEMI;
+              end = pos + 1;
+              break;
+            case 58:
+              if (d === 61) {
+                kind = WALRUS;
+                end = pos + 2;
+              } else {
+                if (depth > 0 && closers[depth - 1] === 41) this.colonInParens = true;
+                kind = COLON;
+                end = pos + 1;
+              }
+              break;
+            case 46:
+              if (isDigit(d)) {
+                end = this.number(pos); // a number
+                if (end < 0) return false;
+                kind = NUM;
+              } else if (d === 46 && pos + 2 < n && src.charCodeAt(pos + 2) === 46) {
+                kind = ELLIPSIS;
+                end = pos + 3;
+              } else {
+                kind = DOT;
+                end = pos + 1;
+              }
+              break;
+            case 61:
+              if (d === 61) {
+                kind = EQ;
+                end = pos + 2;
+              } else {
+                kind = ASSIGN;
+                end = pos + 1;
+              }
+              break;
+            case 42:
+              if (d === 42) {
+                if (pos + 2 < n && src.charCodeAt(pos + 2) === 61) {
+                  kind = AUG;
+                  end = pos + 3;
+                } else {
+                  kind = DSTAR;
+                  end = pos + 2;
+                }
+              } else if (d === 61) {
+                kind = AUG;
+                end = pos + 2;
+              } else {
+                kind = STAR;
+                end = pos + 1;
+              }
+              break;
+            case 64:
+              if (d === 61) {
+                kind = AUG;
+                end = pos + 2;
+              } else {
+                kind = AT;
+                end = pos + 1;
+              }
+              break;
+            case 45:
+              if (d === 62) {
+                kind = ARROW;
+                end = pos + 2;
+              } else if (d === 61) {
+                kind = AUG;
+                end = pos + 2;
+              } else {
+                kind = OP;
+                end = pos + 1;
+              }
+              break;
+            case 43:
+            case 37:
+            case 38:
+            case 124:
+            case 94:
+              if (d === 61) {
+                kind = AUG;
+                end = pos + 2;
+              } else {
+                kind = OP;
+                end = pos + 1;
+              }
+              break;
+            case 47:
+            case 60:
+            case 62:
+              if (c === 60 && d === 62) return false; // <>
+              if (d === c) {
+                // // << >>
+                if (pos + 2 < n && src.charCodeAt(pos + 2) === 61) {
+                  kind = AUG;
+                  end = pos + 3;
+                } else {
+                  kind = OP;
+                  end = pos + 2;
+                }
+              } else if (d === 61) {
+                kind = c === 47 ? AUG : OP;
+                end = pos + 2;
+              } else {
+                kind = OP;
+                end = pos + 1;
+              }
+              break;
+            case 33:
+              if (d !== 61) return false;
+              kind = OP;
+              end = pos + 2;
+              break;
+            case 126:
+              kind = OP;
+              end = pos + 1;
+              break;
+            default:
+              if (!isDigit(c)) return false; // non-ASCII outside strings, \f, $, ?, backtick, ...
+              end = this.number(pos);
+              if (end < 0) return false;
+              kind = NUM;
+          }
         }
-        switch (c) {
-          case 10:
-          case 13:
-            pos += c === 13 && src.charCodeAt(pos + 1) === 10 ? 2 : 1;
-            if (depth > 0) continue;
-            if (this.nt === 0 || !this.line()) return false;
-            continue outer;
-          case 35:
-            pos = this.skipComment(pos);
-            continue;
-          case 92: {
-            const d = src.charCodeAt(pos + 1);
-            if (d === 10) pos += 2;
-            else if (d === 13) pos += src.charCodeAt(pos + 2) === 10 ? 3 : 2;
-            else return false;
-            if (pos >= n || this.nt === 0) return false;
-            continue;
-          }
-          case 34:
-          case 39: {
-            const end = this.string(pos, false, false);
-            if (end < 0) return false;
-            this.push(STR, pos, end);
-              pos = end;
-            continue;
-          }
-          case 40:
-          case 91:
-          case 123:
-            this.push(c === 40 ? LPAR : c === 91 ? LSQB : LBRACE, pos, pos + 1);
-            if (depth === closers.length) {
-              const b = new Int32Array(depth * 2);
-              b.set(closers);
-              closers = b;
-            }
-            closers[depth++] = c === 40 ? 41 : c + 2;
-            pos++;
-            continue;
-          case 41:
-          case 93:
-          case 125:
-            if (depth === 0 || closers[--depth] !== c) return false;
-            this.push(c === 41 ? RPAR : c === 93 ? RSQB : RBRACE, pos, pos + 1);
-            pos++;
-            continue;
-          case 44:
-            this.push(COMMA, pos, ++pos);
-            continue;
-          case 59:
-            this.push(SEMI, pos, ++pos);
-            continue;
-          case 58:
-            if (src.charCodeAt(pos + 1) === 61) this.push(WALRUS, pos, (pos += 2));
-            else {
-              if (depth > 0 && closers[depth - 1] === 41) this.colonInParens = true;
-              this.push(COLON, pos, ++pos);
-            }
-            continue;
-          case 46: {
-            const d = src.charCodeAt(pos + 1);
-            if (isDigit(d)) break; // a number
-            if (d === 46 && src.charCodeAt(pos + 2) === 46) {
-              this.push(ELLIPSIS, pos, (pos += 3));
-            } else this.push(DOT, pos, ++pos);
-            continue;
-          }
-          case 61:
-            if (src.charCodeAt(pos + 1) === 61) this.push(EQ, pos, (pos += 2));
-            else this.push(ASSIGN, pos, ++pos);
-            continue;
-          case 42:
-            if (src.charCodeAt(pos + 1) === 42) {
-              if (src.charCodeAt(pos + 2) === 61) this.push(AUG, pos, (pos += 3));
-              else this.push(DSTAR, pos, (pos += 2));
-            } else if (src.charCodeAt(pos + 1) === 61) this.push(AUG, pos, (pos += 2));
-            else this.push(STAR, pos, ++pos);
-            continue;
-          case 64:
-            if (src.charCodeAt(pos + 1) === 61) this.push(AUG, pos, (pos += 2));
-            else this.push(AT, pos, ++pos);
-            continue;
-          case 45:
-            if (src.charCodeAt(pos + 1) === 62) this.push(ARROW, pos, (pos += 2));
-            else if (src.charCodeAt(pos + 1) === 61) this.push(AUG, pos, (pos += 2));
-            else this.push(OP, pos, ++pos);
-            continue;
-          case 43:
-          case 37:
-          case 38:
-          case 124:
-          case 94:
-            if (src.charCodeAt(pos + 1) === 61) this.push(AUG, pos, (pos += 2));
-            else this.push(OP, pos, ++pos);
-            continue;
-          case 47:
-          case 60:
-          case 62: {
-            const d = src.charCodeAt(pos + 1);
-            if (c === 60 && d === 62) return false; // <>
-            if (d === c) {
-              // // << >>
-              if (src.charCodeAt(pos + 2) === 61) this.push(AUG, pos, (pos += 3));
-              else this.push(OP, pos, (pos += 2));
-            } else if (d === 61) this.push(c === 47 ? AUG : OP, pos, (pos += 2));
-            else this.push(OP, pos, ++pos);
-            continue;
-          }
-          case 33:
-            if (src.charCodeAt(pos + 1) !== 61) return false;
-            this.push(OP, pos, (pos += 2));
-            continue;
-          case 126:
-            this.push(OP, pos, ++pos);
-            continue;
-        }
-        if (isDigit(c) || c === 46) {
-          const end = this.number(pos);
-          if (end < 0) return false;
-          this.push(NUM, pos, end);
-          pos = end;
-          continue;
-        }
-        return false; // non-ASCII outside strings, \f, $, ?, backtick, ...
+        this.push(kind, pos, end);
+        pos = end;
       }
     }
     // end of file
@@ -845,8 +919,9 @@ class Scanner {
   private line(): boolean {
     if (!this.lineBody()) return false;
     // statement-only keywords must start a statement
-    const kws = this.stmtKws;
-    for (let i = 0; i < kws.length; i++) if (this.stmtStarts.indexOf(kws[i]) < 0) return false;
+    const ki = this.ki;
+    const ss = this.ss;
+    for (let i = 0; i < this.nKws; i++) if (ss[ki[i]] !== this.epoch) return false;
     return true;
   }
 
@@ -895,9 +970,9 @@ class Scanner {
     const n = this.nt;
     let h = 1;
     let kind = k0;
-    this.stmtStarts.push(0);
+    this.ss[0] = this.epoch;
     if (k0 === KW_ASYNC) {
-      this.stmtStarts.push(1);
+      this.ss[1] = this.epoch;
       kind = this.kw(1);
       if (kind !== KW_DEF && kind !== KW_FOR && kind !== KW_WITH) return false;
       h = 2;
@@ -1157,7 +1232,7 @@ class Scanner {
       const c = this.src.charCodeAt(this.ts[s]);
       if (this.te[s] - this.ts[s] !== 1 || (c !== 45 && c !== 43 && c !== 126)) return false;
     }
-    this.stmtStarts.push(s);
+    this.ss[s] = this.epoch;
     const k = this.kw(s);
     if (k === KW_IMPORT) return this.importStmt(s, e, ctx);
     if (k === KW_FROM) return this.fromStmt(s, e, ctx);
@@ -1308,7 +1383,7 @@ class Scanner {
       module = this.dottedText(first, i);
     } else if (level === 0) return false;
     if (i >= e || this.kw(i) !== KW_IMPORT) return false;
-    this.stmtStarts.push(i);
+    this.ss[i] = this.epoch;
     if (++i >= e) return false;
     const names: string[] = [];
     if (tk[i] === STAR) {
@@ -1428,4 +1503,103 @@ export function scanImports(source: string): ParsedPython | null {
     }
   }
   return finish(imports, sc.names, "scan");
+}
+
+/**
+ * Python that goes through every kind of token and statement the scanner handles, rare ones
+ * included (`...`, `**=`, `\` continuations, CRLF, tabs, f-strings, dynamic imports). Scanned
+ * once by `primeScanner` so that V8 has type feedback for every path before it optimises the
+ * scanner: otherwise the first `...` or `<<=` after optimisation throws the optimised code away
+ * and the large tokenizer is compiled again.
+ */
+const PRIMER = `#!/usr/bin/env python
+# -*- coding: utf-8 -*-
+"""Doc."""
+from __future__ import annotations
+import os, sys as system
+import a.b.c as d
+from . import x
+from .. import (y as z, w,)
+from ...pkg.mod import *
+from .m import n
+from typing import TYPE_CHECKING
+if TYPE_CHECKING:
+    from q import r
+if typing.TYPE_CHECKING: import q2
+try:
+    import ujson as json
+except ImportError:
+    json = None
+except (ValueError, KeyError) as e:
+    pass
+else:
+    pass
+finally:
+    pass
+try:
+    import orjson
+except Exception:
+    orjson = None
+@decorator(1, k=2)
+class C(Base, metaclass=M):
+    x: int = 0
+    y = [1, 2.5, 3j, 0x1F, 0o17, 0b101, 1_000, .5, 5., 1e-3, 1E+3, 0, 00]
+    def m(self, a, /, b=..., *args, c: "int" = None, **kw) -> dict[str, int]:
+        import importlib
+        mod = importlib.import_module("pkg.sub")
+        other = importlib.import_module(".rel", __package__)
+        lit = import_module(".rel2", package="pkg")
+        third = __import__("top")
+        s = f"{a!r:>{b}} {{}} {c['k']}" + rb'\\x00' + br"raw" + u'u' + R'x' + F'{a}' + r'''multi
+line''' + """triple
+""" + 'a' 'b'
+        t = a[1:2, ::3] if a else {**kw}
+        u = lambda v: v ** 2 // 3 % 4 @ m
+        a += 1; b -= 1; c *= 2; d /= 2; e //= 2; f %= 2; g **= 2; h @= m
+        i &= 1; j |= 1; k ^= 1; l <<= 1; o >>= 1
+        if (n := len(a)) > 10 and not b or c is not None:
+            return -a + +b - ~c
+        elif a != b <= c >= d < e > f == g:
+            yield from b
+        else:
+            raise ValueError("x") from None
+        while True:
+            break
+        else:
+            pass
+        for p, (q, *r) in enumerate(a):
+            continue
+        else:
+            pass
+        with open(a) as fh, open(b) as (g, h):
+            del fh
+        with (open(a) as i1, open(b) as i2):
+            pass
+        global G
+        assert a, "msg"
+        return a \\
+            + b
+async def af():
+    async with a as b:
+        pass
+    async for c in d:
+        await c
+x = y = z = 1
+(a1, b1), c1 = 1, 2
+e1: int
+[f1, *g1] = h1
+print(x)
+if __name__ == "__main__":
+    import main_only
+elif x: pass
+while x: pass
+del x
+`;
+
+/** Scan PRIMER, in a few forms (see there). Call once before scanning many files. */
+export function primeScanner(): void {
+  scanImports(PRIMER);
+  scanImports(PRIMER.replace(/\n/g, "\r\n"));
+  scanImports("if a:\n\tif b:\n\t\tpass\n\telse:\n\t\tpass\n");
+  scanImports("x = [\n    1,\n]\n" + "y = {1: (2, [3])}\n".repeat(40));
 }
