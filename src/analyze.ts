@@ -114,6 +114,12 @@ export interface ServiceResult {
   filesVisited: number;
   /** Reused from the service cache: `model` is null and `reachable` empty. */
   fromCache?: boolean;
+  /**
+   * Imports of modules not in the repository and what check judged of each: `ok` when the
+   * standard library (`stdlib`) or an installed distribution (`via`: where it comes from)
+   * provides it. Missing ones are also findings (SS201, SS202, SS301).
+   */
+  externals?: { module: string; ok: boolean; stdlib?: boolean; via?: string }[];
 }
 
 const rel = (root: string, abs: string) => path.relative(root, abs).split(path.sep).join("/") || ".";
@@ -801,8 +807,16 @@ export function analyzeService(svc: ServiceSpec, opts: AnalyzeOptions): ServiceR
   // One finding per missing distribution (or module) and service, at the first import that
   // fails hardest (unguarded before guarded, import time before deferred), with a count.
   const verdicts = new Map<string, { e: (typeof externals)[number]; v: NonNullable<ReturnType<typeof judgeExternal>>; n: number }[]>();
+  const judged = new Map<string, { module: string; ok: boolean; stdlib?: boolean; via?: string }>();
+  if (py.stdlib) for (const s of stdlibImports) judged.set(s.module, { module: s.module, ok: true, stdlib: true });
   for (const e of externals) {
     const v = judgeExternal(e.absName, ectx, e.imp.kind === "from" ? e.imp.names : []);
+    if (!judged.has(e.absName)) {
+      // Null also means "nothing to go on" (SS209, an unknown Python version): recorded only when known.
+      const stdlib = !v && Boolean(py.stdlib?.names.has(e.absName.split(".")[0]));
+      const via = v || stdlib ? undefined : providerIn(pkgs, map, e.absName)?.dist.via;
+      if (v || stdlib || via) judged.set(e.absName, { module: e.absName, ok: !v, stdlib: stdlib || undefined, via });
+    }
     if (!v) continue;
     const k = v.code + "\0" + v.key;
     const l = verdicts.get(k);
@@ -817,6 +831,7 @@ export function analyzeService(svc: ServiceSpec, opts: AnalyzeOptions): ServiceR
     if (others > 0) notes.push(`imported in ${others} more place${others > 1 ? "s" : ""} in this image`);
     emitImport(best.e.imp, best.e.importer, best.v.code, best.v.code === "SS201" || best.v.code === "SS202" ? judgedModule(best.v.message, best.e.absName) : best.e.absName, best.v.message, best.e.chain, undefined, best.v.uncertain ? "warning" : undefined, notes);
   }
+  result.externals = [...judged.values()];
   for (const [runner, label] of runners) {
     const dist = RUNNER_DISTRIBUTIONS[runner];
     if (providerIn(pkgs, map, dist.replace(/-/g, "_")) || pkgs.dists.has(dist)) continue;
