@@ -23,6 +23,12 @@ const ENVIRONMENT_LIMITS: { pattern: RegExp; why: string }[] = [
   { pattern: /^\s*COPY\s+.*--exclude\b/m, why: "COPY --exclude needs a BuildKit frontend (pulled from a registry)" },
 ];
 
+/**
+ * Standard-library modules Debian ships in packages of their own, not in the suite's minbase
+ * image (the official python images have them): a runtime absence is the engine's, not check's.
+ */
+const DEBIAN_SPLIT_STDLIB: Record<string, string> = { tkinter: "python3-tk", turtle: "python3-tk", idlelib: "idle-python3.11", ensurepip: "python3-venv", lib2to3: "python3-lib2to3", distutils: "python3-distutils" };
+
 /** Run the check tests once with fixture logging on, keeping their repositories. */
 function collectFixtures(): { dir: string; origin: string }[] {
   const work = mkdtempSync(path.join(tmpdir(), "shipshape-e2e-fixtures-"));
@@ -114,7 +120,23 @@ const tally: Tally = { fixtures: 0, services: 0, built: 0, modules: 0, agree: 0,
             tally.modules++;
             if (m.agrees) tally.agree++;
           }
+          // Package predictions this engine cannot make come true: its offline pip installs no
+          // index requirements (package-fixtures.ts has bases that contain them), and Debian
+          // splits some of the standard library into packages of their own.
+          const limited = new Set<string>();
+          for (const m of s.comparison?.modules ?? []) {
+            if (m.agrees || m.ok || m.predicted !== "ok") continue;
+            let why: string | undefined;
+            if (m.external === "package" && !/^the base image/.test(m.via ?? "")) why = `${m.name} is installed from a package index (${m.via}), which the offline engine does not reach`;
+            const split = DEBIAN_SPLIT_STDLIB[m.name.split(".")[0]];
+            if (m.external === "stdlib" && split) why = `${m.name}: Debian ships it in ${split}, not in the minbase image`;
+            if (!why) continue;
+            limited.add(m.name);
+            tally.environmentLimited.push(`${fx.origin} ${s.service}: ${why}`);
+            tally.modules--;
+          }
           for (const d of s.disagreements) {
+            if (limited.has(d.slice(0, d.indexOf(": ")))) continue;
             // Dockerfile-specific ignore files (<Dockerfile>.dockerignore) are a BuildKit feature,
             // which check models; the classic builder of the suite reads only .dockerignore.
             const ownIgnore = path.join(report.repoRoot, s.dockerfile + ".dockerignore");
