@@ -57,12 +57,14 @@ interface Tally {
   services: number;
   built: number;
   modules: number;
+  /** Of them, third-party packages and standard-library modules. */
+  external: number;
   agree: number;
   predictedBuildFailures: number;
   environmentLimited: string[];
   skipped: string[];
 }
-const tally: Tally = { fixtures: 0, services: 0, built: 0, modules: 0, agree: 0, predictedBuildFailures: 0, environmentLimited: [], skipped: [] };
+const tally: Tally = { fixtures: 0, services: 0, built: 0, modules: 0, external: 0, agree: 0, predictedBuildFailures: 0, environmentLimited: [], skipped: [] };
 
 {
   const fixtures = [...collectFixtures(), { dir: path.join(PROJECT_ROOT, "examples", "monorepo"), origin: "examples/monorepo" }];
@@ -72,7 +74,7 @@ const tally: Tally = { fixtures: 0, services: 0, built: 0, modules: 0, agree: 0,
     const s = (performance.now() - t0) / 1000;
     console.log(
       `differential: ${tally.fixtures} fixture repositories, ${tally.services} services, ${tally.built} images built; ` +
-        `${tally.agree}/${tally.modules} module predictions agree with the runtime; ${tally.predictedBuildFailures} build failures predicted by check; ` +
+        `${tally.agree}/${tally.modules} module predictions agree with the runtime (${tally.external} of them packages or standard library); ${tally.predictedBuildFailures} build failures predicted by check; ` +
         `${tally.environmentLimited.length} not comparable on this engine (${tally.environmentLimited.join("; ") || "none"}); ` +
         `${tally.skipped.length} services skipped (${tally.skipped.join("; ")}); ${s.toFixed(0)} s`,
     );
@@ -118,6 +120,7 @@ const tally: Tally = { fixtures: 0, services: 0, built: 0, modules: 0, agree: 0,
           if (s.probe?.error) problems.push(`${s.service}: probe failed: ${s.probe.error}\n    ${(s.probe.lastLines ?? []).join("\n    ")}`);
           for (const m of s.comparison?.modules ?? []) {
             tally.modules++;
+            if (m.external) tally.external++;
             if (m.agrees) tally.agree++;
           }
           // Package predictions this engine cannot make come true: its offline pip installs no
@@ -134,6 +137,7 @@ const tally: Tally = { fixtures: 0, services: 0, built: 0, modules: 0, agree: 0,
             limited.add(m.name);
             tally.environmentLimited.push(`${fx.origin} ${s.service}: ${why}`);
             tally.modules--;
+            tally.external--;
           }
           for (const d of s.disagreements) {
             if (limited.has(d.slice(0, d.indexOf(": ")))) continue;
