@@ -29,13 +29,18 @@ interface PackageFixture {
 
 export const PACKAGE_FIXTURES: PackageFixture[] = [
   {
+    // distutils (deprecated in 3.11, removed in 3.12): Debian puts distutils/__init__.py in
+    // libpython3.11-stdlib and the rest (distutils.core, ...) in python3-distutils, which this
+    // image has because python3-pip/-setuptools/-wheel depend on it. check models CPython's
+    // standard library, so on a Debian python3 without python3-distutils it would predict
+    // distutils.core present and be wrong; the official python images are CPython's own build.
     name: "packages the image has, and the standard library of 3.11",
     files: {
       "shipshape.toml": TOML,
       "Dockerfile": FROM + "COPY main.py .\n" + CMD,
-      "main.py": "import json\nimport tomllib\nimport sqlite3\nimport xml.etree.ElementTree\nimport distutils\nimport asyncore\nimport yaml\nimport requests\nfrom dateutil import parser\n",
+      "main.py": "import json\nimport tomllib\nimport sqlite3\nimport xml.etree.ElementTree\nimport distutils\nimport distutils.core\nimport asyncore\nimport yaml\nimport requests\nfrom dateutil import parser\n",
     },
-    predicted: ["asyncore ok", "dateutil ok", "distutils ok", "json ok", "requests ok", "sqlite3 ok", "tomllib ok", "xml.etree.ElementTree ok", "yaml ok"],
+    predicted: ["asyncore ok", "dateutil ok", "distutils ok", "distutils.core ok", "json ok", "requests ok", "sqlite3 ok", "tomllib ok", "xml.etree.ElementTree ok", "yaml ok"],
   },
   {
     name: "packages the image lacks, and modules removed before 3.11",
