@@ -12,7 +12,8 @@
 # Base images are made locally: `debootstrap --variant=minbase --include=python3 bookworm`
 # (Debian bookworm's python3 is 3.11), cached as a tarball in $SHIPSHAPE_E2E_CACHE (default
 # ~/.cache/shipshape-e2e, outside the repository), imported, and tagged with the names the
-# fixtures' FROM lines use (python:3.11-slim, python:3.11). A small derived layer adds
+# fixtures' FROM lines use (python:3.11-slim, python:3.11); a second one with Debian python3-*
+# packages is tagged $PKG_TAG for the package fixtures. A small derived layer adds
 # `python` -> python3 and an offline `pip` (see below).
 #
 # Exit status of `start`: 0 ready; 3 no engine can be started here (the reason is on stderr).
@@ -24,6 +25,12 @@ SOCK="$STATE/docker.sock"
 PIDFILE="$STATE/dockerd.pid"
 TAGS=(python:3.11-slim python:3.11 python:3.11-slim-bookworm python:3.11-bookworm)
 BASE_TAG=shipshape-e2e/bookworm-python3:1
+# The package fixtures' base (test-e2e/package-fixtures.ts): the same, plus Debian's python3-*
+# packages standing in for third-party distributions (in /usr/lib/python3/dist-packages, which
+# is on bookworm python3's sys.path). The fixtures declare them in shipshape.toml [images].
+PKG_INCLUDE=python3-yaml,python3-requests,python3-dateutil
+PKG_BASE_TAG=shipshape-e2e/bookworm-python3-packages-base:1
+PKG_TAG=shipshape-e2e/bookworm-packages:1
 
 log() { echo "e2e-engine: $*" >&2; }
 cannot() { log "cannot start a Docker engine: $*"; exit 3; }
@@ -82,38 +89,52 @@ start_daemon() {
   cannot "dockerd did not answer on $SOCK (log: $STATE/dockerd.log)"
 }
 
+# base_tarball NAME EXTRA_INCLUDES: a debootstrapped rootfs (minbase + python3, pip, setuptools, wheel + extras), cached.
 base_tarball() {
-  local tarball="$CACHE/bookworm-minbase-python3.tar"
+  local name=$1 extra=${2:-}
+  local tarball="$CACHE/$name.tar"
   if [ ! -s "$tarball" ]; then
     mkdir -p "$CACHE"
-    local root="$STATE/rootfs"
+    local root="$STATE/rootfs-$name"
     rm -rf "$root"
-    log "debootstrap bookworm (minbase + python3) into $root; cached at $tarball"
+    log "debootstrap bookworm (minbase + python3${extra:+,$extra}) into $root; cached at $tarball"
     local t0=$SECONDS
-    debootstrap --variant=minbase --include=python3,python3-pip,python3-setuptools,python3-wheel bookworm "$root" >"$STATE/debootstrap.log" 2>&1 ||
-      { tail -5 "$STATE/debootstrap.log" >&2; cannot "debootstrap failed (log: $STATE/debootstrap.log)"; }
+    debootstrap --variant=minbase --include=python3,python3-pip,python3-setuptools,python3-wheel${extra:+,$extra} bookworm "$root" >"$STATE/debootstrap-$name.log" 2>&1 ||
+      { tail -5 "$STATE/debootstrap-$name.log" >&2; cannot "debootstrap failed (log: $STATE/debootstrap-$name.log)"; }
     # Smaller layers (the vfs driver copies the whole tree for every build step).
     rm -rf "$root"/usr/share/doc/* "$root"/usr/share/man/* "$root"/usr/share/locale/* "$root"/var/cache/apt/*.bin \
       "$root"/var/cache/apt/archives/*.deb "$root"/var/lib/apt/lists/*
     tar -C "$root" -cf "$tarball.tmp" . && mv "$tarball.tmp" "$tarball"
     rm -rf "$root"
-    log "base rootfs built in $((SECONDS - t0)) s"
+    log "base rootfs $name built in $((SECONDS - t0)) s"
   fi
   echo "$tarball"
 }
 
+# import_base TAG NAME EXTRA_INCLUDES
+import_base() {
+  docker image inspect "$1" >/dev/null 2>&1 && return 0
+  local tarball
+  tarball=$(base_tarball "$2" "${3:-}")
+  log "importing $tarball as $1"
+  docker import -c 'CMD ["python3"]' "$tarball" "$1" >/dev/null
+}
+
 ensure_images() {
-  local missing=0
-  for t in "${TAGS[@]}"; do docker image inspect "$t" >/dev/null 2>&1 || missing=1; done
+  ensure_derived "$BASE_TAG" bookworm-minbase-python3 "" "${TAGS[@]}"
+  ensure_derived "$PKG_BASE_TAG" bookworm-minbase-python3-packages "$PKG_INCLUDE" "$PKG_TAG"
+}
+
+# ensure_derived BASE_TAG TARBALL_NAME EXTRA_INCLUDES TAG...: the tags, built on the imported base.
+ensure_derived() {
+  local base=$1 name=$2 extra=$3
+  shift 3
+  local tags=("$@") missing=0
+  for t in "${tags[@]}"; do docker image inspect "$t" >/dev/null 2>&1 || missing=1; done
   [ $missing = 0 ] && return 0
-  if ! docker image inspect "$BASE_TAG" >/dev/null 2>&1; then
-    local tarball
-    tarball=$(base_tarball)
-    log "importing $tarball as $BASE_TAG"
-    docker import -c 'CMD ["python3"]' "$tarball" "$BASE_TAG" >/dev/null
-  fi
+  import_base "$base" "$name" "$extra"
   # The derived image: `python` as in the official images, and an offline pip.
-  local dir="$STATE/derived"
+  local dir="$STATE/derived-$name"
   rm -rf "$dir" && mkdir -p "$dir"
   cat >"$dir/pip" <<'EOF'
 #!/bin/sh
@@ -140,16 +161,16 @@ fi
 exit 0
 EOF
   cat >"$dir/Dockerfile" <<EOF
-FROM $BASE_TAG
+FROM $base
 COPY pip /usr/local/bin/pip
 RUN chmod 755 /usr/local/bin/pip && ln -s pip /usr/local/bin/pip3 && ln -sf python3 /usr/bin/python
 ENV LANG=C.UTF-8 PIP_DISABLE_PIP_VERSION_CHECK=1
 CMD ["python3"]
 EOF
   local args=()
-  for t in "${TAGS[@]}"; do args+=(-t "$t"); done
-  DOCKER_BUILDKIT=0 docker build -q --network=none "${args[@]}" "$dir" >"$STATE/derived.log" 2>&1 || { tail -5 "$STATE/derived.log" >&2; cannot "building the derived base image failed"; }
-  log "tagged ${TAGS[*]}"
+  for t in "${tags[@]}"; do args+=(-t "$t"); done
+  DOCKER_BUILDKIT=0 docker build -q --network=none "${args[@]}" "$dir" >"$STATE/derived-$name.log" 2>&1 || { tail -5 "$STATE/derived-$name.log" >&2; cannot "building the derived base image failed"; }
+  log "tagged ${tags[*]}"
 }
 
 cmd=${1:-start}

@@ -200,6 +200,53 @@ describe("plan and comparison on real check results", () => {
   });
 });
 
+describe("plan and comparison of package and standard-library predictions", () => {
+  const repo = {
+    "shipshape.toml": '[images."shipshape-e2e/pkgs"]\npython = "3.11"\npackages = ["PyYAML", "python-dateutil"]\n',
+    "Dockerfile": "FROM shipshape-e2e/pkgs:1\nWORKDIR /app\nCOPY main.py .\nCMD [\"python\", \"main.py\"]\n",
+    "main.py": "import json\nimport tomllib\nimport yaml\nfrom dateutil import parser\nimport toml\nimport distutils\ntry:\n    import ujson\nexcept ImportError:\n    ujson = None\n",
+  };
+  test("satisfied imports are expected present; SS201/SS301 errors and guarded SS201 warnings missing", () => {
+    const r = check(makeRepo(repo)).results[0];
+    const codes = r.findings.map((f) => `${f.code} ${f.module} ${f.severity}`).sort();
+    // distutils is deprecated in 3.11, removed only in 3.12: predicted present.
+    assert.deepEqual(codes, ["SS201 toml error", "SS201 ujson warning"]);
+    const plan = planService(r);
+    const ext = plan.expectations.filter((e) => e.external).map((e) => [e.name, e.expect, e.external, Boolean(e.warning)]);
+    assert.deepEqual(ext.sort(), [
+      ["dateutil", "ok", "package", false],
+      ["distutils", "ok", "stdlib", false],
+      ["json", "ok", "stdlib", false],
+      ["toml", "missing", "package", false],
+      ["tomllib", "ok", "stdlib", false],
+      ["ujson", "missing", "package", true],
+      ["yaml", "ok", "package", false],
+    ]);
+    assert.match(plan.expectations.find((e) => e.name === "yaml")!.via!, /base image/);
+    const agree = compare(plan, fakeProbe(plan));
+    assert.equal(agree.disagreements, 0);
+    // The guarded import's absence does not fail the run.
+    assert.equal(agree.failing, 1);
+  });
+  test("a package predicted present that is absent, and one predicted missing that is present, disagree", () => {
+    const plan = planService(check(makeRepo(repo)).results[0]);
+    const c = compare(plan, fakeProbe(plan, { yaml: { ok: false, kind: undefined, origin: null, error: "ModuleNotFoundError: No module named 'yaml'" }, toml: { ok: true, kind: "package", origin: "/usr/lib/python3/dist-packages/toml/__init__.py", error: undefined } }));
+    assert.deepEqual(c.modules.filter((m) => !m.agrees).map((m) => [m.name, m.external]).sort(), [["toml", "package"], ["yaml", "package"]]);
+    assert.match(c.modules.find((m) => m.name === "toml")!.note!, /check predicted it is missing \(SS201 main.py:5\); Python finds it/);
+    assert.match(c.modules.find((m) => m.name === "yaml")!.note!, /predicted it resolves; Python cannot find it/);
+  });
+  test("SS301: a module removed from the image's Python is expected missing", () => {
+    const r = check(makeRepo({ ...repo, "shipshape.toml": repo["shipshape.toml"].replace('"3.11"', '"3.12"'), "main.py": "import distutils\n" })).results[0];
+    const plan = planService(r);
+    assert.deepEqual(plan.expectations.filter((e) => e.external).map((e) => [e.name, e.expect, e.external, e.why]), [["distutils", "missing", "stdlib", "SS301 main.py:1"]]);
+  });
+  test("a warning that only says the image is not fully known predicts nothing", () => {
+    const r = check(makeRepo({ "Dockerfile": "FROM example.org/unknown:1\nWORKDIR /app\nRUN pip install ./wheels/x.whl\nCOPY main.py .\nCMD [\"python3\", \"main.py\"]\n", "main.py": "import toml\n" })).results[0];
+    const plan = planService(r);
+    assert.equal(plan.expectations.filter((e) => e.name === "toml").length, 0);
+  });
+});
+
 function report(services: ServiceVerdict[]): VerifyReport {
   return { repoRoot: "/r", mode: "find", engine: "28.0", services, summary: { services: services.length, verified: 0, failed: 1, skipped: 0, builds: 1, proven: 1, failing: 1, disagreements: 1, seconds: 1.5 } };
 }

@@ -27,6 +27,10 @@ export interface Expectation {
   warning?: boolean;
   /** Do not compare the runtime origin with `file` (pip-installed projects live in site-packages). */
   anyOrigin?: boolean;
+  /** A module not in the repository: the standard library's, or a third-party package's. */
+  external?: "stdlib" | "package";
+  /** For a package predicted present: where check found it installed (a requirements file, the base image). */
+  via?: string;
 }
 
 export interface ServicePlan {
@@ -47,6 +51,9 @@ export interface ServicePlan {
 
 const MISSING_CODES = new Set(["SS101", "SS102", "SS103", "SS104", "SS110"]);
 const BUILD_CODES = new Set(["SS001", "SS005", "SS006", "SS009"]);
+/** Third-party and standard-library predictions of a missing module. */
+const EXTERNAL_MISSING_CODES = new Set(["SS201", "SS301"]);
+const GUARDED = /guarded by try\/except ImportError/;
 
 export const ref = (f: Finding) => `${f.code} ${f.file}:${f.line}`;
 
@@ -130,9 +137,22 @@ export function planService(r: ServiceResult): ServicePlan {
       add({ name: f.module, group: groupOf(pathFor(f)), expect: "namespace", missingAttrs: m ? [m[1]] : [], why: ref(f), warning: f.severity !== "error" || undefined });
     } else if (f.code === "SS106") {
       add({ name: f.module, group: groupOf(pathFor(f)), expect: "namespace", why: ref(f) });
+    } else if (EXTERNAL_MISSING_CODES.has(f.code) && f.module) {
+      // An error, or a warning only because the import is guarded; a warning for not knowing
+      // what the image holds (an unknown base image, opaque installs) predicts nothing.
+      const guarded = f.severity !== "error" && (f.notes ?? []).some((n) => GUARDED.test(n));
+      const uncertain = f.severity !== "error" && (f.notes ?? []).some((n) => !GUARDED.test(n));
+      if (f.severity === "error" || (guarded && !uncertain)) add({ name: f.module, group: groupOf(pathFor(f)), expect: "missing", why: ref(f), warning: f.severity !== "error" || undefined, external: f.code === "SS301" ? "stdlib" : "package" });
+      else plan.notProbed.push({ finding: f, reason: "uncertain: what the image contains is not fully known" });
     } else if (f.code === "SS107") {
       plan.notProbed.push({ finding: f, reason: "a relative import fails by how its file is run, not by what the image holds; --import shows it as the failure of the importing module" });
     }
+  }
+  // Imports check found satisfied by the standard library or an installed distribution.
+  const predictedMissing = new Set(plan.expectations.filter((e) => e.expect === "missing").map((e) => e.name));
+  for (const x of r.externals ?? []) {
+    if (!x.ok || predictedMissing.has(x.module)) continue;
+    add({ name: x.module, group: groupOf(defaultPath), expect: "ok", why: x.stdlib ? "standard library" : `installed (${x.via})`, external: x.stdlib ? "stdlib" : "package", via: x.via });
   }
   for (const e of plan.expectations) {
     const mod: ProbeModule = { name: e.name };
@@ -161,6 +181,8 @@ export interface ModuleVerdict {
   agrees: boolean;
   /** Why they disagree, or how a runtime failure was explained by a prediction. */
   note?: string;
+  external?: Expectation["external"];
+  via?: string;
 }
 
 export interface Comparison {
@@ -187,7 +209,7 @@ export function compare(plan: ServicePlan, out: ProbeOutput, mode: ProbeMode = o
   const modules: ModuleVerdict[] = [];
   for (const e of plan.expectations) {
     const r = res.get(`${e.group}\0${e.name}\0${e.file ?? ""}`);
-    const v: ModuleVerdict = { name: e.name, file: e.file, sysPath: plan.groups[e.group].sysPath, predicted: e.expect, why: e.why, ok: false, agrees: false, warning: e.warning };
+    const v: ModuleVerdict = { name: e.name, file: e.file, sysPath: plan.groups[e.group].sysPath, predicted: e.expect, why: e.why, ok: false, agrees: false, warning: e.warning, external: e.external, via: e.via };
     if (!r) {
       v.error = "the probe returned no result for it";
       v.note = "not probed";
