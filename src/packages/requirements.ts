@@ -4,8 +4,16 @@
 // `pip-requirements-js`, which parses each remaining requirement (PEP 508) on its own. The
 // library's whole-file parser throws on `--hash`, `-e` and index options, so it is only ever
 // given one requirement at a time. Never throws: bad lines become `errors`.
-import { parsePipRequirementsLine } from "pip-requirements-js";
+import { createRequire } from "node:module";
 import type { RequirementWithLocation } from "pip-requirements-js";
+
+type PipReqs = typeof import("pip-requirements-js");
+let pipReqs: PipReqs | null = null;
+/** pip-requirements-js (and its ohm-js grammar), loaded the first time a line needs it. */
+function parsePipRequirementsLine(...args: Parameters<PipReqs["parsePipRequirementsLine"]>): ReturnType<PipReqs["parsePipRequirementsLine"]> {
+  pipReqs ??= createRequire(import.meta.url)("pip-requirements-js") as PipReqs;
+  return pipReqs.parsePipRequirementsLine(...args);
+}
 
 export interface Requirement {
   /** PEP 503-normalised name ("" when unknown, e.g. a bare local path without `#egg=`). */
