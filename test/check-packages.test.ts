@@ -259,6 +259,14 @@ describe("SS205 packages-not-on-path", () => {
     const explicit = makeRepo({ ...files, Dockerfile: `FROM python:3.11-slim\nWORKDIR /app\nRUN python -m venv /opt/venv\nCOPY requirements.txt .\nRUN /opt/venv/bin/pip install -r requirements.txt\nCOPY main.py .\nCMD ["/opt/venv/bin/python", "main.py"]\n` });
     assert.deepEqual(pkg(check(explicit)), []);
   });
+  test("venvs named through ENV VIRTUAL_ENV, and made by virtualenv or uv venv", () => {
+    for (const make of ["python3 -m venv $VIRTUAL_ENV", "virtualenv /opt/venv", "uv venv /opt/venv"]) {
+      const hidden = makeRepo({ ...files, Dockerfile: `FROM python:3.11-slim\nENV VIRTUAL_ENV=/opt/venv\nWORKDIR /app\nRUN ${make}\nCOPY requirements.txt .\nRUN /opt/venv/bin/pip install -r requirements.txt\nCOPY main.py .\nCMD ["python", "main.py"]\n` });
+      assert.ok(pkg(check(hidden)).includes("SS205 Dockerfile:6 "), make + ": " + pkg(check(hidden)).join());
+      const shown = makeRepo({ ...files, Dockerfile: `FROM python:3.11-slim\nENV VIRTUAL_ENV=/opt/venv\nENV PATH="$VIRTUAL_ENV/bin:$PATH"\nWORKDIR /app\nRUN ${make}\nCOPY requirements.txt .\nRUN pip install -r requirements.txt\nCOPY main.py .\nCMD ["python", "main.py"]\n` });
+      assert.deepEqual(pkg(check(shown)), [], make);
+    }
+  });
   test("uv sync and poetry install without their run commands or PATH", () => {
     const uv = makeRepo({ ...files, "uv.lock": `version = 1\n\n[[package]]\nname = "requests"\nversion = "2.31.0"\nsource = { registry = "https://pypi.org/simple" }\n`, Dockerfile: `FROM python:3.12-slim\nWORKDIR /app\nCOPY pyproject.toml uv.lock ./\nRUN uv sync --frozen\nCOPY main.py .\nCMD ["python", "main.py"]\n` });
     assert.ok(pkg(check(uv)).includes("SS205 Dockerfile:4 "), pkg(check(uv)).join());

@@ -3,7 +3,7 @@
 // projects are read from their pyproject.toml, and packages built in one stage reach another
 // only when the folder they were installed into is copied across with COPY --from.
 import type { DfInstruction } from "../types.js";
-import { installCommands, InstallCommand, PipInstall, ProjectInstall } from "./install-commands.js";
+import { expandVars, installCommands, InstallCommand, PipInstall, ProjectInstall } from "./install-commands.js";
 import { ImageTree, INode, joinImage, normalizeImagePath, dirnameImage } from "../image/tree.js";
 
 /** A file the install reads, as found in the image at the time of the RUN. */
@@ -71,8 +71,8 @@ export function recordInstalls(
   argEnv: Record<string, string> = {},
 ): void {
   const venvSet = new Set(state.venvs);
-  for (const m of text.matchAll(/(?:^|[\s;&|(])(?:\S*\/)?(?:python[0-9.]*|virtualenv|uv)\s+(?:-m\s+(?:venv|virtualenv)\s+|venv\s+)(?:--?[\w-]+(?:=\S+)?\s+)*([^\s;&|)]+)/g)) {
-    const dir = normalizeImagePath(m[1], state.workdir);
+  for (const m of text.matchAll(/(?:^|[\s;&|(])(?:\S*\/)?(?:python[0-9.]*\s+-m\s+(?:venv|virtualenv)|virtualenv|uv\s+venv)\s+(?:--?[\w-]+(?:=\S+)?\s+)*([^\s;&|)]+)/g)) {
+    const dir = normalizeImagePath(expandVars(m[1].replace(/^["']|["']$/g, ""), { ...argEnv, ...state.env }), state.workdir);
     if (!venvSet.has(dir)) {
       venvSet.add(dir);
       state.venvs.push(dir);
