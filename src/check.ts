@@ -7,7 +7,18 @@ import { environmentStamp } from "./packages/import-map.js";
 import { discover, findRepoRoot } from "./discover.js";
 import { SharedParse } from "./parse-shared.js";
 import type { Worker } from "node:worker_threads";
-import { analyzeService, prepareService, imagePythonFiles, AnalyzeOptions, ServiceResult } from "./analyze.js";
+import type { AnalyzeOptions, ServiceResult } from "./analyze.js";
+
+/** The analysis stages (src/analyze.ts), loaded only when some service is not in the cache. */
+export type Engine = Pick<typeof import("./analyze.js"), "analyzeService" | "prepareService" | "imagePythonFiles">;
+let engine: Engine | null = null;
+/** Give check.ts the analysis module (check-sync.ts does, for callers that cannot await). */
+export function useEngine(e: Engine): void {
+  engine = e;
+}
+async function loadEngine(): Promise<Engine> {
+  return (engine ??= await import("./analyze.js"));
+}
 import type { ServiceSpec } from "./service.js";
 import { availableParallelism } from "node:os";
 import { ParseCache } from "./parse-cache.js";
@@ -102,6 +113,8 @@ interface Plan {
   hits: Map<ServiceSpec, ServiceResult>;
   deps: Map<ServiceSpec, DepSet>;
   keys: Map<ServiceSpec, string>;
+  /** When planning started (the plan phase ends after prepare). */
+  t0: number;
 }
 
 type Stored = Omit<ServiceResult, "model">;
@@ -154,7 +167,7 @@ function plan(opts: CheckOptions, parallel = false): Plan {
   const stdlib = stdlibNames();
   const envStamp = environmentStamp(disc.config.packages.environments);
   const aopts: AnalyzeOptions = { repoRoot: disc.repoRoot, fs, parseCache, stdlib, severities: disc.config.severity, contexts: new Map(), prepared: new Map(), packagesConfig: disc.config.packages, images: disc.config.images, implicitRules: disc.config.implicit };
-  const p: Plan = { disc, fs, parseCache, serviceCache, aopts, hits: new Map(), deps: new Map(), keys: new Map() };
+  const p: Plan = { disc, fs, parseCache, serviceCache, aopts, hits: new Map(), deps: new Map(), keys: new Map(), t0 };
   for (const svc of disc.services) {
     const key = DepCache.key({ svc, severities: disc.config.severity, repoRoot: disc.repoRoot, parser: PARSER_VERSION, version: TOOL_VERSION, stdlib: stdlib.size, packages: disc.config.packages, images: disc.config.images, implicit: disc.config.implicit, envStamp });
     p.keys.set(svc, key);
@@ -163,11 +176,18 @@ function plan(opts: CheckOptions, parallel = false): Plan {
       p.hits.set(svc, { ...hit, model: null, fromCache: true });
       continue;
     }
-    const deps = new DepSet();
-    p.deps.set(svc, deps);
+    p.deps.set(svc, new DepSet());
+  }
+  return p;
+}
+
+/** Evaluate the images of the services the cache did not answer (needs the engine). */
+function prepare(p: Plan, parallel: boolean, t0: number): Plan {
+  const { fs, aopts, parseCache } = p;
+  for (const [svc, deps] of p.deps) {
     fs.recorder = deps;
     try {
-      aopts.prepared!.set(svc, prepareService(svc, aopts));
+      aopts.prepared!.set(svc, engine!.prepareService(svc, aopts));
     } finally {
       fs.recorder = null;
     }
@@ -175,7 +195,7 @@ function plan(opts: CheckOptions, parallel = false): Plan {
   if (parallel) {
     // The Python files of the images to analyse: the worker parses those (and only those).
     const needed = new Set<string>();
-    for (const prep of aopts.prepared!.values()) for (const f of imagePythonFiles(prep)) needed.add(f);
+    for (const prep of aopts.prepared!.values()) for (const f of engine!.imagePythonFiles(prep)) needed.add(f);
     const shared = parseCache.worker;
     if (shared) shared.skipUnless((f) => needed.has(f));
     else {
@@ -200,7 +220,7 @@ function finish(p: Plan): CheckResult {
     const deps = p.deps.get(svc)!;
     fs.recorder = deps;
     try {
-      const r = analyzeService(svc, p.aopts);
+      const r = engine!.analyzeService(svc, p.aopts);
       results.push(r);
       fs.recorder = null;
       // Kept: findings and entry points; not the image model nor the reachable-module list.
@@ -225,9 +245,11 @@ function finish(p: Plan): CheckResult {
   return { repoRoot: disc.repoRoot, results, findings, parsed: parseCache.parsed, cacheHits: parseCache.hits, servicesFromCache: serviceCache.hits };
 }
 
-/** The whole check on one thread. */
-export function runCheck(opts: CheckOptions): CheckResult {
-  return finish(plan(opts));
+/** The whole check on one thread, with an engine given by useEngine (see check-sync.ts). */
+export function runCheckWith(e: Engine, opts: CheckOptions): CheckResult {
+  engine = e;
+  const p = plan(opts);
+  return finish(prepare(p, false, p.t0));
 }
 
 /**
@@ -235,7 +257,9 @@ export function runCheck(opts: CheckOptions): CheckResult {
  * planning and the analysis on this one, when there are enough of them. Same result as runCheck.
  */
 export async function runCheckParallel(opts: CheckOptions): Promise<CheckResult> {
-  return finish(plan(opts, true));
+  const p = plan(opts, true);
+  if (p.deps.size) await loadEngine();
+  return finish(prepare(p, true, p.t0));
 }
 
 /** Apply fixes: insert lines after the given line of each file, once per distinct insert. */

@@ -11,7 +11,7 @@ import type { Severity } from "./findings.js";
 import { RULES } from "./findings.js";
 import { parseDockerfile } from "./dockerfile/parse.js";
 import { BuildContext, DepSet, FsCache, hasWildcard } from "./context/context.js";
-import { cleanSource } from "./image/model.js";
+import { cleanSource } from "./image/tree.js";
 import { DepCache } from "./service-cache.js";
 
 import type { ImplicitRule } from "./packages/implicit.js";

@@ -4,7 +4,8 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import { runCheck, CheckResult } from "../src/check.js";
+import { runCheck } from "../src/check-sync.js";
+import type { CheckResult } from "../src/check.js";
 import type { Finding } from "../src/findings.js";
 
 export const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");

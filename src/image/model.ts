@@ -113,18 +113,8 @@ export function findStage(df: ParsedDockerfile, ref: string, before: number): Df
   return null;
 }
 
-/** Clean a COPY source the way the builder does; null if it escapes the context. */
-export function cleanSource(src: string): string | null {
-  const parts: string[] = [];
-  for (const seg of src.split("/")) {
-    if (!seg || seg === ".") continue;
-    if (seg === "..") {
-      if (!parts.length) return null;
-      parts.pop();
-    } else parts.push(seg);
-  }
-  return parts.join("/");
-}
+export { cleanSource } from "./tree.js";
+import { cleanSource } from "./tree.js";
 
 export function evaluateImage(df: ParsedDockerfile, ctx: BuildContext, target?: string | null): ImageModel {
   const problems: ModelProblem[] = [];

@@ -152,3 +152,16 @@ function mergeInto(dst: INode, src: INode): void {
   }
   if (src.origin && !dst.origin) dst.origin = src.origin;
 }
+
+/** Clean a COPY source the way the builder does; null if it escapes the context. */
+export function cleanSource(src: string): string | null {
+  const parts: string[] = [];
+  for (const seg of src.split("/")) {
+    if (!seg || seg === ".") continue;
+    if (seg === "..") {
+      if (!parts.length) return null;
+      parts.pop();
+    } else parts.push(seg);
+  }
+  return parts.join("/");
+}

@@ -5,7 +5,7 @@ import { Command, Option } from "commander";
 import { UsageError, discover } from "../discover.js";
 import { FsCache } from "../context/context.js";
 import { ParseCache } from "../parse-cache.js";
-import { prepareService, AnalyzeOptions } from "../analyze.js";
+import type { AnalyzeOptions } from "../analyze.js";
 import { toJson, toText, toSarif, toGithub } from "../report.js";
 import type { LockPair } from "./pairs.js";
 import type { ResolverName } from "./generate.js";
@@ -65,6 +65,7 @@ export function registerLockCommands(program: Command, setExit: (code: number) =
       if (!svc) throw new UsageError(`no service named '${service}' (known: ${disc.services.map((s) => s.name).join(", ") || "none"})`);
       const repoRoot = disc.repoRoot;
       const aopts: AnalyzeOptions = { repoRoot, fs, parseCache: new ParseCache(null), stdlib: new Set(), severities: {}, contexts: new Map() };
+      const { prepareService } = await import("../analyze.js");
       const prepared = prepareService(svc, aopts);
       const inst = imageInstalls(svc, prepared, repoRoot);
       const pairs = findLockPairs(repoRoot, loadLockConfig(repoRoot));

@@ -1,7 +1,5 @@
 // `shipshape verify`, registered on the CLI program.
 import { Command, InvalidArgumentError, Option } from "commander";
-import { exitCode, runVerify } from "./run.js";
-import { verifyToJson, verifyToJunit, verifyToText } from "./report.js";
 
 const positive = (what: string) => (v: string) => {
   const n = Number(v);
@@ -23,6 +21,9 @@ export function registerVerify(program: Command, setCode: (code: number) => void
     .option("--probe-timeout <seconds>", "time limit of one probe run", positive("--probe-timeout"), 120)
     .option("--build-network <mode>", "docker build --network (e.g. none, host)")
     .action(async (args: string[], o: { format: string; import?: boolean; keep?: boolean; jobs: number; buildTimeout: number; probeTimeout: number; buildNetwork?: string }) => {
+      // Loaded on use: `shipshape check` does not pay for verify's modules.
+      const { exitCode, runVerify } = await import("./run.js");
+      const { verifyToJson, verifyToJunit, verifyToText } = await import("./report.js");
       const report = await runVerify({
         args,
         cwd: process.cwd(),

@@ -2,7 +2,7 @@
 // it, and compare with what `check` predicted.
 import { existsSync } from "node:fs";
 import path from "node:path";
-import { runCheck } from "../check.js";
+import { runCheck } from "../check-sync.js";
 import { UsageError } from "../discover.js";
 import { docker, imageTag, lastLines, requireEngine, uniqueName } from "./docker.js";
 import { compare, planService, ref, Comparison, ServicePlan } from "./plan.js";
