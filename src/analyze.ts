@@ -17,7 +17,7 @@ import { stdlibFor, Stdlib } from "./python/stdlib.js";
 import { ImportMap } from "./packages/import-map.js";
 import { imagePackages, ImagePackages } from "./packages/image-packages.js";
 import { judgeExternal, providerIn, RUNNER_DISTRIBUTIONS, uncertainty, ExternalContext } from "./packages/check-externals.js";
-import { implicitFindings } from "./packages/implicit.js";
+import { implicitFindings, triggerTops } from "./packages/implicit.js";
 import { invisibleReason, InstallRecord } from "./packages/image-installs.js";
 import { lockFindings } from "./lock/check.js";
 import { findLockPairs, loadLockConfig, LockPair, LockConfig } from "./lock/pairs.js";
@@ -37,6 +37,8 @@ export interface AnalyzeOptions {
   packagesConfig?: { importNames: Record<string, string[]>; environments: string[] };
   /** [images."ref"] configuration: what internal base images contain. */
   images?: Record<string, { python?: string; packages?: string[]; systemPackages?: string[] }>;
+  /** Keep every stdlib import in ServiceResult.externals (verify compares them). */
+  keepExternals?: boolean;
   /** [[implicit]] rules from configuration. */
   implicitRules?: import("./packages/implicit.js").ImplicitRule[];
 }
@@ -253,6 +255,7 @@ export function analyzeService(svc: ServiceSpec, opts: AnalyzeOptions): ServiceR
   const py = imagePython(model, opts.images);
   const externals: { imp: PyImport; importer: QueueItem; absName: string; chain: string[] }[] = [];
   const stdlibImports: { module: string; file: string; line: number }[] = [];
+  const tops = triggerTops(opts.implicitRules);
   const runners = new Map<string, string>(); // program -> label
   const moduleRuns = new Map<string, string>(); // `python -m X` of a module not in the repository -> label
   const workdir = model.workdir;
@@ -545,7 +548,8 @@ export function analyzeService(svc: ServiceSpec, opts: AnalyzeOptions): ServiceR
       const top = dot < 0 ? absName : absName.slice(0, dot);
       // The standard library of the image's Python provides it (any version's, when unknown).
       if (py.stdlib ? py.stdlib.names.has(top) : opts.stdlib.has(top)) {
-        stdlibImports.push({ module: absName, file: importer.repo ?? fileRepo(importer.img), line: imp.line });
+        // Kept for the implicit rules (zoneinfo) and for verify's list.
+        if (tops.has(top) || opts.keepExternals) stdlibImports.push({ module: absName, file: importer.repo ?? fileRepo(importer.img), line: imp.line });
         return;
       }
     }
@@ -818,7 +822,7 @@ export function analyzeService(svc: ServiceSpec, opts: AnalyzeOptions): ServiceR
     const jk = e.absName + "\0" + names.join(",");
     let v = judged.get(jk);
     if (v === undefined) judged.set(jk, (v = judgeExternal(e.absName, ectx, names)));
-    if (!externalsSeen.has(e.absName)) {
+    if (opts.keepExternals && !externalsSeen.has(e.absName)) {
       // Null also means "nothing to go on" (SS209, an unknown Python version): recorded only when known.
       const stdlib = !v && Boolean(py.stdlib?.names.has(e.absName.split(".")[0]));
       const via = v || stdlib ? undefined : providerIn(pkgs, map, e.absName)?.dist.via;
@@ -878,7 +882,7 @@ export function analyzeService(svc: ServiceSpec, opts: AnalyzeOptions): ServiceR
     const why = py.python ? `shipshape has no standard-library list for Python ${py.python} (${py.pythonSource})` : `the image's Python version is unknown: ${py.pythonSource}`;
     emit({ code: "SS303", file: dfRepo, line: df.stages[model.stageIndex].range.line, module: "", message: `${why}; standard-library checks accept a module from any Python 3 version`, chain: [] });
   }
-  for (const f of implicitFindings({ model, ctx, fs: opts.fs, pkgs, base: py.base, map, reachable: result.reachable, externals: [...stdlibImports, ...externals.flatMap((e) => {
+  for (const f of implicitFindings({ model, ctx, fs: opts.fs, pkgs, base: py.base, map, reachable: result.reachable, externals: [...stdlibImports, ...externals.filter((e) => tops.has(e.absName.split(".")[0])).flatMap((e) => {
     const file = e.importer.repo ?? fileRepo(e.importer.img);
     const subs = e.imp.kind === "from" ? e.imp.names.filter((n) => n !== "*").map((n) => ({ module: e.absName + "." + n, file, line: e.imp.line })) : [];
     return [{ module: e.absName, file, line: e.imp.line }, ...subs];

@@ -31,6 +31,8 @@ export interface CheckOptions {
   targets: string[];
   cwd: string;
   cache: boolean;
+  /** Record every stdlib and third-party import in ServiceResult.externals (for verify). */
+  keepExternals?: boolean;
 }
 
 export interface CheckResult {
@@ -166,7 +168,7 @@ function plan(opts: CheckOptions, parallel = false): Plan {
   const serviceCache = new DepCache<Stored>(opts.cache ? path.join(disc.repoRoot, ".shipshape_cache", "services-v2.json") : null);
   const stdlib = stdlibNames();
   const envStamp = environmentStamp(disc.config.packages.environments);
-  const aopts: AnalyzeOptions = { repoRoot: disc.repoRoot, fs, parseCache, stdlib, severities: disc.config.severity, contexts: new Map(), prepared: new Map(), packagesConfig: disc.config.packages, images: disc.config.images, implicitRules: disc.config.implicit };
+  const aopts: AnalyzeOptions = { repoRoot: disc.repoRoot, fs, parseCache, stdlib, severities: disc.config.severity, contexts: new Map(), prepared: new Map(), packagesConfig: disc.config.packages, images: disc.config.images, implicitRules: disc.config.implicit, keepExternals: opts.keepExternals };
   const p: Plan = { disc, fs, parseCache, serviceCache, aopts, hits: new Map(), deps: new Map(), keys: new Map(), t0 };
   for (const svc of disc.services) {
     const key = DepCache.key({ svc, severities: disc.config.severity, repoRoot: disc.repoRoot, parser: PARSER_VERSION, version: TOOL_VERSION, stdlib: stdlib.size, packages: disc.config.packages, images: disc.config.images, implicit: disc.config.implicit, envStamp });

@@ -45,7 +45,7 @@ function callerOf(stack: string | undefined): string {
 }
 
 export function check(dir: string, targets: string[] = []): CheckResult {
-  return runCheck({ targets: targets.map((t) => path.join(dir, t)), cwd: dir, cache: false });
+  return runCheck({ targets: targets.map((t) => path.join(dir, t)), cwd: dir, cache: false, keepExternals: true });
 }
 
 /** Codes of the build and local-import rules (SS0xx, SS1xx); package rules have their own tests. */

@@ -28,7 +28,17 @@ export interface ExternalContext {
 }
 
 /** Which installed distribution provides `mod`, preferring direct ones. */
+const providerMemo = new WeakMap<ImagePackages, Map<string, { dist: InstalledDist; match: ProviderMatch } | null>>();
+
 export function providerIn(pkgs: ImagePackages, map: ImportMap, mod: string): { dist: InstalledDist; match: ProviderMatch } | null {
+  let memo = providerMemo.get(pkgs);
+  if (!memo) providerMemo.set(pkgs, (memo = new Map()));
+  let r = memo.get(mod);
+  if (r === undefined) memo.set(mod, (r = providerInUncached(pkgs, map, mod)));
+  return r;
+}
+
+function providerInUncached(pkgs: ImagePackages, map: ImportMap, mod: string): { dist: InstalledDist; match: ProviderMatch } | null {
   let best: { dist: InstalledDist; match: ProviderMatch } | null = null;
   for (const d of pkgs.dists.values()) {
     const m = map.provides(d.name, mod);

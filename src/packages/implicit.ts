@@ -39,6 +39,13 @@ export function builtinRules(): ImplicitRule[] {
   return builtin;
 }
 
+/** Top-level module names that can trigger a rule: only imports of these need collecting. */
+export function triggerTops(extra: ImplicitRule[] = []): Set<string> {
+  const out = new Set<string>();
+  for (const r of [...builtinRules(), ...extra]) for (const i of r.trigger.imports ?? []) out.add(i.split(".")[0]);
+  return out;
+}
+
 export interface ImplicitInputs {
   model: ImageModel;
   ctx: BuildContext;

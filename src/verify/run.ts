@@ -66,7 +66,7 @@ export async function runVerify(o: VerifyOptions): Promise<VerifyReport> {
   const pathLike = (a: string) => a.includes("/") || a.includes(path.sep) || a === "." || a === ".." || /dockerfile/i.test(a);
   const targets = o.args.filter((a) => pathLike(a) && exists(a));
   let names = o.args.filter((a) => !targets.includes(a));
-  const checkOf = (t: string[]) => runCheck({ targets: t.map((x) => path.resolve(o.cwd, x)), cwd: o.cwd, cache: false });
+  const checkOf = (t: string[]) => runCheck({ targets: t.map((x) => path.resolve(o.cwd, x)), cwd: o.cwd, cache: false, keepExternals: true });
   let res = checkOf(targets);
   const known = () => res.results.map((r) => r.service.name);
   const asPaths = names.filter((n) => !known().includes(n) && exists(n));
