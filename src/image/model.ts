@@ -116,18 +116,11 @@ export function findStage(df: ParsedDockerfile, ref: string, before: number): Df
 export { cleanSource } from "./tree.js";
 import { cleanSource } from "./tree.js";
 
-export function evaluateImage(df: ParsedDockerfile, ctx: BuildContext, target?: string | null): ImageModel {
-  const problems: ModelProblem[] = [];
-  const states = new Map<number, StageState>();
-  let targetIndex = df.stages.length - 1;
-  if (target) {
-    const t = df.stages.find((s) => s.name === target.toLowerCase());
-    if (t) targetIndex = t.index;
-  }
-  // Which stages are needed: the target, its FROM ancestors and every stage copied --from.
+/** Stages that make up the target image: the target, its FROM ancestors and the stages it copies from. */
+export function neededStages(df: ParsedDockerfile, target: number): DfStage[] {
   const needed = new Set<number>();
   const need = (i: number) => {
-    if (needed.has(i)) return;
+    if (needed.has(i) || !df.stages[i]) return;
     needed.add(i);
     const st = df.stages[i];
     const base = findStage(df, st.baseImage, i);
@@ -140,7 +133,20 @@ export function evaluateImage(df: ParsedDockerfile, ctx: BuildContext, target?: 
       }
     }
   };
-  if (df.stages.length) need(targetIndex);
+  need(target);
+  return df.stages.filter((s) => needed.has(s.index));
+}
+
+export function evaluateImage(df: ParsedDockerfile, ctx: BuildContext, target?: string | null): ImageModel {
+  const problems: ModelProblem[] = [];
+  const states = new Map<number, StageState>();
+  let targetIndex = df.stages.length - 1;
+  if (target) {
+    const t = df.stages.find((s) => s.name === target.toLowerCase());
+    if (t) targetIndex = t.index;
+  }
+  // Which stages are needed: the target, its FROM ancestors and every stage copied --from.
+  const needed = new Set(neededStages(df, targetIndex).map((st) => st.index));
 
   for (const st of df.stages) {
     if (st.index > targetIndex) break;

@@ -18,7 +18,7 @@ import { prepareService, Prepared, AnalyzeOptions } from "../analyze.js";
 import { discover, findRepoRoot, loadConfig, UsageError, Discovery } from "../discover.js";
 import { FsCache } from "../context/context.js";
 import { ParseCache } from "../parse-cache.js";
-import { findStage, evaluateImage, ImageModel } from "../image/model.js";
+import { findStage, evaluateImage, ImageModel, neededStages } from "../image/model.js";
 import { normalizeImagePath } from "../image/tree.js";
 import { parseRequirements, Requirement } from "../packages/requirements.js";
 import { parseLockFile, LockFile, LockPackage } from "../packages/locks.js";
@@ -213,26 +213,6 @@ export interface ImageInstalls {
   pythonVersion: string | null;
 }
 
-/** Stages that make up the target image: the target, its FROM ancestors and the stages it copies from. */
-function neededStages(df: ParsedDockerfile, target: number): DfStage[] {
-  const needed = new Set<number>();
-  const need = (i: number) => {
-    if (needed.has(i) || !df.stages[i]) return;
-    needed.add(i);
-    const st = df.stages[i];
-    const base = findStage(df, st.baseImage, i);
-    if (base) need(base.index);
-    for (const ins of st.instructions) {
-      const from = ins.flags.find((f) => f.name === "from")?.value;
-      if ((ins.keyword === "COPY" || ins.keyword === "ADD") && from) {
-        const s = findStage(df, from, i);
-        if (s) need(s.index);
-      }
-    }
-  };
-  need(target);
-  return df.stages.filter((s) => needed.has(s.index));
-}
 
 /** The file tree at the end of a stage (the final model for the target; evaluated for others). */
 function stageModel(df: ParsedDockerfile, p: { ctx: import("../context/context.js").BuildContext; model: ImageModel }, stage: DfStage, memo: Map<number, ImageModel>): ImageModel {
