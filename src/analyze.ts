@@ -199,6 +199,7 @@ export function analyzeService(svc: ServiceSpec, opts: AnalyzeOptions): ServiceR
     reachable: [],
     model: null,
     filesVisited: 0,
+    externals: [],
   };
   const seen = new Set<string>();
   const parseAbs = (abs: string): ParseResult => {
@@ -779,6 +780,39 @@ export function analyzeService(svc: ServiceSpec, opts: AnalyzeOptions): ServiceR
   result.filesVisited = visits;
   result.reachable = [...reachable.values()];
 
+  // 5-6. Packages, the Python version, the standard library and lock files (SS2xx-SS5xx).
+  packagePhase({ svc, opts, model, ctx, df, dfRepo, repoRoot, py, env, tree, sitePath, externals, stdlibImports, runners, moduleRuns, tops, result, emit, emitImport, entryFix, repoOf, fileRepo });
+  return result;
+}
+
+interface PackagePhase {
+  svc: ServiceSpec;
+  opts: AnalyzeOptions;
+  model: ImageModel;
+  ctx: BuildContext;
+  df: ParsedDockerfile;
+  dfRepo: string;
+  repoRoot: string;
+  py: ReturnType<typeof imagePython>;
+  env: Record<string, string>;
+  tree: import("./image/tree.js").ImageTree;
+  sitePath: string[];
+  externals: { imp: PyImport; importer: QueueItem; absName: string; chain: string[] }[];
+  stdlibImports: { module: string; file: string; line: number }[];
+  runners: Map<string, string>;
+  moduleRuns: Map<string, string>;
+  tops: Set<string>;
+  result: ServiceResult;
+  emit: (f: Omit<Finding, "severity" | "service"> & { severity?: Severity }) => void;
+  emitImport: (imp: PyImport, importer: QueueItem, code: string, module: string, message: string, chain: string[], fix?: Fix, lowered?: Severity, extraNotes?: string[]) => void;
+  entryFix: (imgPath: string) => { fix?: Fix; repoHint: string };
+  repoOf: (n: INode | null) => string | null;
+  fileRepo: (img: string) => string;
+}
+
+/** The package, Python-version and lock rules of one service, after its import graph is walked. */
+function packagePhase(x: PackagePhase): void {
+  const { svc, opts, model, ctx, df, dfRepo, repoRoot, py, env, tree, sitePath, externals, stdlibImports, runners, moduleRuns, tops, result, emit, emitImport, entryFix, repoOf, fileRepo } = x;
   // 5. Packages, the Python version and the standard library (SS2xx, SS3xx, SS4xx).
   // Installs into a virtualenv or folder the container's python never looks at count for nothing.
   const hidden = new Map<InstallRecord, string>();
@@ -895,10 +929,9 @@ export function analyzeService(svc: ServiceSpec, opts: AnalyzeOptions): ServiceR
     opts.fs.noteFile(path.join(repoRoot, pr.loose));
     opts.fs.noteFile(path.join(repoRoot, pr.lock));
   }
-  for (const f of lockFindings(svc, prep, { repoRoot, pairs, config: lockConfig, pythonVersion: py.python ?? undefined, severities: opts.severities })) {
+  for (const f of lockFindings(svc, { df, ctx, model }, { repoRoot, pairs, config: lockConfig, pythonVersion: py.python ?? undefined, severities: opts.severities })) {
     emit({ code: f.code, file: f.file, line: f.line, col: f.col, module: f.module, message: f.message, chain: f.chain, fix: f.fix, notes: f.notes, severity: f.severity });
   }
-  return result;
 }
 
 /** The module a package verdict names ('module X' / "'X' comes from"), else the import's own. */
