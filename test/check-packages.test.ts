@@ -202,6 +202,17 @@ describe("SS202 package-transitive-only", () => {
     assert.deepEqual(pkg(check(dir)), ["SS201 main.py:3 pydantic", "SS202 main.py:2 starlette"]);
   });
 
+  test("pdm install with pdm.lock: the lock shows what is installed", () => {
+    const lock = `[metadata]\ngroups = ["default"]\nlock_version = "4.4"\n\n[[package]]\nname = "fastapi"\nversion = "0.110.0"\ngroups = ["default"]\ndependencies = [\n    "starlette<0.37.0,>=0.36.3",\n]\n\n[[package]]\nname = "starlette"\nversion = "0.36.3"\ngroups = ["default"]\ndependencies = []\n`;
+    const dir = makeRepo({
+      Dockerfile: `FROM python:3.12-slim\nWORKDIR /app\nCOPY pyproject.toml pdm.lock ./\nRUN pip install pdm && pdm install --prod --frozen-lockfile\nENV PATH="/app/.venv/bin:$PATH"\nCOPY main.py .\nCMD ["python", "main.py"]\n`,
+      "pyproject.toml": `[project]\nname = "svc"\nversion = "0.1.0"\ndependencies = ["fastapi"]\n`,
+      "pdm.lock": lock,
+      "main.py": "import fastapi\nimport starlette\nimport pydantic\n",
+    });
+    assert.deepEqual(pkg(check(dir)), ["SS201 main.py:3 pydantic", "SS202 main.py:2 starlette"]);
+  });
+
   test("a pip-compile lock's # via lines", () => {
     const lock = "flask==3.0.3\n    # via -r requirements.in\nwerkzeug==3.0.1\n    # via flask\n";
     assert.deepEqual(pkg(check(app(lock, "import flask\nimport werkzeug\n"))), ["SS202 main.py:2 werkzeug"]);

@@ -123,7 +123,7 @@ export function checkPair(repoRoot: string, pair: LockPair, env: MarkerEnv, serv
   if (direct === null) return out;
   const lock = parseLockFile(lockText, pair.lock);
   if (lock.kind !== "pip") {
-    for (const e of lock.errors) out.push(finding("SS508", service, pair.lock, e.line, "", `${pair.lock} cannot be read as a ${lock.kind === "uv" ? "uv" : "Poetry"} lock: ${e.message}`, ["regenerate it with `" + (lock.kind === "uv" ? "uv lock" : "poetry lock") + "`"]));
+    for (const e of lock.errors) out.push(finding("SS508", service, pair.lock, e.line, "", `${pair.lock} cannot be read as a ${lock.kind === "uv" ? "uv" : lock.kind === "pdm" ? "PDM" : "Poetry"} lock: ${e.message}`, ["regenerate it with `" + (lock.kind === "uv" ? "uv lock" : lock.kind === "pdm" ? "pdm lock" : "poetry lock") + "`"]));
     if (!lock.packages.length) return out;
   } else {
     for (const e of lock.errors) out.push(finding("SS507", service, pair.lock, e.line, "", `cannot parse lock line: ${e.message}`));

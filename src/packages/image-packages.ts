@@ -223,8 +223,9 @@ export function imagePackages(inp: PackageInputs): ImagePackages {
           for (const e of lock.errors) out.errors.push({ file: label(p.lock), line: e.line, message: e.message });
           if (!lock.errors.length || lock.packages.length) {
             lockRead = true;
-            const onlyMain = project?.kind === "poetry-install" && (project.noDev || project.onlyGroups.includes("main"));
-            const filtered: LockFile = onlyMain ? { ...lock, packages: lock.packages.filter((x) => !x.groups || x.groups.includes("main")) } : lock;
+            const mainGroup = project?.kind === "pdm-install" ? "default" : "main";
+            const onlyMain = (project?.kind === "poetry-install" || project?.kind === "pdm-install") && (project.noDev || project.onlyGroups.includes(mainGroup));
+            const filtered: LockFile = onlyMain ? { ...lock, packages: lock.packages.filter((x) => !x.groups || x.groups.includes(mainGroup)) } : lock;
             addLock(filtered, `${label(p.lock)} (${where})`, directNames);
           }
         }

@@ -6,7 +6,7 @@ import path from "node:path";
 import { logicalLines, normalizeName, parseRequirements, Requirement } from "./requirements.js";
 import { pinnedVersion } from "./pep440.js";
 
-export type LockKind = "uv" | "poetry" | "pip";
+export type LockKind = "uv" | "poetry" | "pdm" | "pip";
 
 export interface LockPackage {
   /** PEP 503-normalised. */
@@ -48,6 +48,7 @@ export function lockKindForFile(file: string): LockKind {
   const b = path.basename(file).toLowerCase();
   if (b === "uv.lock") return "uv";
   if (b === "poetry.lock") return "poetry";
+  if (b === "pdm.lock") return "pdm";
   return "pip";
 }
 
@@ -55,6 +56,7 @@ export function parseLockFile(text: string, file: string, kind: LockKind = lockK
   try {
     if (kind === "uv") return parseUvLock(text, file);
     if (kind === "poetry") return parsePoetryLock(text, file);
+    if (kind === "pdm") return parsePdmLock(text, file);
     return parsePipLock(text, file);
   } catch (e) {
     return { kind, file, packages: [], errors: [{ line: 1, message: String((e as Error)?.message ?? e) }] };
@@ -170,6 +172,46 @@ export function parsePoetryLock(text: string, file: string): LockFile {
     }
     if (isTbl(p.source) && str(p.source.type)) pkg.source = p.source.type as string;
     else pkg.source = "registry";
+    res.packages.push(pkg);
+  });
+  return res;
+}
+
+/**
+ * pdm.lock: `[metadata]` and `[[package]]` tables with `name`, `version`, `groups` and
+ * `dependencies` as PEP 508 strings (`"starlette<0.37,>=0.36.3"`, with markers after `;`).
+ */
+export function parsePdmLock(text: string, file: string): LockFile {
+  const doc = tomlOrError(text, "pdm", file);
+  if ("kind" in doc && "errors" in doc) return doc as LockFile;
+  const d = doc as Tbl;
+  const res: LockFile = { kind: "pdm", file, packages: [], errors: [] };
+  const pkgs = Array.isArray(d.package) ? d.package : [];
+  if (!isTbl(d.metadata) && !pkgs.length) res.errors.push({ line: 1, message: "no [metadata] and no [[package]] tables: not a pdm.lock" });
+  if (isTbl(d.metadata)) res.requiresPython = str(d.metadata["requires_python"]);
+  const lines = packageNameLines(text);
+  pkgs.forEach((p, i) => {
+    if (!isTbl(p) || !str(p.name)) {
+      res.errors.push({ line: lines[i] ?? 1, message: "a [[package]] without a name" });
+      return;
+    }
+    const version = str(p.version) ?? "";
+    if (!version) res.errors.push({ line: lines[i] ?? 1, message: `package '${p.name}' has no version` });
+    const deps: string[] = [];
+    const depMarkers: Record<string, string> = {};
+    for (const dep of Array.isArray(p.dependencies) ? p.dependencies : []) {
+      if (typeof dep !== "string") continue;
+      const m = /^\s*([A-Za-z0-9][A-Za-z0-9._-]*)/.exec(dep);
+      if (!m) continue;
+      const n = normalizeName(m[1]);
+      deps.push(n);
+      const semi = dep.indexOf(";");
+      if (semi >= 0) depMarkers[n] = dep.slice(semi + 1).trim();
+    }
+    const pkg: LockPackage = { name: normalizeName(p.name as string), version, dependencies: deps, line: lines[i], source: "registry" };
+    if (Object.keys(depMarkers).length) pkg.dependencyMarkers = depMarkers;
+    if (Array.isArray(p.groups)) pkg.groups = p.groups.filter((g): g is string => typeof g === "string");
+    if (str(p.marker)) pkg.markers = p.marker as string;
     res.packages.push(pkg);
   });
   return res;
