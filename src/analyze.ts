@@ -825,7 +825,8 @@ function packagePhase(x: PackagePhase): void {
   for (const [rec, why] of hidden) {
     const binDir = rec.location === "poetry-cache" ? null : rec.location + "/bin";
     const fix: Fix | undefined = binDir && !(rec.cmd.kind === "pip" && rec.cmd.target) ? { dockerfile: dfRepo, after_line: model.insertAfterLine, insert: `ENV PATH="${binDir}:$PATH"` } : undefined;
-    emit({ code: "SS205", file: dfRepo, line: rec.line, module: "", message: `the packages this RUN installs are not importable when the container runs: ${why}`, chain: [], fix });
+    const unsure = py.base.known ? undefined : [`the base image ${py.base.ref} is not one shipshape knows: its own ENV PATH may already put ${rec.location}/bin first`];
+    emit({ code: "SS205", file: dfRepo, line: rec.line, module: "", message: `the packages this RUN installs are not importable when the container runs: ${why}`, chain: [], fix, severity: unsure ? "warning" : undefined, notes: unsure });
   }
   const pkgs = imagePackages({ model: hidden.size ? { ...model, installs: model.installs.filter((r) => !hidden.has(r)) } : model, ctx, fs: opts.fs, dfRepo, python: py.python });
   for (const p of py.base.pythonPackages ?? []) {
@@ -839,7 +840,7 @@ function packagePhase(x: PackagePhase): void {
     emit({ code: "SS204", file: dfRepo, line: m.line, module: "", message: `RUN installs requirements from ${m.written}${m.repoHint ? ` (${m.repoHint})` : ""}, but ${m.image} is not in the image at that point; the build fails ("Could not open requirements file")${repoHint}`, chain: [], fix: fix ? { ...fix, after_line: Math.max(1, m.line - 1) } : undefined });
   }
   const pkgNotes = uncertainty(ectx);
-  if (!pkgs.anyPythonInstall && !py.base.known && externals.length) {
+  if (!pkgs.anyPythonInstall && !hidden.size && !py.base.known && externals.length) {
     emit({ code: "SS209", file: dfRepo, line: df.stages[model.stageIndex].range.line, module: "", message: `third-party imports are not checked: the image installs no Python packages and its base image ${py.base.ref} is not one shipshape knows; declare what it contains in [images."${py.base.repo}"] packages = [...]`, chain: [] });
   }
   // One finding per missing distribution (or module) and service, at the first import that

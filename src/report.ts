@@ -61,7 +61,9 @@ export function colors(on: boolean): Colors {
 function codeFrame(repoRoot: string, file: string, line: number, c: Colors): string[] {
   let lines: string[];
   try {
-    lines = readFileSync(path.join(repoRoot, file), "utf8").split(/\r?\n/);
+    const buf = readFileSync(path.join(repoRoot, file));
+    if (buf.includes(0)) return []; // a binary file has no lines to show
+    lines = buf.toString("utf8").split(/\r?\n/);
   } catch {
     return [];
   }
@@ -72,7 +74,9 @@ function codeFrame(repoRoot: string, file: string, line: number, c: Colors): str
   const w = String(to).length;
   for (let i = from; i <= to; i++) {
     const mark = i === line ? c.red(">") : " ";
-    const text = lines[i - 1].length > 160 ? lines[i - 1].slice(0, 157) + "..." : lines[i - 1];
+    // Control characters would drive the terminal: show them escaped.
+    const raw = lines[i - 1].replace(/[\u0000-\u0008\u000b-\u001f\u007f]/g, (ch) => "\\x" + ch.charCodeAt(0).toString(16).padStart(2, "0"));
+    const text = raw.length > 160 ? raw.slice(0, 157) + "..." : raw;
     out.push(`  ${mark} ${c.dim(String(i).padStart(w) + " |")} ${i === line ? text : c.dim(text)}`);
   }
   return out;

@@ -2,7 +2,7 @@
 // dependencies (SS2xx, SS3xx, SS4xx): each rule firing and staying silent on real repositories.
 import { test, describe } from "node:test";
 import assert from "node:assert/strict";
-import { makeRepo, check, only, summary } from "./helpers.js";
+import { makeRepo, check, only, summary, cli } from "./helpers.js";
 import type { CheckResult } from "../src/check.js";
 import { baseImageInfo } from "../src/image/base.js";
 import { stdlibFor, stdlibHistory } from "../src/python/stdlib.js";
@@ -179,6 +179,30 @@ describe("SS201 false-alarm guards", () => {
       "main.py": "import svc_pb2\n",
     });
     assert.deepEqual(pkg(check(dir)), []);
+  });
+});
+
+describe("bad input", () => {
+  test("a binary requirements file is one clear finding, and the text report prints no control characters", () => {
+    const dir = makeRepo({
+      Dockerfile: `FROM python:3.11-slim\nWORKDIR /app\nCOPY requirements.txt .\nRUN pip install -r requirements.txt\nCOPY main.py .\nCMD ["python", "main.py"]\n`,
+      "requirements.txt": Buffer.from([0, 1, 2, 0x41, 10]),
+      "main.py": "import os\n",
+    });
+    const res = check(dir);
+    assert.deepEqual(res.findings.filter((f) => f.code === "SS507").map((f) => f.message), ["cannot parse requirement: binary content (NUL bytes): this is not a requirements file"]);
+    const out = cli(["check", "--no-cache"], dir);
+    assert.equal(out.status, 1);
+    assert.doesNotMatch(out.stdout, /[\u0000-\u0008]/);
+  });
+  test("an unknown base image may put its own virtualenv on PATH: SS205 is a warning there", () => {
+    const dir = makeRepo({
+      Dockerfile: `FROM acme/base:1\nWORKDIR /app\nRUN python -m venv /opt/venv\nCOPY requirements.txt .\nRUN /opt/venv/bin/pip install -r requirements.txt\nCOPY main.py .\nCMD ["python", "main.py"]\n`,
+      "requirements.txt": "requests\n",
+      "main.py": "import requests\n",
+    });
+    const res = check(dir);
+    assert.deepEqual(res.findings.filter((f) => /^SS20\d$/.test(f.code)).map((f) => `${f.code} ${f.severity}`).sort(), ["SS201 warning", "SS205 warning"]);
   });
 });
 

@@ -116,17 +116,17 @@ export function judgeExternal(mod: string, c: ExternalContext, names: string[] =
       notes: [],
     };
   }
-  if (!c.packages.anyPythonInstall && !c.base.known) return null; // nothing to go on: reported once per service (SS209)
   const hiddenHit = c.hiddenPackages ? providerIn(c.hiddenPackages, c.map, mod) : null;
   if (hiddenHit) {
     return {
       code: "SS201",
       key: hiddenHit.dist.name,
       message: `module '${mod}' is not importable in the container: ${c.map.display(hiddenHit.dist.name)} is installed (${hiddenHit.dist.via}), but where the container's python does not look (see SS205 on that RUN)`,
-      uncertain: false,
-      notes: [],
+      uncertain: !c.base.known,
+      notes: c.base.known ? [] : [`the base image ${c.base.ref} is not one shipshape knows: its own ENV PATH may make the install visible`],
     };
   }
+  if (!c.packages.anyPythonInstall && !c.base.known) return null; // nothing to go on: reported once per service (SS209)
   const providers = c.map.providersOf(mod);
   const p = providers[0];
   const src = p.source === "name" || p.dist === mod.split(".")[0].toLowerCase().replace(/_/g, "-") ? "" : ` (${c.map.display(p.dist)} provides '${mod.split(".").slice(0, 3).join(".")}' per ${p.detail})`;

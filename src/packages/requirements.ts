@@ -305,6 +305,10 @@ function cleanLibMessage(m: string): string {
 /** Parse a pip requirements file. `file` is only recorded (as given) on each result. */
 export function parseRequirements(text: string, file: string, opts: ParseRequirementsOptions = {}): RequirementsFile {
   const res: RequirementsFile = { file, requirements: [], includes: [], errors: [], options: [] };
+  if (text.includes("\0")) {
+    res.errors.push({ line: 1, message: "binary content (NUL bytes): this is not a requirements file" });
+    return res;
+  }
   for (const ll of logicalLines(text)) {
     if (!ll.text) continue;
     try {
