@@ -335,6 +335,11 @@ describe("SS301 stdlib-module-unavailable", () => {
     assert.match(only(check(app("flask\n", "import tomllib\n", {}, "python:3.10")), "SS301")[0].message, /added to the standard library in Python 3\.11/);
     assert.deepEqual(pkg(check(app("flask\n", "import cgi\nimport imp\n", {}, "python:3.13-slim"))), ["SS301 main.py:1 cgi", "SS301 main.py:2 imp"]);
   });
+  test("a version without a shipped list (3.14) reports no standard-library changes", () => {
+    const res = check(app("flask\n", "import flask\nimport asyncore\nimport tomllib\n", {}, "python:3.14-slim"));
+    assert.deepEqual(pkg(res), ["SS303 Dockerfile:1 "]);
+    assert.match(only(res, "SS303")[0].message, /no standard-library list for Python 3\.14/);
+  });
   test("silent when a package provides the removed module", () => {
     assert.deepEqual(pkg(check(app("setuptools\nlegacy-cgi\n", "import distutils\nimport cgi\n", {}, "python:3.13-slim"))), []);
   });

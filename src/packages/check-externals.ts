@@ -91,7 +91,8 @@ export function judgeExternal(mod: string, c: ExternalContext, names: string[] =
   }
   if (targets.every((t) => providerIn(c.packages, c.map, t)?.dist.direct)) return null;
   mod = target;
-  const hist = c.python ? stdlibHistory(top, c.python) : null;
+  // Only with a list for the image's version: a version without one (3.14) judges nothing here.
+  const hist = c.python && c.stdlib ? stdlibHistory(top, c.python) : null;
   if (hist && !found) {
     const alts = c.map.providersOf(top).filter((p) => p.source !== "name");
     const alt = alts.length ? `; install ${alts.map((a) => c.map.display(a.dist)).join(" or ")} to provide it` : "";
@@ -101,8 +102,8 @@ export function judgeExternal(mod: string, c: ExternalContext, names: string[] =
         : `'${top}' was added to the standard library in Python ${hist.in}`;
     return { code: "SS301", key: top, message: `${what}, and this image runs Python ${c.python} (${c.pythonSource})${alt}`, uncertain: false, notes: [] };
   }
-  if (!c.python && !found) {
-    // Unknown version: a name that is stdlib in some version may well be fine.
+  if (!c.stdlib && !found) {
+    // Unknown version (or no list for it): a name that is stdlib in some version may well be fine.
     if (stdlibHistory(top, "0.0")) return null;
   }
   if (found) {
