@@ -13,6 +13,7 @@
 //  - "shell": POSIX sh word expansion: quote removal, `\` escapes, `~`, `$X`, `${X...}`,
 //    `"$@"`, and field splitting of unquoted expansion results. Command substitution
 //    (`$(...)`, backticks) cannot be evaluated statically: it is kept verbatim and reported.
+import { closingParen } from "../entry/shell-scan.js";
 
 export type VarLookup = (name: string) => string | undefined;
 
@@ -250,39 +251,9 @@ class Expander {
     return j + 1;
   }
 
-  /** Index just after the `)` matching the `(` at `open`, honouring quotes and nesting. */
+  /** Index just after the `)` matching the `(` at `open`, honouring quotes and nesting; -1 if unclosed. */
   matchParen(open: number): number {
-    const s = this.s;
-    let depth = 0;
-    for (let j = open; j < s.length; j++) {
-      const c = s[j];
-      if (c === "\\") {
-        j++;
-        continue;
-      }
-      if (c === "'") {
-        const k = s.indexOf("'", j + 1);
-        if (k < 0) return -1;
-        j = k;
-        continue;
-      }
-      if (c === '"') {
-        let k = j + 1;
-        while (k < s.length && s[k] !== '"') {
-          if (s[k] === "\\") k++;
-          k++;
-        }
-        if (k >= s.length) return -1;
-        j = k;
-        continue;
-      }
-      if (c === "(") depth++;
-      else if (c === ")") {
-        depth--;
-        if (depth === 0) return j + 1;
-      }
-    }
-    return -1;
+    return closingParen(this.s, open);
   }
 
   emit(v: string, quoted: boolean, f: Fields): void {

@@ -14,6 +14,7 @@
 import path from "node:path";
 import type { EntrySpec } from "../types.js";
 import { expandWord } from "../dockerfile/expand.js";
+import { LexError, matchParen, skipBacktick, skipBrace, skipDouble } from "./shell-scan.js";
 
 const posix = path.posix;
 
@@ -36,100 +37,6 @@ const OPS = [
 ];
 const REDIR_OPS = new Set(["&>>", "&>", ">>", ">&", ">|", "<<<", "<<-", "<<", "<&", "<>", "<", ">"]);
 const WORD_BREAK = new Set([" ", "\t", "\r", "\n", ";", "&", "|", "(", ")", "<", ">"]);
-
-class LexError extends Error {}
-
-/** Index just after the `)` matching the `(` at `open`. */
-function matchParen(s: string, open: number): number {
-  let depth = 0;
-  for (let j = open; j < s.length; j++) {
-    const c = s[j];
-    if (c === "\\") {
-      j++;
-      continue;
-    }
-    if (c === "'") {
-      const k = s.indexOf("'", j + 1);
-      if (k < 0) throw new LexError("unterminated single quote");
-      j = k;
-      continue;
-    }
-    if (c === '"') {
-      j = skipDouble(s, j + 1) - 1;
-      continue;
-    }
-    if (c === "(") depth++;
-    else if (c === ")") {
-      depth--;
-      if (depth === 0) return j + 1;
-    }
-  }
-  throw new LexError("unterminated command substitution");
-}
-
-/** From just after an opening `"`, the index after the closing `"`. */
-function skipDouble(s: string, i: number): number {
-  while (i < s.length) {
-    const c = s[i];
-    if (c === "\\") {
-      i += 2;
-      continue;
-    }
-    if (c === '"') return i + 1;
-    if (c === "$" && s[i + 1] === "(") {
-      i = matchParen(s, i + 1);
-      continue;
-    }
-    if (c === "$" && s[i + 1] === "{") {
-      i = skipBrace(s, i + 1);
-      continue;
-    }
-    if (c === "`") {
-      i = skipBacktick(s, i);
-      continue;
-    }
-    i++;
-  }
-  throw new LexError("unterminated double quote");
-}
-
-function skipBacktick(s: string, i: number): number {
-  let j = i + 1;
-  while (j < s.length && s[j] !== "`") {
-    if (s[j] === "\\") j++;
-    j++;
-  }
-  if (j >= s.length) throw new LexError("unterminated backtick");
-  return j + 1;
-}
-
-/** From the `{` of `${`, the index after the matching `}`. */
-function skipBrace(s: string, open: number): number {
-  let depth = 0;
-  for (let j = open; j < s.length; j++) {
-    const c = s[j];
-    if (c === "\\") {
-      j++;
-      continue;
-    }
-    if (c === "'") {
-      const k = s.indexOf("'", j + 1);
-      if (k < 0) throw new LexError("unterminated single quote");
-      j = k;
-      continue;
-    }
-    if (c === '"') {
-      j = skipDouble(s, j + 1) - 1;
-      continue;
-    }
-    if (c === "{") depth++;
-    else if (c === "}") {
-      depth--;
-      if (depth === 0) return j + 1;
-    }
-  }
-  throw new LexError("syntax error: missing '}'");
-}
 
 function lexShell(src: string): Lexed {
   const tokens: Tok[] = [];

@@ -144,14 +144,12 @@ export function parseUvLock(text: string, file: string): LockFile {
   return res;
 }
 
-export function parsePoetryLock(text: string, file: string): LockFile {
-  const doc = tomlOrError(text, "poetry", file);
-  if ("kind" in doc && "errors" in doc) return doc as LockFile;
-  const d = doc as Tbl;
-  const res: LockFile = { kind: "poetry", file, packages: [], errors: [] };
+/**
+ * The `[[package]]` tables of a TOML lock, each with its `name =` line, checked for a name and a
+ * version; `each` fills in what the lock format adds (dependencies, groups, markers, source).
+ */
+function tomlPackages(text: string, d: Tbl, res: LockFile, each: (p: Tbl, pkg: LockPackage) => void): void {
   const pkgs = Array.isArray(d.package) ? d.package : [];
-  if (!isTbl(d.metadata) && !pkgs.length) res.errors.push({ line: 1, message: "no [metadata] and no [[package]] tables: not a poetry.lock" });
-  if (isTbl(d.metadata)) res.requiresPython = str(d.metadata["python-versions"]);
   const lines = packageNameLines(text);
   pkgs.forEach((p, i) => {
     if (!isTbl(p) || !str(p.name)) {
@@ -160,8 +158,22 @@ export function parsePoetryLock(text: string, file: string): LockFile {
     }
     const version = str(p.version) ?? "";
     if (!version) res.errors.push({ line: lines[i] ?? 1, message: `package '${p.name}' has no version` });
-    const deps = isTbl(p.dependencies) ? Object.keys(p.dependencies).map(normalizeName).filter((n) => n !== "python") : [];
-    const pkg: LockPackage = { name: normalizeName(p.name as string), version, dependencies: deps, line: lines[i] };
+    const pkg: LockPackage = { name: normalizeName(p.name as string), version, dependencies: [], line: lines[i] };
+    each(p, pkg);
+    res.packages.push(pkg);
+  });
+}
+
+export function parsePoetryLock(text: string, file: string): LockFile {
+  const doc = tomlOrError(text, "poetry", file);
+  if ("kind" in doc && "errors" in doc) return doc as LockFile;
+  const d = doc as Tbl;
+  const res: LockFile = { kind: "poetry", file, packages: [], errors: [] };
+  const pkgs = Array.isArray(d.package) ? d.package : [];
+  if (!isTbl(d.metadata) && !pkgs.length) res.errors.push({ line: 1, message: "no [metadata] and no [[package]] tables: not a poetry.lock" });
+  if (isTbl(d.metadata)) res.requiresPython = str(d.metadata["python-versions"]);
+  tomlPackages(text, d, res, (p, pkg) => {
+    pkg.dependencies = isTbl(p.dependencies) ? Object.keys(p.dependencies).map(normalizeName).filter((n) => n !== "python") : [];
     // Poetry 1.x: `category = "main"`; Poetry 2: `groups = ["main"]`, `markers = "..."` or `{ main = "..." }`.
     if (Array.isArray(p.groups)) pkg.groups = p.groups.filter((g): g is string => typeof g === "string");
     else if (str(p.category)) pkg.groups = [p.category as string];
@@ -170,9 +182,7 @@ export function parsePoetryLock(text: string, file: string): LockFile {
       const ms = Object.values(p.markers).filter((m): m is string => typeof m === "string");
       if (ms.length) pkg.markers = ms.length === 1 ? ms[0] : ms.map((m) => `(${m})`).join(" or ");
     }
-    if (isTbl(p.source) && str(p.source.type)) pkg.source = p.source.type as string;
-    else pkg.source = "registry";
-    res.packages.push(pkg);
+    pkg.source = isTbl(p.source) && str(p.source.type) ? (p.source.type as string) : "registry";
   });
   return res;
 }
@@ -189,30 +199,21 @@ export function parsePdmLock(text: string, file: string): LockFile {
   const pkgs = Array.isArray(d.package) ? d.package : [];
   if (!isTbl(d.metadata) && !pkgs.length) res.errors.push({ line: 1, message: "no [metadata] and no [[package]] tables: not a pdm.lock" });
   if (isTbl(d.metadata)) res.requiresPython = str(d.metadata["requires_python"]);
-  const lines = packageNameLines(text);
-  pkgs.forEach((p, i) => {
-    if (!isTbl(p) || !str(p.name)) {
-      res.errors.push({ line: lines[i] ?? 1, message: "a [[package]] without a name" });
-      return;
-    }
-    const version = str(p.version) ?? "";
-    if (!version) res.errors.push({ line: lines[i] ?? 1, message: `package '${p.name}' has no version` });
-    const deps: string[] = [];
+  tomlPackages(text, d, res, (p, pkg) => {
     const depMarkers: Record<string, string> = {};
     for (const dep of Array.isArray(p.dependencies) ? p.dependencies : []) {
       if (typeof dep !== "string") continue;
       const m = /^\s*([A-Za-z0-9][A-Za-z0-9._-]*)/.exec(dep);
       if (!m) continue;
       const n = normalizeName(m[1]);
-      deps.push(n);
+      pkg.dependencies.push(n);
       const semi = dep.indexOf(";");
       if (semi >= 0) depMarkers[n] = dep.slice(semi + 1).trim();
     }
-    const pkg: LockPackage = { name: normalizeName(p.name as string), version, dependencies: deps, line: lines[i], source: "registry" };
+    pkg.source = "registry";
     if (Object.keys(depMarkers).length) pkg.dependencyMarkers = depMarkers;
     if (Array.isArray(p.groups)) pkg.groups = p.groups.filter((g): g is string => typeof g === "string");
     if (str(p.marker)) pkg.markers = p.marker as string;
-    res.packages.push(pkg);
   });
   return res;
 }
