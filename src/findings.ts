@@ -23,6 +23,7 @@ export const RULES: Record<string, RuleInfo> = {
   SS105: { code: "SS105", name: "init-not-copied", severity: "error", summary: "A package's __init__.py was not copied and a name it defines is imported" },
   SS106: { code: "SS106", name: "namespace-package-in-image", severity: "warning", summary: "A package's __init__.py was not copied; it runs as a namespace package without its initialisation code" },
   SS107: { code: "SS107", name: "relative-import-no-parent", severity: "error", summary: "A relative import runs in a file that has no parent package in the image" },
+  SS108: { code: "SS108", name: "module-not-found", severity: "error", summary: "An imported submodule of a local package exists neither in the image nor in the repository" },
   SS110: { code: "SS110", name: "entry-point-missing", severity: "error", summary: "The file or module the container command runs is not in the image" },
   SS201: { code: "SS201", name: "package-not-installed", severity: "error", summary: "A third-party import is provided by nothing the image installs" },
   SS202: { code: "SS202", name: "package-transitive-only", severity: "warning", summary: "A third-party import is installed only as a dependency of another package" },

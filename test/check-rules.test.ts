@@ -258,6 +258,23 @@ describe("SS105 / SS106 __init__.py left behind", () => {
   });
 });
 
+describe("SS108 module-not-found", () => {
+  const df = FROM + "COPY . .\nCMD [\"python\", \"main.py\"]\n";
+  test("a submodule of a local package that exists nowhere", () => {
+    const res = check(makeRepo({ Dockerfile: df, "pkg/__init__.py": "X = 1\n", "pkg/real.py": "", "main.py": "import pkg.gone\nfrom pkg import missing_name\nfrom pkg.also_gone import f\nfrom pkg import X, real\n" }));
+    assert.deepEqual(summary(res), ["SS108 main.py:1 pkg.gone", "SS108 main.py:2 pkg.missing_name", "SS108 main.py:3 pkg.also_gone"]);
+    assert.match(only(res, "SS108")[1].message, /'missing_name' cannot be imported from 'pkg': pkg\/ has no missing_name\.py or missing_name\/, and its __init__\.py does not define 'missing_name'/);
+  });
+  test("silent for names __init__ defines, __getattr__, extended __path__, and protoc output", () => {
+    const files = { "main.py": "from pkg import X\nfrom lazy import anything\nimport ext.plugin\nfrom protos import svc_pb2\n", "pkg/__init__.py": "X = 1\n", "lazy/__init__.py": "def __getattr__(name):\n    return name\n", "ext/__init__.py": "__path__ = __import__('pkgutil').extend_path(__path__, __name__)\n", "protos/__init__.py": "", "protos/svc.proto": "" };
+    assert.deepEqual(summary(check(makeRepo({ ...files, Dockerfile: FROM + "COPY . .\nRUN python -m grpc_tools.protoc -I protos --python_out=protos protos/svc.proto\nCMD [\"python\", \"main.py\"]\n" }))), []);
+  });
+  test("a local namespace folder named like a distribution is left to the package rules", () => {
+    const res = check(makeRepo({ Dockerfile: FROM + "RUN pip install apache-airflow\nCOPY . .\nCMD [\"python\", \"main.py\"]\n", "airflow/dags/x.py": "", "main.py": "import airflow.models\n" }));
+    assert.deepEqual(res.findings.map((f) => f.code), []);
+  });
+});
+
 describe("SS107 relative imports without a parent package", () => {
   test("a package module copied flat and run as a script loses its package", () => {
     const files = {
