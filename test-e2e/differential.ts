@@ -19,6 +19,7 @@ import { UsageError } from "../src/discover.js";
 /** Dockerfile features the offline classic builder of the suite cannot build (no registry, no BuildKit frontends). */
 const ENVIRONMENT_LIMITS: { pattern: RegExp; why: string }[] = [
   { pattern: /^\s*RUN\s+poetry\b/m, why: "poetry is not installed in the offline base image" },
+  { pattern: /^\s*RUN\s+python -m grpc_tools\b/m, why: "grpcio-tools comes from a package index, which the offline engine does not reach" },
   { pattern: /^\s*COPY\s+.*--parents\b/m, why: "COPY --parents needs a BuildKit labs frontend (pulled from a registry)" },
   { pattern: /^\s*COPY\s+.*--exclude\b/m, why: "COPY --exclude needs a BuildKit frontend (pulled from a registry)" },
 ];

@@ -206,6 +206,18 @@ describe("bad input", () => {
   });
 });
 
+describe("extras", () => {
+  test("a requested extra's packages count as requested: uvicorn[standard] brings uvloop", () => {
+    assert.deepEqual(pkg(check(app("uvicorn[standard]==0.30.1\n", "import uvicorn\nimport uvloop\nimport httptools\n"))), []);
+    // Without the extra, uvloop is not installed at all.
+    assert.deepEqual(pkg(check(app("uvicorn==0.30.1\n", "import uvicorn\nimport uvloop\n"))), ["SS201 main.py:2 uvloop"]);
+  });
+  test("a requirement with a false marker installs nothing; === pins parse", () => {
+    assert.deepEqual(pkg(check(app("pywin32==306 ; sys_platform == 'win32'\nrequests===2.31.0\n", "import requests\nimport win32api\n"))), ["SS201 main.py:2 win32api"]);
+    assert.deepEqual(pkg(check(app("uvloop ; sys_platform != 'win32'\n", "import uvloop\n"))), []);
+  });
+});
+
 describe("SS202 package-transitive-only", () => {
   test("a loose requirement's well-known dependency imported directly", () => {
     const res = check(app("requests==2.31\n", "import requests\nimport urllib3\n"));
@@ -224,6 +236,19 @@ describe("SS202 package-transitive-only", () => {
       "main.py": "import fastapi\nimport starlette\nimport pydantic\n",
     });
     assert.deepEqual(pkg(check(dir)), ["SS201 main.py:3 pydantic", "SS202 main.py:2 starlette"]);
+  });
+
+  test("uv sync --no-dev: a dev-group package of the lock is not in the image", () => {
+    const lock = `version = 1\n\n[[package]]\nname = "fastapi"\nversion = "0.110.0"\nsource = { registry = "https://pypi.org/simple" }\ndependencies = [{ name = "starlette" }]\n\n[[package]]\nname = "starlette"\nversion = "0.36.3"\nsource = { registry = "https://pypi.org/simple" }\n\n[[package]]\nname = "pytest"\nversion = "8.0.0"\nsource = { registry = "https://pypi.org/simple" }\ndependencies = [{ name = "iniconfig" }]\n\n[[package]]\nname = "iniconfig"\nversion = "2.0.0"\nsource = { registry = "https://pypi.org/simple" }\n\n[[package]]\nname = "svc"\nversion = "0.1.0"\nsource = { virtual = "." }\ndependencies = [{ name = "fastapi" }]\n\n[package.dev-dependencies]\ndev = [{ name = "pytest" }]\n`;
+    const files = {
+      Dockerfile: `FROM python:3.12-slim\nWORKDIR /app\nCOPY pyproject.toml uv.lock ./\nRUN uv sync --frozen --no-dev\nENV PATH="/app/.venv/bin:$PATH"\nCOPY main.py .\nCMD ["python", "main.py"]\n`,
+      "pyproject.toml": `[project]\nname = "svc"\nversion = "0.1.0"\ndependencies = ["fastapi"]\n\n[dependency-groups]\ndev = ["pytest"]\n`,
+      "uv.lock": lock,
+      "main.py": "import fastapi\nimport pytest\nimport iniconfig\n",
+    };
+    assert.deepEqual(pkg(check(makeRepo(files))), ["SS201 main.py:2 pytest", "SS201 main.py:3 iniconfig"].sort());
+    // The same import of fastapi's own dependency stays a transitive-only warning.
+    assert.deepEqual(pkg(check(makeRepo({ ...files, "main.py": "import starlette\n" }))), ["SS202 main.py:1 starlette"]);
   });
 
   test("pdm install with pdm.lock: the lock shows what is installed", () => {

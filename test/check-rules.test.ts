@@ -267,7 +267,7 @@ describe("SS108 module-not-found", () => {
   });
   test("silent for names __init__ defines, __getattr__, extended __path__, and protoc output", () => {
     const files = { "main.py": "from pkg import X\nfrom lazy import anything\nimport ext.plugin\nfrom protos import svc_pb2\n", "pkg/__init__.py": "X = 1\n", "lazy/__init__.py": "def __getattr__(name):\n    return name\n", "ext/__init__.py": "__path__ = __import__('pkgutil').extend_path(__path__, __name__)\n", "protos/__init__.py": "", "protos/svc.proto": "" };
-    assert.deepEqual(summary(check(makeRepo({ ...files, Dockerfile: FROM + "COPY . .\nRUN python -m grpc_tools.protoc -I protos --python_out=protos protos/svc.proto\nCMD [\"python\", \"main.py\"]\n" }))), []);
+    assert.deepEqual(summary(check(makeRepo({ ...files, Dockerfile: FROM + "RUN pip install grpcio-tools\nCOPY . .\nRUN python -m grpc_tools.protoc -I protos --python_out=protos protos/svc.proto\nCMD [\"python\", \"main.py\"]\n" }))), []);
   });
   test("a local namespace folder named like a distribution is left to the package rules", () => {
     const res = check(makeRepo({ Dockerfile: FROM + "RUN pip install apache-airflow\nCOPY . .\nCMD [\"python\", \"main.py\"]\n", "airflow/dags/x.py": "", "main.py": "import airflow.models\n" }));

@@ -178,6 +178,17 @@ describe("lock check: image rules", () => {
     assert.deepEqual(summary(dir), ["SS506 svc/Dockerfile:8 numpy", "SS506 svc/shared/common.txt:1 urllib3"]);
   });
 
+  it("SS506 in one pip command says the build fails; an inline pin whose marker is false pins nothing", () => {
+    const dir = makeRepo({
+      "svc/Dockerfile": `FROM python:3.11-slim\nWORKDIR /app\nCOPY requirements.txt .\nRUN pip install -r requirements.txt "numpy==1.26.4" "urllib3==1.26.18; python_version < '3.8'"\nCOPY main.py .\nCMD ["python", "main.py"]\n`,
+      "svc/main.py": "",
+      "svc/requirements.txt": "numpy==2.0.0\nurllib3==2.2.2\n",
+    });
+    const res = runLockCheck([], dir);
+    assert.deepEqual(res.findings.map((f) => `${f.code} ${f.file}:${f.line} ${f.module}`), ["SS506 svc/Dockerfile:4 numpy"]);
+    assert.match(res.findings[0].message, /line 4: in one pip command the build fails with ResolutionImpossible/);
+  });
+
   it("severity config and per-service ignore apply", () => {
     const dir = makeRepo({
       "shipshape.toml": `[severity]\nSS505 = "warning"\n`,

@@ -115,6 +115,10 @@ describe("normalizeName / parseRequirementString / looksLikePath", () => {
   it("parses one PEP 508 string", () => {
     assert.deepEqual(parseRequirementString("Requests[Socks] >=2 ; extra == 'x'"), { rawName: "Requests", name: "requests", specifier: ">=2", extras: ["Socks"], marker: "extra == 'x'", url: null });
     assert.throws(() => parseRequirementString("foo >="));
+    // The fast path keeps markers and accepts arbitrary equality (===); a broken marker still throws.
+    assert.deepEqual(parseRequirementString("requests===2.31.0"), { rawName: "requests", name: "requests", specifier: "===2.31.0", extras: [], marker: null, url: null });
+    assert.deepEqual(parseRequirementString("uvloop==0.19 ; sys_platform != 'win32'"), { rawName: "uvloop", name: "uvloop", specifier: "==0.19", extras: [], marker: "sys_platform != 'win32'", url: null });
+    assert.throws(() => parseRequirementString("uvloop ; sys_platform !!= 'win32'"));
   });
   it("tells paths from requirements", () => {
     for (const p of [".", "./x", "../y", "/abs/z", "libs/a", "x.whl", "pkg-1.0.tar.gz"]) assert.ok(looksLikePath(p), p);

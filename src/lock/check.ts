@@ -14,13 +14,14 @@ import type { Finding, Severity } from "../findings.js";
 import { RULES } from "../findings.js";
 import type { ServiceSpec } from "../service.js";
 import type { DfInstruction, DfStage, ParsedDockerfile } from "../types.js";
-import { prepareService, Prepared, AnalyzeOptions } from "../analyze.js";
+import { prepareService, Prepared, AnalyzeOptions, imagePython } from "../analyze.js";
+import { baseImageInfo } from "../image/base.js";
 import { discover, findRepoRoot, loadConfig, UsageError, Discovery } from "../discover.js";
 import { FsCache } from "../context/context.js";
 import { ParseCache } from "../parse-cache.js";
 import { findStage, evaluateImage, ImageModel, neededStages } from "../image/model.js";
 import { normalizeImagePath } from "../image/tree.js";
-import { parseRequirements, Requirement } from "../packages/requirements.js";
+import { parseRequirements, parseRequirementString, Requirement } from "../packages/requirements.js";
 import { parseLockFile, LockFile, LockPackage } from "../packages/locks.js";
 import { parsePyproject } from "../packages/pyproject.js";
 import { satisfies, pinnedVersion, versionsEqual } from "../packages/pep440.js";
@@ -67,8 +68,11 @@ function markerHolds(marker: string | null | undefined, env: MarkerEnv, onError:
 
 /** The Python version an image's base names (`python:3.11-slim` → "3.11"), or null. */
 export function pythonVersionOfImage(baseImage: string): string | null {
-  const m = /(?:^|\/)python:(\d+\.\d+(?:\.\d+)?)/.exec(baseImage) ?? /(?:^|[/:-])py(?:thon)?-?(\d\.\d{1,2})(?:\D|$)/.exec(baseImage);
-  return m ? m[1] : null;
+  const info = baseImageInfo(baseImage);
+  if (!info.python) return null;
+  // Keep a patch version the tag names (python:3.12.4-bookworm): python_full_version markers use it.
+  const full = /^(\d+\.\d+\.\d+)(?:\D|$)/.exec(info.tag ?? "");
+  return full && full[1].startsWith(info.python + ".") ? full[1] : info.python;
 }
 
 /** Requirements of a requirements file and the files it includes with -r (recursively), with errors. */
@@ -231,7 +235,10 @@ function stageModel(df: ParsedDockerfile, p: { ctx: import("../context/context.j
 export function imageInstalls(svc: ServiceSpec, prepared: Prepared, repoRoot: string): ImageInstalls | null {
   if ("readError" in prepared || !prepared.model) return null;
   const { df, ctx, model } = prepared;
-  const res: ImageInstalls = { dockerfile: toPosix(path.relative(repoRoot, svc.dockerfile)), installs: [], inline: [], commands: [], pythonVersion: pythonVersionOfImage(model.baseImage) };
+  const res: ImageInstalls = { dockerfile: toPosix(path.relative(repoRoot, svc.dockerfile)), installs: [], inline: [], commands: [], pythonVersion: null };
+  const py = imagePython(model).python;
+  const tagged = pythonVersionOfImage(model.baseImage);
+  res.pythonVersion = tagged && py && tagged.startsWith(py + ".") ? tagged : py;
   const memo = new Map<number, ImageModel>();
   const stages = neededStages(df, model.stageIndex);
   const envOf = new Map<number, { env: Record<string, string>; workdir: string }>();
@@ -339,7 +346,7 @@ export function lockFindings(svc: ServiceSpec, prepared: Prepared, opts: LockChe
   const pairs = opts.pairs ?? findLockPairs(opts.repoRoot, cfg);
   const inst = imageInstalls(svc, prepared, opts.repoRoot);
   if (!inst) return [];
-  const py = inst.pythonVersion ?? opts.pythonVersion ?? cfg.python ?? "3.12";
+  const py = opts.pythonVersion ?? inst.pythonVersion ?? cfg.python ?? "3.12";
   const env = defaultEnvironment(py);
   const out: Finding[] = [];
   const installed = new Set(inst.installs.map((i) => i.file));
@@ -391,8 +398,14 @@ export function lockFindings(svc: ServiceSpec, prepared: Prepared, opts: LockChe
     }
   }
   for (const s of inst.inline) {
-    const m = /^([A-Za-z0-9][A-Za-z0-9._-]*)(?:\[[^\]]*\])?\s*===?\s*([^\s;,]+)$/.exec(s.spec.trim());
-    if (m && !m[2].includes("*")) pins.push({ name: m[1].toLowerCase().replace(/[-_.]+/g, "-"), version: m[2], file: df, line: s.line, run: s.line });
+    let r: ReturnType<typeof parseRequirementString> | null = null;
+    try {
+      r = parseRequirementString(s.spec);
+    } catch {
+      continue; // not a requirement (a path, a URL): nothing pinned
+    }
+    const v = r.name ? pinnedVersion(r.specifier) : null;
+    if (v && markerHolds(r.marker, env, () => undefined)) pins.push({ name: r.name, version: v, file: df, line: s.line, run: s.line });
   }
   const reported = new Set<string>();
   for (let a = 0; a < pins.length; a++) {
@@ -403,7 +416,7 @@ export function lockFindings(svc: ServiceSpec, prepared: Prepared, opts: LockChe
       const key = `${x.name}\0${y.file}`;
       if (reported.has(key)) continue;
       reported.add(key);
-      out.push(finding("SS506", svc.name, y.file, y.line, x.name, `${x.name} is pinned to ${y.version} here and to ${x.version} by ${x.file}:${x.line}; both are installed into the image of ${svc.name} (${df} ${x.run === y.run ? `line ${x.run}` : `lines ${x.run} and ${y.run}`}), and the later install silently wins`, ["install one lock per image, or regenerate both from one input"]));
+      out.push(finding("SS506", svc.name, y.file, y.line, x.name, `${x.name} is pinned to ${y.version} here and to ${x.version} by ${x.file}:${x.line}; both are installed into the image of ${svc.name} (${df} ${x.run === y.run ? `line ${x.run}: in one pip command the build fails with ResolutionImpossible, in two the later one wins` : `lines ${x.run} and ${y.run}: the later install silently replaces the earlier pin`})`, ["install one lock per image, or regenerate both from one input"]));
     }
   }
 

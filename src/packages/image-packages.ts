@@ -33,6 +33,8 @@ export interface InstalledDist {
   transitiveSource?: "lock" | "table";
   /** Installed from a loose specification (no lock): its dependencies are not known exactly. */
   loose?: boolean;
+  /** Extras asked for (`uvicorn[standard]`): their packages are requested too. */
+  extras?: string[];
   version?: string;
 }
 
@@ -58,7 +60,10 @@ export function knownDependencies(): Map<string, string[]> {
   knownDeps = new Map();
   try {
     const d = JSON.parse(readFileSync(path.join(DATA, "known-dependencies.json"), "utf8")) as { requires: Record<string, string[]> };
-    for (const [k, v] of Object.entries(d.requires)) knownDeps.set(normalizeName(k), v.map(normalizeName));
+    for (const [k, v] of Object.entries(d.requires)) {
+      const m = /^([^[]+)(?:\[(.+)\])?$/.exec(k)!;
+      knownDeps.set(m[2] ? `${normalizeName(m[1])}[${normalizeName(m[2])}]` : normalizeName(k), v.map(normalizeName));
+    }
   } catch {
     /* no table */
   }
@@ -100,11 +105,30 @@ export function imagePackages(inp: PackageInputs): ImagePackages {
   };
   const addReq = (r: Requirement, via: string) => {
     if (!r.name || !markerOk(r.marker)) return;
-    addDist({ name: r.name, display: r.rawName || r.name, direct: true, via, version: r.specifier.startsWith("==") ? r.specifier.slice(2) : undefined, loose: true });
+    addDist({ name: r.name, display: r.rawName || r.name, direct: true, via, version: r.specifier.startsWith("==") ? r.specifier.slice(2) : undefined, loose: true, extras: r.extras.map((e) => normalizeName(e)) });
   };
   const addLock = (lock: LockFile, via: string, direct: Set<string> | null) => {
+    // A project install (uv sync, poetry/pdm install) gets what its requested requirements reach
+    // through the lock's graph — not every package of the lock (dev groups, other extras).
+    let reached: Set<string> | null = null;
+    if (direct) {
+      const byName = new Map(lock.packages.map((p) => [p.name, p]));
+      reached = new Set();
+      const todo = [...direct];
+      while (todo.length) {
+        const n = todo.pop()!;
+        if (reached.has(n)) continue;
+        reached.add(n);
+        const q = byName.get(n);
+        for (const d of q?.dependencies ?? []) {
+          const m = q?.dependencyMarkers?.[d];
+          if (!m || markerOk(m)) todo.push(d);
+        }
+      }
+    }
     for (const p of lock.packages) {
       if (p.isProject) continue;
+      if (reached && !reached.has(p.name)) continue;
       if (p.markers && !markerOk(p.markers)) continue;
       const isDirect = direct ? direct.has(p.name) : !(p.requiredBy && p.requiredBy.length && !(p.viaFiles && p.viaFiles.length));
       // Who pulls it in: `# via` of a pip lock, else a package of the lock depending on it (direct ones first).
@@ -238,6 +262,16 @@ export function imagePackages(inp: PackageInputs): ImagePackages {
   const queue = [...out.dists.values()].filter((d) => d.direct && d.loose);
   for (let i = 0; i < queue.length; i++) {
     const d = queue[i];
+    // An extra the user asked for (`uvicorn[standard]`) requests its packages as much as a line would.
+    for (const extra of d.extras ?? []) {
+      for (const child of table.get(`${d.name}[${extra}]`) ?? []) {
+        const prev = out.dists.get(child);
+        if (prev?.direct) continue;
+        const t: InstalledDist = { name: child, display: child, direct: true, via: `${d.display}[${extra}], ${d.via}`, loose: true };
+        out.dists.set(child, t);
+        queue.push(t);
+      }
+    }
     for (const child of table.get(d.name) ?? []) {
       if (out.dists.has(child)) continue;
       const t: InstalledDist = { name: child, display: child, direct: false, via: d.via, parent: d.parent ?? d.name, transitiveSource: "table" };

@@ -6,6 +6,7 @@
 // given one requirement at a time. Never throws: bad lines become `errors`.
 import { createRequire } from "node:module";
 import type { RequirementWithLocation } from "pip-requirements-js";
+import { parseMarker } from "./markers.js";
 
 type PipReqs = typeof import("pip-requirements-js");
 let pipReqs: PipReqs | null = null;
@@ -246,7 +247,7 @@ export interface ParsedRequirementString {
  * One PEP 508 requirement string (no pip options): `name[extras] spec ; marker` or
  * `name @ url ; marker`. Throws an Error with a readable message when it does not parse.
  */
-const SIMPLE_REQ = /^([A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?)\s*(?:\[\s*([A-Za-z0-9._-]+(?:\s*,\s*[A-Za-z0-9._-]+)*)\s*\])?\s*((?:~=|==|!=|<=|>=|<|>)\s*[A-Za-z0-9.*+!_-]+(?:\s*,\s*(?:~=|==|!=|<=|>=|<|>)\s*[A-Za-z0-9.*+!_-]+)*)?$/;
+const SIMPLE_REQ = /^([A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?)\s*(?:\[\s*([A-Za-z0-9._-]+(?:\s*,\s*[A-Za-z0-9._-]+)*)\s*\])?\s*((?:~=|===|==|!=|<=|>=|<|>)\s*[A-Za-z0-9.*+!_-]+(?:\s*,\s*(?:~=|===|==|!=|<=|>=|<|>)\s*[A-Za-z0-9.*+!_-]+)*)?$/;
 const reqMemo = new Map<string, ParsedRequirementString | Error>();
 
 export function parseRequirementString(s: string): ParsedRequirementString {
@@ -264,14 +265,25 @@ export function parseRequirementString(s: string): ParsedRequirementString {
   return r;
 }
 
+function validMarker(m: string): boolean {
+  try {
+    parseMarker(m);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 function parseRequirementStringUncached(s: string): ParsedRequirementString {
   const text = s.trim();
   // The common forms (`name`, `name[extra]`, `name==1.2`, `name>=1,<2`) without the grammar.
-  const m = SIMPLE_REQ.exec(text);
-  if (m) {
+  // (`===` arbitrary equality is PEP 440 too, but the grammar library rejects it.)
+  const [simpleHead, simpleMarker] = splitMarker(text);
+  const m = SIMPLE_REQ.exec(simpleHead);
+  if (m && simpleMarker !== "" && (simpleMarker === null || validMarker(simpleMarker))) {
     const extras = m[2] ? m[2].split(",").map((x) => x.trim()) : [];
     const specifier = m[3] ? m[3].split(",").map((c) => c.replace(/\s+/g, "")).join(",") : "";
-    return { rawName: m[1], name: normalizeName(m[1]), specifier, extras, marker: null, url: null };
+    return { rawName: m[1], name: normalizeName(m[1]), specifier, extras, marker: simpleMarker, url: null };
   }
   let parsed: RequirementWithLocation | null;
   try {
