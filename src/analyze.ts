@@ -174,7 +174,21 @@ export function prepareService(svc: ServiceSpec, opts: AnalyzeOptions): Prepared
     opts.contexts?.set(ctxKey, ctx);
   }
   if (!df.stages.length || (svc.target && !df.stages.some((s) => s.name === svc.target!.toLowerCase()))) return { df, ctx, model: null };
-  return { df, ctx, model: evaluateImage(df, ctx, svc.target) };
+  return { df, ctx, model: withRun(evaluateImage(df, ctx, svc.target), svc, opts.repoRoot) };
+}
+
+/**
+ * A compose service's `command:` replaces the image's CMD (a JSON ENTRYPOINT still runs first;
+ * a shell-form one ignores it); its `entrypoint:` replaces ENTRYPOINT and drops CMD.
+ */
+function withRun(model: ImageModel, svc: ServiceSpec, repoRoot: string): ImageModel {
+  const r = svc.run;
+  if (!r) return model;
+  let argv: string[] | null;
+  if (r.entrypoint) argv = [...r.entrypoint, ...(r.command ?? [])];
+  else if (model.entrypoint && !model.entrypoint.json) return model;
+  else argv = [...(model.entrypoint?.args ?? []), ...(r.command ?? [])];
+  return { ...model, argv, argvLine: r.line, argvFile: rel(repoRoot, r.file) };
 }
 
 /** Absolute paths of the context's Python files that an image contains. */
@@ -292,7 +306,7 @@ export function analyzeService(svc: ServiceSpec, opts: AnalyzeOptions): ServiceR
     const r = tree.resolve(img);
     if (!r || r.node.type !== "file") {
       const { fix, repoHint } = entryFix(img);
-      emit({ code: "SS110", file: dfRepo, line: model.argvLine || 1, module: "", message: `the container runs ${label}, but ${img} is not in the image${repoHint}`, chain: [], fix });
+      emit({ code: "SS110", file: model.argvFile ?? dfRepo, line: model.argvLine || 1, module: "", message: `the container runs ${label}, but ${img} is not in the image${repoHint}`, chain: [], fix });
       return;
     }
     const sp = runner === "functions-framework" ? [...tail, dirnameImage(r.real)] : [dirnameImage(r.real), ...tail];
@@ -325,7 +339,7 @@ export function analyzeService(svc: ServiceSpec, opts: AnalyzeOptions): ServiceR
       }
       const { fix, repoHint } = entryFix(joinImage(sysPath[0] ?? workdir, module.replace(/\./g, "/") + ".py"));
       const unexpanded = module.includes("$") ? `; exec-form (JSON) CMD/ENTRYPOINT arguments are not expanded, so Python sees the literal '${module}' — use the shell form or a literal name` : "";
-      emit({ code: "SS110", file: dfRepo, line: model.argvLine || 1, module, message: `the container runs ${label}, but module '${missing}' is not importable in the image (sys.path: ${sysPath.join(", ")})${repoHint}${unexpanded}`, chain: [], fix: unexpanded ? undefined : fix });
+      emit({ code: "SS110", file: model.argvFile ?? dfRepo, line: model.argvLine || 1, module, message: `the container runs ${label}, but module '${missing}' is not importable in the image (sys.path: ${sysPath.join(", ")})${repoHint}${unexpanded}`, chain: [], fix: unexpanded ? undefined : fix });
       result.entryPoints.push(ep);
       return;
     }
@@ -380,12 +394,12 @@ export function analyzeService(svc: ServiceSpec, opts: AnalyzeOptions): ServiceR
             }
           } else if (!spec.configImplicit) {
             const { fix, repoHint } = entryFix(cfg);
-            emit({ code: "SS110", file: dfRepo, line: model.argvLine || 1, module: "", message: `the container runs ${spec.runner} with config ${spec.configFile}, but ${cfg} is not in the image${repoHint}`, chain: [], fix });
+            emit({ code: "SS110", file: model.argvFile ?? dfRepo, line: model.argvLine || 1, module: "", message: `the container runs ${spec.runner} with config ${spec.configFile}, but ${cfg} is not in the image${repoHint}`, chain: [], fix });
           }
         }
       }
       if (!module) {
-        if (spec.runner !== "python") emit({ code: "SS004", file: dfRepo, line: model.argvLine || 1, module: "", message: `${spec.runner} is started without an application module shipshape can see (no positional app, no wsgi_app in a config file)`, chain: [] });
+        if (spec.runner !== "python") emit({ code: "SS004", file: model.argvFile ?? dfRepo, line: model.argvLine || 1, module: "", message: `${spec.runner} is started without an application module shipshape can see (no positional app, no wsgi_app in a config file)`, chain: [] });
         return;
       }
       const label = `${spec.runner}${spec.runner === "python" ? " -m" : ""} ${module}${spec.attr ? ":" + spec.attr : ""}`;
@@ -413,7 +427,7 @@ export function analyzeService(svc: ServiceSpec, opts: AnalyzeOptions): ServiceR
       if (!node || node.node.type !== "file") {
         entryAttempted = true;
         const { fix, repoHint } = entryFix(img);
-        emit({ code: "SS110", file: dfRepo, line: model.argvLine || 1, module: "", message: `the container runs ${spec.file}, but ${img} is not in the image${repoHint}`, chain: [], fix });
+        emit({ code: "SS110", file: model.argvFile ?? dfRepo, line: model.argvLine || 1, module: "", message: `the container runs ${spec.file}, but ${img} is not in the image${repoHint}`, chain: [], fix });
         return;
       }
       const src = readImageText(node.node);
@@ -454,7 +468,7 @@ export function analyzeService(svc: ServiceSpec, opts: AnalyzeOptions): ServiceR
   if (!result.entryPoints.length && !entryAttempted && hasPython()) {
     const what = model.argv ? `\`${model.argv.join(" ")}\`` : "no CMD or ENTRYPOINT";
     const reasons = specs.filter((s) => s.kind === "other").map((s) => (s as { reason: string }).reason);
-    emit({ code: "SS004", file: dfRepo, line: model.argvLine || df.stages[model.stageIndex].range.line, module: "", message: `no Python entry point found: the image runs ${what}${reasons.length ? " (" + reasons[0] + ")" : ""}; declare entry_points in [tool.shipshape] to check it`, chain: [] });
+    emit({ code: "SS004", file: model.argvFile ?? dfRepo, line: model.argvLine || df.stages[model.stageIndex].range.line, module: "", message: `no Python entry point found: the image runs ${what}${reasons.length ? " (" + reasons[0] + ")" : ""}; declare entry_points in [tool.shipshape] to check it`, chain: [] });
   }
 
   // 4. Walk the import graph.
@@ -922,12 +936,12 @@ function packagePhase(x: PackagePhase): void {
     // A program file of that name put in the image by COPY counts.
     const onPath = (env.PATH ?? "/usr/local/bin:/usr/bin:/bin").split(":").some((d) => tree.resolve(joinImage(d || "/", runner))?.node.type === "file");
     if (onPath) continue;
-    emit({ code: "SS203", file: dfRepo, line: model.argvLine || 1, module: dist, message: `the container runs ${label}, but nothing the image installs provides ${runner} (distribution ${map.display(dist)}); the container exits with ${label.startsWith("python -m") ? `"No module named ${runner}"` : `"${runner}: not found"`}`, chain: [], severity: pkgNotes.length ? "warning" : undefined, notes: pkgNotes.length ? pkgNotes : undefined });
+    emit({ code: "SS203", file: model.argvFile ?? dfRepo, line: model.argvLine || 1, module: dist, message: `the container runs ${label}, but nothing the image installs provides ${runner} (distribution ${map.display(dist)}); the container exits with ${label.startsWith("python -m") ? `"No module named ${runner}"` : `"${runner}: not found"`}`, chain: [], severity: pkgNotes.length ? "warning" : undefined, notes: pkgNotes.length ? pkgNotes : undefined });
   }
   for (const [module, label] of moduleRuns) {
     if (providerIn(pkgs, map, module) || (!pkgs.anyPythonInstall && !py.base.known)) continue;
     const dist = map.providersOf(module)[0];
-    emit({ code: "SS203", file: dfRepo, line: model.argvLine || 1, module, message: `the container runs ${label}, but '${module}' is neither in the image nor provided by anything the image installs (distribution ${map.display(dist.dist)}); the container exits with "No module named ${module.split(".")[0]}"`, chain: [], severity: pkgNotes.length ? "warning" : undefined, notes: pkgNotes.length ? pkgNotes : undefined });
+    emit({ code: "SS203", file: model.argvFile ?? dfRepo, line: model.argvLine || 1, module, message: `the container runs ${label}, but '${module}' is neither in the image nor provided by anything the image installs (distribution ${map.display(dist.dist)}); the container exits with "No module named ${module.split(".")[0]}"`, chain: [], severity: pkgNotes.length ? "warning" : undefined, notes: pkgNotes.length ? pkgNotes : undefined });
   }
   // A local module that shadows the standard library for everything in the container.
   const lib = py.stdlib;

@@ -42,6 +42,8 @@ export interface CheckResult {
   parsed: number;
   cacheHits: number;
   servicesFromCache: number;
+  /** Inputs discovery skipped (an unparsable compose file), one line each. */
+  warnings: string[];
 }
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -244,7 +246,7 @@ function finish(p: Plan): CheckResult {
   if (timing) process.stderr.write(`timing: threads ${allThreadsCpu()}\n`);
   const findings = results.flatMap((r) => r.findings);
   findings.sort((a, b) => severityRank(b.severity) - severityRank(a.severity) || a.service.localeCompare(b.service) || a.file.localeCompare(b.file) || a.line - b.line || a.code.localeCompare(b.code));
-  return { repoRoot: disc.repoRoot, results, findings, parsed: parseCache.parsed, cacheHits: parseCache.hits, servicesFromCache: serviceCache.hits };
+  return { repoRoot: disc.repoRoot, results, findings, parsed: parseCache.parsed, cacheHits: parseCache.hits, servicesFromCache: serviceCache.hits, warnings: disc.warnings ?? [] };
 }
 
 /** The whole check on one thread, with an engine given by useEngine (see check-sync.ts). */

@@ -45,6 +45,7 @@ export async function main(argv: string[]): Promise<number> {
         for (const a of applied) process.stderr.write(`fixed ${a.file}: ${a.inserted.map((i) => JSON.stringify(i)).join(", ")}\n`);
         if (applied.length) res = await runCheckParallel({ targets: paths, cwd, cache: o.cache });
       }
+      for (const w of res.warnings) process.stderr.write(`shipshape: warning: ${w}\n`);
       const report = { repoRoot: res.repoRoot, results: res.results, findings: res.findings };
       const useColor = o.color ?? (Boolean(process.stdout.isTTY) && !process.env.NO_COLOR && !process.env.CI);
       const out =

@@ -13,6 +13,7 @@ import { parseDockerfile } from "./dockerfile/parse.js";
 import { BuildContext, DepSet, FsCache, hasWildcard } from "./context/context.js";
 import { cleanSource } from "./image/tree.js";
 import { DepCache } from "./service-cache.js";
+import { splitShellWords } from "./entry/argv.js";
 
 import type { ImplicitRule } from "./packages/implicit.js";
 
@@ -275,27 +276,52 @@ interface ComposeBuild {
   target: string | null;
   args: Record<string, string>;
   name: string;
+  /** `command:` / `entrypoint:` of the compose service, which replace the image's CMD / ENTRYPOINT. */
+  command?: string[];
+  entrypoint?: string[];
+  /** Where the compose service is declared (absolute file, 1-based line). */
+  file: string;
+  line: number;
 }
 
 const COMPOSE_NAMES = ["compose.yaml", "compose.yml", "docker-compose.yaml", "docker-compose.yml"];
 
 /** `build:` sections of compose files in the repository. */
 export function composeBuilds(repoRoot: string): ComposeBuild[] {
-  return composeBuildsOf(walkRepo(repoRoot, []).composeFiles);
+  return composeBuildsOf(walkRepo(repoRoot, []).composeFiles).builds;
 }
 
-/** `build:` sections of the given compose files. */
-function composeBuildsOf(files: string[]): ComposeBuild[] {
+/** A compose `command:`/`entrypoint:` value as argv: a list as is, a string split like a shell would (compose does). */
+function composeArgv(v: unknown): string[] | undefined {
+  if (Array.isArray(v)) return v.map(String);
+  if (typeof v === "string") return splitShellWords(v) ?? v.trim().split(/\s+/);
+  return undefined;
+}
+
+/** `build:` sections of the given compose files, and one line per compose file that cannot be read. */
+function composeBuildsOf(files: string[]): { builds: ComposeBuild[]; warnings: string[] } {
   const out: ComposeBuild[] = [];
+  const warnings: string[] = [];
   for (const file of files) {
     const dir = path.dirname(file);
+    const y = requireCjs("yaml") as typeof import("yaml");
+    const lc = new y.LineCounter();
     let doc: unknown;
+    let ydoc: import("yaml").Document.Parsed;
     try {
-      doc = parseYaml(readFileSync(file, "utf8"));
-    } catch {
+      const text = readFileSync(file, "utf8");
+      ydoc = y.parseDocument(text, { lineCounter: lc });
+      if (ydoc.errors.length) {
+        const e = ydoc.errors[0];
+        throw new Error(`line ${e.linePos?.[0].line ?? "?"}: ${e.message.split("\n")[0]}`);
+      }
+      doc = ydoc.toJS();
+    } catch (e) {
+      warnings.push(`${file}: not valid YAML (${(e as Error).message}); its build sections are not used for service contexts`);
       continue;
     }
-    const services = (doc as { services?: Record<string, { build?: unknown }> } | null)?.services ?? {};
+    const services = (doc as { services?: Record<string, { build?: unknown; command?: unknown; entrypoint?: unknown }> } | null)?.services ?? {};
+    if (typeof services !== "object") continue;
     for (const [name, s] of Object.entries(services)) {
       const b = s?.build;
       if (!b) continue;
@@ -308,10 +334,14 @@ function composeBuildsOf(files: string[]): ComposeBuild[] {
         if (v.length) args[k] = v.join("=");
       }
       else if (bo.args && typeof bo.args === "object") for (const [k, v] of Object.entries(bo.args)) if (v !== null) args[k] = String(v);
-      out.push({ dockerfile, context, target: bo.target ?? null, args, name });
+      // The line of its command (or entrypoint), else of the service's first key.
+      const at = (p: string[]) => (ydoc.getIn(p, true) as { range?: [number, number, number] } | undefined)?.range;
+      const range = (s.command !== undefined ? at(["services", name, "command"]) : undefined) ?? (s.entrypoint !== undefined ? at(["services", name, "entrypoint"]) : undefined) ?? at(["services", name]);
+      const keyLine = range ? lc.linePos(range[0]).line : 1;
+      out.push({ dockerfile, context, target: bo.target ?? null, args, name, command: composeArgv(s.command), entrypoint: composeArgv(s.entrypoint), file, line: keyLine });
     }
   }
-  return out;
+  return { builds: out, warnings };
 }
 
 export interface RepoWalk {
@@ -373,6 +403,8 @@ export interface Discovery {
   repoRoot: string;
   config: Config;
   services: ServiceSpec[];
+  /** What discovery could not read and skipped (one line each, for stderr). */
+  warnings?: string[];
 }
 
 /**
@@ -405,10 +437,14 @@ export function discover(targets: string[], cwd: string, fs: FsCache, useCache =
       fs.recorder = null;
     }
   };
-  const declared = new Map<string, ServiceSpec>();
+  // Several services may build one Dockerfile (other targets, build args, commands): each is its own.
+  const declared = new Map<string, ServiceSpec[]>();
   for (const s of config.services) {
     if (!existsSync(s.dockerfile!)) throw new UsageError(`${config.file}: services.${s.name}: no such Dockerfile ${path.relative(repoRoot, s.dockerfile!)}`);
-    declared.set(s.dockerfile!, {
+    if (!statSync(s.dockerfile!).isFile()) throw new UsageError(`${config.file}: services.${s.name}: ${path.relative(repoRoot, s.dockerfile!)} is a directory, not a Dockerfile`);
+    const list = declared.get(s.dockerfile!) ?? [];
+    declared.set(s.dockerfile!, list);
+    list.push({
       name: s.name!,
       dockerfile: s.dockerfile!,
       context: s.context ?? infer(s.dockerfile!, s.buildArgs ?? {}),
@@ -420,8 +456,15 @@ export function discover(targets: string[], cwd: string, fs: FsCache, useCache =
       build: s.build ?? "docker",
     });
   }
-  const compose = new Map<string, ComposeBuild>();
-  for (const c of composeBuildsOf(repoWalk.composeFiles)) if (!compose.has(c.dockerfile)) compose.set(c.dockerfile, c);
+  const composeRead = composeBuildsOf(repoWalk.composeFiles);
+  const compose = new Map<string, ComposeBuild[]>();
+  for (const c of composeRead.builds) {
+    const list = compose.get(c.dockerfile) ?? [];
+    compose.set(c.dockerfile, list);
+    // Compose services with the same build and command run the same image the same way: one service.
+    const same = (a: ComposeBuild) => a.context === c.context && a.target === c.target && JSON.stringify(a.args) === JSON.stringify(c.args) && JSON.stringify(a.command) === JSON.stringify(c.command) && JSON.stringify(a.entrypoint) === JSON.stringify(c.entrypoint);
+    if (!list.some(same)) list.push(c);
+  }
 
   const wanted: string[] = [];
   const explicit = targets.length > 0;
@@ -441,21 +484,19 @@ export function discover(targets: string[], cwd: string, fs: FsCache, useCache =
     seen.add(df);
     const d = declared.get(df);
     if (d) {
-      services.push(d);
+      services.push(...d);
       continue;
     }
-    const c = compose.get(df);
-    services.push({
-      name: c?.name ?? serviceName(repoRoot, df),
-      dockerfile: df,
-      context: c ? c.context : infer(df, {}),
-      contextSource: c ? "compose" : "inferred",
-      target: c?.target ?? null,
-      buildArgs: c?.args ?? {},
-      entryPoints: [],
-      ignore: [...config.ignore],
-      build: "docker",
-    });
+    const cs = compose.get(df);
+    if (!cs) {
+      services.push({ name: serviceName(repoRoot, df), dockerfile: df, context: infer(df, {}), contextSource: "inferred", target: null, buildArgs: {}, entryPoints: [], ignore: [...config.ignore], build: "docker" });
+      continue;
+    }
+    for (const c of cs) {
+      const spec: ServiceSpec = { name: c.name, dockerfile: df, context: c.context, contextSource: "compose", target: c.target, buildArgs: c.args, entryPoints: [], ignore: [...config.ignore], build: "docker" };
+      if (c.command || c.entrypoint) spec.run = { command: c.command ?? null, entrypoint: c.entrypoint ?? null, file: c.file, line: c.line };
+      services.push(spec);
+    }
   }
   if (!services.length) {
     const where = explicit ? targets.join(", ") : path.relative(cwd, repoRoot) || ".";
@@ -465,6 +506,12 @@ export function discover(targets: string[], cwd: string, fs: FsCache, useCache =
   const counts = new Map<string, number>();
   for (const s of services) counts.set(s.name, (counts.get(s.name) ?? 0) + 1);
   for (const s of services) if ((counts.get(s.name) ?? 0) > 1) s.name = serviceName(repoRoot, s.dockerfile);
+  const taken = new Map<string, number>();
+  for (const s of services) {
+    const n = (taken.get(s.name) ?? 0) + 1;
+    taken.set(s.name, n);
+    if (n > 1) s.name = `${s.name}${s.target ? "-" + s.target : ""}-${n}`;
+  }
   ctxCache.save();
-  return { repoRoot, config, services };
+  return { repoRoot, config, services, warnings: composeRead.warnings.map((w) => path.relative(cwd, w.slice(0, w.indexOf(": "))) + w.slice(w.indexOf(": "))) };
 }

@@ -15,4 +15,9 @@ export interface ServiceSpec {
   ignore: string[];
   /** Build path: plain docker, or `gcloud builds submit` (applies .gcloudignore first). */
   build: "docker" | "gcloud";
+  /**
+   * A compose service's `command:` / `entrypoint:`, which replace the image's CMD / ENTRYPOINT
+   * (an `entrypoint:` also drops the image's CMD), and where they are written.
+   */
+  run?: { command: string[] | null; entrypoint: string[] | null; file: string; line: number };
 }

@@ -4,7 +4,7 @@ import { test, describe } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import path from "node:path";
-import { makeRepo, check, summary, codes } from "./helpers.js";
+import { makeRepo, check, summary, codes, cli } from "./helpers.js";
 
 const FROM = "FROM python:3.11-slim\nWORKDIR /app\n";
 const lib = { "lib/__init__.py": "", "lib/x.py": "" };
@@ -113,6 +113,37 @@ describe("discovery", () => {
     const res = check(makeRepo({ "compose.yaml": compose, "deploy/web.Dockerfile": df, "web/__init__.py": "", "web/main.py": "" }));
     assert.deepEqual(res.results.map((r) => [r.service.name, r.contextRepoPath, r.service.buildArgs.APP]), [["web", ".", "web.main"]]);
     assert.deepEqual(summary(res), []);
+  });
+  test("compose services that share one Dockerfile are each checked, with their own command", () => {
+    const compose = "services:\n  web:\n    build: .\n  worker:\n    build: .\n    command: celery -A tasks worker\n  beat:\n    build: .\n    command: [\"python\", \"beat.py\"]\n  web2:\n    build: .\n";
+    const files = {
+      "compose.yaml": compose,
+      "Dockerfile": FROM + "RUN pip install flask celery\nCOPY app.py tasks.py ./\nCMD [\"python\", \"app.py\"]\n",
+      "app.py": "import flask\n",
+      "tasks.py": "import celery\nimport jobs.nightly\n",
+      "jobs/__init__.py": "",
+      "jobs/nightly.py": "",
+      "beat.py": "",
+    };
+    const res = check(makeRepo(files));
+    // web and web2 build and run the same image the same way: one service.
+    assert.deepEqual(res.results.map((r) => `${r.service.name}: ${r.entryPoints.map((e) => e.label).join(", ")}`), ["web: python app.py", "worker: celery tasks", "beat: "]);
+    assert.deepEqual(summary(res), ["SS101 tasks.py:2 jobs.nightly", "SS110 compose.yaml:9 "]);
+    assert.equal(res.findings.find((f) => f.code === "SS101")!.service, "worker");
+    assert.equal(res.findings.find((f) => f.code === "SS110")!.service, "beat");
+  });
+  test("an unparsable compose file is a warning on stderr, not silence", () => {
+    const dir = makeRepo({ "compose.yaml": "services:\n  web:\n    build: [unclosed\n", "Dockerfile": FROM + "COPY a.py .\nCMD python a.py\n", "a.py": "" });
+    const r = cli(["check", "--no-cache"], dir);
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stderr, /^shipshape: warning: compose\.yaml: not valid YAML \(line \d+: .*\); its build sections are not used for service contexts\n$/);
+  });
+  test("declared services that build one Dockerfile to different targets are two services", () => {
+    const df = "FROM python:3.11-slim AS base\nWORKDIR /app\nCOPY api.py .\nCMD python api.py\nFROM base AS worker\nCOPY worker.py .\nCMD python worker.py\n";
+    const cfg = '[services.api]\ndockerfile = "Dockerfile"\ntarget = "base"\n[services.worker]\ndockerfile = "Dockerfile"\ntarget = "worker"\n';
+    const res = check(makeRepo({ "shipshape.toml": cfg, "Dockerfile": df, "api.py": "import worker\n", "worker.py": "" }));
+    assert.deepEqual(res.results.map((r) => r.service.name).sort(), ["api", "worker"]);
+    assert.deepEqual(res.findings.map((f) => `${f.service} ${f.code}`), ["api SS101"]);
   });
   test("exclude patterns in config skip Dockerfiles", () => {
     const res = check(makeRepo({ "shipshape.toml": 'exclude = ["legacy/**"]\n', "legacy/Dockerfile": "FROBNICATE\n", "Dockerfile": FROM + "COPY a.py .\nCMD python a.py\n", "a.py": "" }));

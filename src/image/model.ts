@@ -62,6 +62,8 @@ export interface ImageModel extends StageState {
   argv: string[] | null;
   /** The line of the instruction that set the command (CMD or ENTRYPOINT). */
   argvLine: number;
+  /** Set when the command comes from elsewhere (a compose file): that file, repo-relative; argvLine is its line. */
+  argvFile?: string;
   problems: ModelProblem[];
   /** Line after which a new COPY for the final stage belongs. */
   insertAfterLine: number;
