@@ -277,7 +277,27 @@ export function analyzeService(svc: ServiceSpec, opts: AnalyzeOptions): ServiceR
   const env = { ...model.env };
   const pythonpath = env.PYTHONPATH ? env.PYTHONPATH.split(":").map((p) => normalizeImagePath(p || ".", workdir)) : [];
   const sitePath: string[] = [];
+  // Non-editable installs: what the project folder held at that RUN, as pip put it in site-packages.
+  const copiedLate: { pp: ImageModel["pipProjects"][number]; root: string; site: string }[] = [];
   for (const pp of model.pipProjects) {
+    if (pp.snapshot) {
+      const site = pipSiteDir(py.python);
+      const srcNode = pp.snapshot.children?.get("src");
+      const useSrc = srcNode?.type === "dir" && !srcNode.children?.has("__init__.py");
+      const from = useSrc ? srcNode! : pp.snapshot;
+      const siteNode = tree.mkdirp(site);
+      for (const [name, child] of from.children ?? []) {
+        if (siteNode.children!.has(name)) continue;
+        if (child.type === "dir" ? isIdentifier(name) : name.endsWith(".py")) siteNode.children!.set(name, child);
+      }
+      pp.site = site;
+      if (!sitePath.includes(site)) sitePath.push(site);
+      // Where the project's packages are in the final image (src layout or flat), to explain a miss.
+      const finalSrc = joinImage(pp.dir, "src");
+      const srcLayout = tree.get(finalSrc)?.type === "dir" && !tree.get(joinImage(finalSrc, "__init__.py"));
+      copiedLate.push({ pp, root: srcLayout ? finalSrc : pp.dir, site });
+      continue;
+    }
     const src = joinImage(pp.dir, "src");
     sitePath.push(tree.get(src)?.type === "dir" && !tree.get(joinImage(src, "__init__.py")) ? src : pp.dir);
   }
@@ -337,7 +357,13 @@ export function analyzeService(svc: ServiceSpec, opts: AnalyzeOptions): ServiceR
           return;
         }
       }
-      const { fix, repoHint } = entryFix(joinImage(sysPath[0] ?? workdir, module.replace(/\./g, "/") + ".py"));
+      // A missing package is copied as a folder (its __init__.py and siblings too), a module as a file.
+      const missingRel = missing.replace(/\./g, "/");
+      const base = sysPath[0] ?? workdir;
+      const pkgDir = [missingRel, "src/" + missingRel].find((c) => ctx.entry(c)?.type === "dir");
+      const { fix, repoHint } = pkgDir
+        ? { fix: { dockerfile: dfRepo, after_line: model.insertAfterLine, insert: `COPY ${pkgDir}/ ${joinImage(base, missingRel)}/` } as Fix, repoHint: ` (${ctx.repoPath(pkgDir)}/ exists in the build context)` }
+        : entryFix(joinImage(base, missingRel + ".py"));
       const unexpanded = module.includes("$") ? `; exec-form (JSON) CMD/ENTRYPOINT arguments are not expanded, so Python sees the literal '${module}' — use the shell form or a literal name` : "";
       emit({ code: "SS110", file: model.argvFile ?? dfRepo, line: model.argvLine || 1, module, message: `the container runs ${label}, but module '${missing}' is not importable in the image (sys.path: ${sysPath.join(", ")})${repoHint}${unexpanded}`, chain: [], fix: unexpanded ? undefined : fix });
       result.entryPoints.push(ep);
@@ -550,6 +576,8 @@ export function analyzeService(svc: ServiceSpec, opts: AnalyzeOptions): ServiceR
       }
     }
     for (const s of sysPath) for (const r of rootsFor(s)) add({ ctxRoot: r, imageDir: s });
+    // A project installed (not editable) into site-packages: its folder's sources map there.
+    for (const c of copiedLate) if (sysPath.includes(c.site)) for (const r of rootsFor(c.root)) add({ ctxRoot: r, imageDir: c.site });
     const first = sysPath[0] ?? workdir;
     add({ ctxRoot: "", imageDir: first });
     return out;
@@ -622,10 +650,28 @@ export function analyzeService(svc: ServiceSpec, opts: AnalyzeOptions): ServiceR
       const dest = loc.isDir ? expected + "/" : dirnameImage(expected) + "/";
       return { dockerfile: dfRepo, after_line: model.insertAfterLine, insert: `COPY ${src} ${dest}` };
     };
+    // Excluded by an ignore file? (Checked first: an excluded package may leave an empty folder behind.)
+    let ign = ctx.ignored(loc.path, loc.isDir) ?? ancestorsIgnored(ctx, loc.path);
+    let pyOnly = false;
+    if (!ign && loc.isDir) {
+      // The folder is sent, but every Python file directly in it is excluded (`lib/*.py`).
+      const pys = ctx.children(loc.path).filter((c) => c.endsWith(".py") && ctxFileExists(loc.path + "/" + c));
+      const verdicts = pys.map((c) => ctx.ignored(loc.path + "/" + c, false));
+      if (pys.length && verdicts.every((v) => v)) {
+        ign = verdicts[0];
+        pyOnly = true;
+      }
+    }
     // Did it land somewhere else in the image?
-    const landed = landedAt(reverse(), loc.path, loc.isDir);
+    const landed = ign ? [] : landedAt(reverse(), loc.path, loc.isDir).filter((p) => !copiedLate.some((c) => p === c.site || p.startsWith(c.site + "/")));
     if (landed.length) {
       const at = landed[0];
+      // Copied into a project folder after a non-editable pip install of it: site-packages has the old tree.
+      const late = copiedLate.find((c) => at.startsWith(c.root + "/") && sysPath.includes(c.site));
+      if (late) {
+        emitImport(imp, importer, "SS103", absName, `module '${missing}' is in the image at ${at}, but it got there after line ${late.pp.line} installed ${late.pp.dir} with pip (not editable), which copied the project into ${late.site} without it; Python looks for it at ${joinImage(late.site, missingRel + (loc.isDir ? "" : ".py"))}`, chain, undefined, undefined, [`copy the project's code before the install line, or install it editable (pip install -e)`]);
+        return;
+      }
       // A directory source copied as contents?
       const dirCopy = findContentsCopy(model.copies, loc.path, cand.ctxRoot, (p) => ctxDirExists(p));
       if (dirCopy) {
@@ -637,7 +683,6 @@ export function analyzeService(svc: ServiceSpec, opts: AnalyzeOptions): ServiceR
       emitImport(imp, importer, "SS103", absName, `module '${missing}' is in the image at ${at}, but not on sys.path (${sysPath.join(", ")}); Python looks for it at ${expected}`, chain, fixFor());
       return;
     }
-    const ign = ctx.ignored(loc.path, loc.isDir) ?? ancestorsIgnored(ctx, loc.path);
     if (ign) {
       const covering = model.copies.find((c) => c.sources.some((s) => s === "" || loc.path === s || loc.path.startsWith(s + "/")));
       const how = covering ? `line ${covering.line} copies ${covering.rawSources.join(" ")}, but ` : "";
@@ -647,7 +692,7 @@ export function analyzeService(svc: ServiceSpec, opts: AnalyzeOptions): ServiceR
           : covering
             ? undefined
             : fixFor();
-      emitImport(imp, importer, "SS102", absName, `module '${missing}' is not in the image: ${how}${repoLoc} is excluded by ${ign.file}${ign.kind === "gcloudignore" ? " (gcloud uploads the context through it before Docker sees it; gitignore rules cannot re-include a file inside an excluded folder)" : ""}`, chain, fix);
+      emitImport(imp, importer, "SS102", absName, `module '${missing}' is not in the image: ${how}${pyOnly ? `the Python files of ${repoLoc} are` : `${repoLoc} is`} excluded by ${ign.file}${ign.kind === "gcloudignore" ? " (gcloud uploads the context through it before Docker sees it; gitignore rules cannot re-include a file inside an excluded folder)" : ""}`, chain, fix);
       return;
     }
     const finalCopies = new Set(model.copies);
@@ -1046,6 +1091,13 @@ function ctxDirOf(tree: import("./image/tree.js").ImageTree, dir: string): strin
 }
 
 /** Where a context path ended up in the image; for a directory, where its files went. */
+/** Where pip puts a project it installs without a virtualenv, in an image whose Python is `python` (minor version, or null). */
+function pipSiteDir(python: string | null): string {
+  return `/usr/local/lib/python${python ?? "3"}/site-packages`;
+}
+
+const isIdentifier = (s: string) => /^[A-Za-z_][A-Za-z0-9_]*$/.test(s);
+
 function landedAt(idx: Map<string, string[]>, ctxPath: string, isDir: boolean): string[] {
   const direct = idx.get(ctxPath);
   if (direct && direct.length) return direct;

@@ -36,6 +36,16 @@ describe("runners", () => {
     const noDir = { ...files, "Dockerfile": FROM + "COPY src/ src/\nCMD [\"uvicorn\", \"api:app\"]\n" };
     assert.deepEqual(codes(check(makeRepo(noDir))), ["SS110"]);
   });
+  test("SS110 for a module entry point suggests copying the package folder, not one file", () => {
+    const files = { "Dockerfile": FROM + "COPY main.py .\nCMD [\"python\", \"-m\", \"svc.cli\"]\n", "main.py": "", "svc/__init__.py": "", "svc/cli.py": "import svc.util\n", "svc/util.py": "" };
+    const res = check(makeRepo(files));
+    assert.deepEqual(codes(res), ["SS110"]);
+    assert.equal(res.findings[0].fix?.insert, "COPY svc/ /app/svc/");
+    assert.match(res.findings[0].message, /\(svc\/ exists in the build context\)/);
+    // The package is there but the module is not: copy the file.
+    const res2 = check(makeRepo({ ...files, Dockerfile: FROM + "COPY svc/__init__.py svc/\nCMD [\"python\", \"-m\", \"svc.cli\"]\n" }));
+    assert.equal(res2.findings.find((f) => f.code === "SS110")?.fix?.insert, "COPY svc/cli.py /app/svc/cli.py");
+  });
   test("celery -A pkg worker", () => {
     const files = { "Dockerfile": FROM + "COPY tasks/ tasks/\nCMD celery -A tasks worker --loglevel=info\n", "tasks/__init__.py": "from tasks.jobs import run\n", "tasks/jobs.py": "import lib.x\ndef run(): pass\n", ...lib };
     assert.deepEqual(summary(check(makeRepo(files))), ["SS101 tasks/jobs.py:1 lib.x"]);

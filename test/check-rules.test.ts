@@ -178,6 +178,10 @@ describe("SS101 module-not-copied", () => {
 });
 
 describe("SS102 module-excluded", () => {
+  test("an excluded package whose empty folder is still copied somewhere is SS102, not SS103", () => {
+    const res = check(makeRepo({ "Dockerfile": FROM + "COPY lib/ /opt/lib/\nCOPY main.py .\nCMD python main.py\n", ".dockerignore": "lib/*.py\n", "main.py": "import lib.x\n", "lib/__init__.py": "", "lib/x.py": "", "lib/data.txt": "" }));
+    assert.deepEqual(summary(res), ["SS102 main.py:1 lib.x"]);
+  });
   const files = {
     "Dockerfile": FROM + "COPY . .\nCMD [\"python\", \"-m\", \"app.main\"]\n",
     "app/__init__.py": "",
@@ -397,6 +401,19 @@ describe("image model semantics", () => {
     const df = FROM + "COPY . /src\nRUN pip install /src\nWORKDIR /\nCMD [\"python\", \"-m\", \"mylib.cli\"]\n";
     const res = check(makeRepo({ "Dockerfile": df, "pyproject.toml": "[project]\nname='mylib'\n", "mylib/__init__.py": "", "mylib/cli.py": "import mylib.core\n", "mylib/core.py": "" }));
     assert.deepEqual(summary(res), []);
+  });
+  test("a non-editable pip install copies the project as it is at that line; later COPYs do not reach site-packages", () => {
+    const files = { "pyproject.toml": "[project]\nname='mylib'\n", "src/mylib/__init__.py": "", "src/mylib/core.py": "", "main.py": "import mylib.core\n" };
+    const late = FROM + "COPY pyproject.toml .\nRUN pip install .\nCOPY src/ src/\nCOPY main.py .\nCMD [\"python\", \"main.py\"]\n";
+    const res = check(makeRepo({ ...files, Dockerfile: late }));
+    assert.deepEqual(summary(res), ["SS103 main.py:1 mylib.core"]);
+    assert.match(res.findings[0].message, /is in the image at \/app\/src\/mylib, but it got there after line 4 installed \/app with pip \(not editable\), which copied the project into \/usr\/local\/lib\/python3\.11\/site-packages without it/);
+    assert.equal(res.findings[0].fix, undefined);
+    // Copied first: importable. Installed editable from a src layout: setuptools puts src/ itself
+    // on sys.path (a .pth file), so modules added there later are importable too.
+    assert.deepEqual(summary(check(makeRepo({ ...files, Dockerfile: FROM + "COPY pyproject.toml .\nCOPY src/ src/\nRUN pip install .\nCOPY main.py .\nCMD [\"python\", \"main.py\"]\n" }))), []);
+    const later = { ...files, "src/mylib/extra.py": "", "main.py": "import mylib.extra\n" };
+    assert.deepEqual(summary(check(makeRepo({ ...later, Dockerfile: FROM + "COPY pyproject.toml .\nCOPY src/mylib/__init__.py src/mylib/\nRUN pip install -e .\nCOPY src/ src/\nCOPY main.py .\nCMD [\"python\", \"main.py\"]\n" }))), []);
   });
   test("a module shadows a same-named namespace directory in a later sys.path entry", () => {
     const df = FROM + "ENV PYTHONPATH=/opt/extra\nCOPY main.py .\nCOPY tools/ /app/tools/\nCOPY extra/ /opt/extra/\nCMD python main.py\n";

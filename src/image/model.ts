@@ -41,8 +41,13 @@ export interface StageState {
   shell: string[];
   entrypoint: { args: string[]; json: boolean; line: number } | null;
   cmd: { args: string[]; json: boolean; line: number } | null;
-  /** Local projects installed with `pip install <dir>` / `-e <dir>`: image directories. */
-  pipProjects: { dir: string; line: number }[];
+  /**
+   * Local projects installed with `pip install <dir>` / `-e <dir>` (or a project installer's own
+   * project): image directories. A non-editable install copies the project's packages into
+   * site-packages at that RUN: `snapshot` is the directory as it was then (later COPYs do not
+   * reach site-packages).
+   */
+  pipProjects: { dir: string; line: number; editable: boolean; snapshot?: INode; /** Set by the analysis: the site-packages folder it was installed into. */ site?: string }[];
   /** RUN lines that may create or move files we do not model. */
   fileRuns: { line: number; text: string }[];
   copies: CopyRecord[];
@@ -259,14 +264,21 @@ function evalRun(ins: DfInstruction, state: StageState, stage: number, argEnv: R
       const tname = words[tool].split("/").pop();
       const skipRoot = words.some((w) => w === "--no-root" || w === "--no-install-project" || w === "--only-deps" || w === "--no-self");
       if (((tname === "poetry" || tname === "pdm") && sub === "install") || (tname === "uv" && sub === "sync")) {
-        if (!skipRoot && state.tree.get(joinImage(state.workdir, "pyproject.toml"))) state.pipProjects.push({ dir: state.workdir, line: ins.range.line });
+        // They install the project editable (a .pth to its folder), unless told not to.
+        const editable = !words.includes("--no-editable");
+        const node = state.tree.get(state.workdir);
+        if (!skipRoot && state.tree.get(joinImage(state.workdir, "pyproject.toml"))) state.pipProjects.push({ dir: state.workdir, line: ins.range.line, editable, snapshot: editable || !node ? undefined : cloneNode(node) });
       }
     }
     const pipAt = words.findIndex((w, i) => (w === "install" && i > 0 && /(^|\/)(pip3?(\.\d+)?|uv)$|^-m$|^pip$/.test(words[i - 1])) || false);
     if (pipAt < 0) continue;
+    let editable = false;
     for (let i = pipAt + 1; i < words.length; i++) {
       let w = words[i].replace(/^["']|["']$/g, "");
-      if (w === "-e" || w === "--editable") continue;
+      if (w === "-e" || w === "--editable") {
+        editable = true;
+        continue;
+      }
       if (w.startsWith("-")) {
         if (/^(-r|-c|--requirement|--constraint|-i|--index-url|--extra-index-url|-f|--find-links|-t|--target|--prefix|--root)$/.test(w)) i++;
         continue;
@@ -274,8 +286,10 @@ function evalRun(ins: DfInstruction, state: StageState, stage: number, argEnv: R
       w = w.replace(/\[.*\]$/, "");
       if (w === "." || w.startsWith("./") || w.startsWith("/") || w.startsWith("../")) {
         const dir = normalizeImagePath(w, state.workdir);
-        if (state.tree.get(dir)?.type === "dir") state.pipProjects.push({ dir, line: ins.range.line });
+        const node = state.tree.get(dir);
+        if (node?.type === "dir") state.pipProjects.push({ dir, line: ins.range.line, editable, snapshot: editable ? undefined : cloneNode(node) });
       }
+      editable = false;
     }
   }
   if (writesFiles(text)) state.fileRuns.push({ line: ins.range.line, text: text.length > 120 ? text.slice(0, 117) + "..." : text });
