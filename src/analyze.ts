@@ -6,7 +6,7 @@ import type { EntrySpec, ParsedDockerfile, ParsedPython, PyImport } from "./type
 import type { ServiceSpec } from "./service.js";
 import { BuildContext, FsCache } from "./context/context.js";
 import { parseDockerfile } from "./dockerfile/parse.js";
-import { interpretCommand, interpretShellScript } from "./entry/argv.js";
+import { interpretCommand, interpretShellScript, splitShellWords } from "./entry/argv.js";
 import { evaluateImage, ImageModel, CopyRecord } from "./image/model.js";
 import { INode, normalizeImagePath, dirnameImage, joinImage } from "./image/tree.js";
 import { Resolver, Resolved, ResolveStep } from "./resolve/resolver.js";
@@ -475,8 +475,23 @@ export function analyzeService(svc: ServiceSpec, opts: AnalyzeOptions): ServiceR
     return null;
   };
 
+  // `CMD ['python', 'app.py']` or a missing bracket: not JSON, so Docker runs the text with
+  // /bin/sh -c, and the shell cannot find a program named `[python,`.
+  let brokenJson = false;
+  if (!svc.run) {
+    for (const [kw, ins] of [["ENTRYPOINT", model.entrypoint], ["CMD", model.cmd]] as const) {
+      const text = ins && !ins.json ? ins.args.join(" ").trim() : "";
+      if (!text.startsWith("[")) continue;
+      if (kw === "CMD" && model.entrypoint && !model.entrypoint.json) continue; // never runs
+      brokenJson = true;
+      const first = splitShellWords(text)?.[0] ?? text.split(/\s+/)[0];
+      const why = /'/.test(text) && !/"/.test(text) ? "JSON needs double quotes" : "it is not valid JSON";
+      emit({ code: "SS110", file: dfRepo, line: ins!.line, module: "", message: `${kw} ${text} looks like exec form, but ${why}, so Docker runs the whole line with /bin/sh -c, and the container exits at once with "/bin/sh: 1: ${first}: not found"`, chain: [], notes: [`write it as JSON: ${kw} [${text.replace(/^\[|\]$/g, "").split(",").map((w) => JSON.stringify(w.trim().replace(/^['"]|['"]$/g, ""))).join(", ")}]`] });
+    }
+  }
   // Docker does not expand exec-form arguments; a `sh -c` string is expanded by the shell.
-  const specs: EntrySpec[] = model.argv ? interpretCommand(model.argv, env, { expand: false }) : [];
+  const specs: EntrySpec[] = model.argv && !brokenJson ? interpretCommand(model.argv, env, { expand: false }) : [];
+  if (brokenJson) entryAttempted = true;
   for (const s of specs) handleSpec(s, 0, model.argv ?? []);
   for (const e of svc.entryPoints) {
     if (e.includes("/") || e.endsWith(".py")) addScript(e, `entry point ${e} (config)`, "python", true);

@@ -74,6 +74,28 @@ export function findRepoRoot(start: string): string {
   }
 }
 
+const TOP_KEYS = ["exclude", "ignore", "discover", "severity", "packages", "images", "implicit", "services", "drift", "lock"];
+const SECTION_KEYS: Record<string, string[]> = { packages: ["import_names", "environments"], lock: ["python", "pairs", "conventions"] };
+const SERVICE_KEYS = ["dockerfile", "context", "target", "build_args", "entry_points", "ignore", "build", "drift", "lock_pairs"];
+const IMAGE_KEYS = ["python", "packages", "system_packages"];
+
+/** Throw a usage error for a key that is not one of `keys`, suggesting the nearest. */
+function knownKeys(t: Record<string, unknown>, keys: string[], where: string, prefix: string): void {
+  for (const k of Object.keys(t)) {
+    if (keys.includes(k)) continue;
+    const near = keys.map((c) => [c, editDistance(k.toLowerCase().replace(/-/g, "_"), c)] as const).sort((a, b) => a[1] - b[1])[0];
+    const hint = near && near[1] <= Math.max(2, Math.floor(k.length / 3)) ? `; did you mean '${prefix}${near[0]}'?` : `; known keys: ${keys.join(", ")}`;
+    throw new UsageError(`${where}: unknown key '${prefix}${k}'${hint}`);
+  }
+}
+
+function editDistance(a: string, b: string): number {
+  const d = Array.from({ length: a.length + 1 }, (_, i) => [i, ...Array<number>(b.length).fill(0)]);
+  for (let j = 1; j <= b.length; j++) d[0][j] = j;
+  for (let i = 1; i <= a.length; i++) for (let j = 1; j <= b.length; j++) d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+  return d[a.length][b.length];
+}
+
 function asStringArray(v: unknown, what: string): string[] {
   if (v === undefined) return [];
   if (Array.isArray(v) && v.every((x) => typeof x === "string")) return v as string[];
@@ -108,9 +130,22 @@ export function loadConfig(repoRoot: string): Config {
   }
   if (!table) return cfg;
   const where = cfg.file === "pyproject.toml" ? "[tool.shipshape]" : "shipshape.toml";
+  // A misspelt key must not silently do nothing.
+  knownKeys(table, TOP_KEYS, where, "");
+  for (const [k, keys] of Object.entries(SECTION_KEYS)) {
+    const v = table[k];
+    if (v && typeof v === "object" && !Array.isArray(v)) knownKeys(v as Record<string, unknown>, keys, where, k + ".");
+  }
+  for (const [name, s] of Object.entries((table.services ?? {}) as Record<string, unknown>)) {
+    if (s && typeof s === "object" && !Array.isArray(s)) knownKeys(s as Record<string, unknown>, SERVICE_KEYS, where, `services.${name}.`);
+  }
+  for (const [ref, v] of Object.entries((table.images ?? {}) as Record<string, unknown>)) {
+    if (v && typeof v === "object" && !Array.isArray(v)) knownKeys(v as Record<string, unknown>, IMAGE_KEYS, where, `images."${ref}".`);
+  }
+  if (table.discover !== undefined && typeof table.discover !== "boolean") throw new UsageError(`${where} discover must be true or false (a TOML boolean, not a string)`);
   cfg.exclude = asStringArray(table.exclude, `${where} exclude`);
   cfg.ignore = asStringArray(table.ignore, `${where} ignore`);
-  if (table.discover !== undefined) cfg.discover = Boolean(table.discover);
+  if (table.discover !== undefined) cfg.discover = table.discover as boolean;
   const sev = (table.severity ?? {}) as Record<string, unknown>;
   for (const [code, v] of Object.entries(sev)) {
     if (!RULES[code]) throw new UsageError(`${where} severity: unknown code ${code}`);

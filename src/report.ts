@@ -1,6 +1,7 @@
 // Reporters: text (with code frames), json (the stable contract), sarif, github annotations.
 import { readFileSync } from "node:fs";
 import path from "node:path";
+import { fileURLToPath } from "node:url";
 import type { Finding } from "./findings.js";
 import { RULES } from "./findings.js";
 import type { ServiceResult } from "./analyze.js";
@@ -58,12 +59,24 @@ export function colors(on: boolean): Colors {
   return { red: w(31, 39), yellow: w(33, 39), blue: w(34, 39), dim: w(2, 22), bold: w(1, 22), cyan: w(36, 39), green: w(32, 39) };
 }
 
+const DOCS_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..", "docs", "rules");
+function ruleDoc(code: string): string | null {
+  try {
+    return readFileSync(path.join(DOCS_DIR, `${code}.md`), "utf8");
+  } catch {
+    return null;
+  }
+}
+
+const UTF8 = new TextDecoder("utf-8", { fatal: true });
+
 function codeFrame(repoRoot: string, file: string, line: number, c: Colors): string[] {
   let lines: string[];
   try {
     const buf = readFileSync(path.join(repoRoot, file));
     if (buf.includes(0)) return []; // a binary file has no lines to show
-    lines = buf.toString("utf8").split(/\r?\n/);
+    lines = UTF8.decode(buf).split(/\r?\n/); // throws for bytes that are not UTF-8: no frame then
+
   } catch {
     return [];
   }
@@ -75,7 +88,7 @@ function codeFrame(repoRoot: string, file: string, line: number, c: Colors): str
   for (let i = from; i <= to; i++) {
     const mark = i === line ? c.red(">") : " ";
     // Control characters would drive the terminal: show them escaped.
-    const raw = lines[i - 1].replace(/[\u0000-\u0008\u000b-\u001f\u007f]/g, (ch) => "\\x" + ch.charCodeAt(0).toString(16).padStart(2, "0"));
+    const raw = lines[i - 1].replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g, (ch) => "\\x" + ch.charCodeAt(0).toString(16).padStart(2, "0"));
     const text = raw.length > 160 ? raw.slice(0, 157) + "..." : raw;
     out.push(`  ${mark} ${c.dim(String(i).padStart(w) + " |")} ${i === line ? text : c.dim(text)}`);
   }
@@ -151,7 +164,8 @@ export function toSarif(r: Report, version: string): string {
                   id: code,
                   name: RULES[code].name,
                   shortDescription: { text: RULES[code].summary },
-                  helpUri: `docs/rules/${code}.md`,
+                  // The rule's page itself (code scanning shows help.markdown); shipshape has no web address.
+                  help: { text: `${RULES[code].summary} (docs/rules/${code}.md in shipshape)`, markdown: ruleDoc(code) ?? RULES[code].summary },
                   defaultConfiguration: { level: RULES[code].severity === "info" ? "note" : RULES[code].severity },
                 })),
               },

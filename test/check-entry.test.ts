@@ -46,6 +46,17 @@ describe("runners", () => {
     const res2 = check(makeRepo({ ...files, Dockerfile: FROM + "COPY svc/__init__.py svc/\nCMD [\"python\", \"-m\", \"svc.cli\"]\n" }));
     assert.equal(res2.findings.find((f) => f.code === "SS110")?.fix?.insert, "COPY svc/cli.py /app/svc/cli.py");
   });
+  test("SS110 for a CMD that looks like exec form but is not JSON (Docker runs it with /bin/sh -c)", () => {
+    const res = check(makeRepo({ "Dockerfile": FROM + "COPY main.py .\nCMD ['python', 'main.py']\n", "main.py": "" }));
+    assert.deepEqual(summary(res), ["SS110 Dockerfile:4 "]);
+    assert.match(res.findings[0].message, /JSON needs double quotes, so Docker runs the whole line with \/bin\/sh -c, and the container exits at once with "\/bin\/sh: 1: \[python,: not found"/);
+    assert.deepEqual(res.findings[0].notes, ['write it as JSON: CMD ["python", "main.py"]']);
+    const res2 = check(makeRepo({ "Dockerfile": FROM + "COPY main.py .\nENTRYPOINT [\"python\", \"main.py\"\n", "main.py": "" }));
+    assert.match(res2.findings[0].message, /^ENTRYPOINT \["python", "main.py" looks like exec form, but it is not valid JSON/);
+    // Valid JSON, and a shell-form command that merely contains a bracket, are fine.
+    assert.deepEqual(summary(check(makeRepo({ "Dockerfile": FROM + "COPY main.py .\nCMD [\"python\", \"main.py\"]\n", "main.py": "" }))), []);
+    assert.deepEqual(summary(check(makeRepo({ "Dockerfile": FROM + "COPY main.py .\nCMD python main.py [x]\n", "main.py": "" }))), []);
+  });
   test("celery -A pkg worker", () => {
     const files = { "Dockerfile": FROM + "COPY tasks/ tasks/\nCMD celery -A tasks worker --loglevel=info\n", "tasks/__init__.py": "from tasks.jobs import run\n", "tasks/jobs.py": "import lib.x\ndef run(): pass\n", ...lib };
     assert.deepEqual(summary(check(makeRepo(files))), ["SS101 tasks/jobs.py:1 lib.x"]);

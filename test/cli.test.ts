@@ -65,6 +65,20 @@ describe("exit codes", () => {
     assert.equal(r2.status, 2);
     assert.match(r2.stderr, /unknown code SS999/);
   });
+  test("a misspelt config key is an error naming the nearest key, not silently ignored", () => {
+    const r = cli(["check"], makeRepo({ "shipshape.toml": "[services.api]\ndockerfile = 'Dockerfile'\nentrypoints = ['job.py']\n", "Dockerfile": FROM }));
+    assert.equal(r.status, 2);
+    assert.equal(r.stderr, "shipshape: error: shipshape.toml: unknown key 'services.api.entrypoints'; did you mean 'services.api.entry_points'?\n");
+    const r2 = cli(["check"], makeRepo({ "pyproject.toml": "[tool.shipshape]\nexcludes = ['legacy/**']\n", "Dockerfile": FROM }));
+    assert.match(r2.stderr, /^shipshape: error: \[tool\.shipshape\]: unknown key 'excludes'; did you mean 'exclude'\?\n$/);
+    const r3 = cli(["check"], makeRepo({ "shipshape.toml": "discover = 'false'\n", "Dockerfile": FROM }));
+    assert.equal(r3.status, 2);
+    assert.match(r3.stderr, /discover must be true or false/);
+    // Every documented key is accepted.
+    const all = "exclude = []\nignore = []\ndiscover = true\n[severity]\nSS106 = 'info'\n[packages]\nenvironments = []\n[packages.import_names]\nx = ['y']\n[images.'acme/base']\npython = '3.11'\npackages = []\nsystem_packages = []\n[lock]\npython = '3.11'\nconventions = true\npairs = []\n[services.api]\ndockerfile = 'Dockerfile'\ncontext = '.'\nbuild_args = {}\nentry_points = []\nignore = []\nbuild = 'docker'\nlock_pairs = []\n";
+    const r4 = cli(["check", "--no-cache"], makeRepo({ "shipshape.toml": all, "Dockerfile": FROM + "COPY a.py .\nCMD python a.py\n", "a.py": "" }));
+    assert.equal(r4.status, 0, r4.stderr);
+  });
 });
 
 describe("formats", () => {
@@ -100,6 +114,16 @@ describe("formats", () => {
     assert.equal(run.results[0].ruleId, "SS101");
     assert.equal(run.results[0].locations[0].physicalLocation.artifactLocation.uri, "worker/writer.py");
     assert.equal(run.results[0].locations[0].physicalLocation.region.startLine, 1);
+    // No relative helpUri (SARIF requires absolute URIs): the rule's page is inlined as help.
+    const rule = run.tool.driver.rules.find((x: { id: string }) => x.id === "SS101");
+    assert.equal(rule.helpUri, undefined);
+    assert.match(rule.help.markdown, /^# SS101 module-not-copied/);
+  });
+  test("no code frame for a file that is not UTF-8", () => {
+    const r = cli(["check", "--no-cache"], makeRepo({ "Dockerfile": FROM + "COPY main.py .\nCMD python main.py\n", "main.py": Buffer.from([0x69, 0x6d, 0x70, 0x6f, 0x72, 0x74, 0x20, 0xff, 0xfe, 0x9b, 0x31, 0x6d, 0x0a]) }));
+    assert.match(r.stdout, /main\.py:1: warning SS003/);
+    assert.doesNotMatch(r.stdout, /\| import/);
+    assert.doesNotMatch(r.stdout, /[\u0080-\u009f\ufffd]/);
   });
   test("github annotations", () => {
     const r = cli(["check", "--format", "github"], makeRepo(broken));
