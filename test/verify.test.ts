@@ -1,16 +1,20 @@
 // `shipshape verify` without Docker: the probe's own Python run on real folders with the host's
 // python3 (find mode runs no code of the modules it locates), the plan and comparison logic on
-// real check results, the reporters, and the CLI's usage errors. The builds and the probe inside
-// real images are tested by the differential suite (test-e2e/, `npm run test:e2e`).
+// real check results and on image folders the tests write, the reporters, the CLI's usage errors,
+// and the whole run (builds, probes, cleanup, time limits, exit status) through a fake docker CLI
+// (test/fixtures/fake-docker/docker.mjs, named by SHIPSHAPE_DOCKER). The builds and the probe
+// inside real images are tested by the differential suite (test-e2e/, `npm run test:e2e`).
 import { test, describe } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
+import { existsSync, readFileSync, readdirSync, realpathSync } from "node:fs";
 import path from "node:path";
-import { makeRepo, check, cli } from "./helpers.js";
-import { PROBE_SOURCE, PROBE_MARKER, parseProbeOutput, ProbeOutputError, ProbeInput, ProbeOutput, ProbeOutcome } from "../src/verify/probe.js";
-import { planService, compare, runtimeSysPath, buildKey } from "../src/verify/plan.js";
+import { makeRepo, check, cli, PROJECT_ROOT, Tree } from "./helpers.js";
+import { PROBE_SOURCE, PROBE_MARKER, parseProbeOutput, ProbeOutputError, ProbeInput, ProbeMode, ProbeOutput, ProbeOutcome } from "../src/verify/probe.js";
+import { planService, compare, runtimeSysPath, buildKey, Comparison, ServicePlan } from "../src/verify/plan.js";
 import { verifyToJunit, verifyToText, verifyToJson } from "../src/verify/report.js";
-import { exitCode, VerifyReport, ServiceVerdict } from "../src/verify/run.js";
+import { exitCode, summarize, VerifyReport, ServiceVerdict } from "../src/verify/run.js";
+import { docker } from "../src/verify/docker.js";
 
 const FROM = "FROM python:3.11-slim\nWORKDIR /app\n";
 const hasPython = spawnSync("python3", ["-c", "import sys; assert sys.version_info >= (3, 8)"]).status === 0;
@@ -108,19 +112,30 @@ describe("the probe (host python3, real folders)", { skip: hasPython ? false : "
   });
 });
 
-/** A probe result that says what `answers` gives per module name (true = found as a module). */
-function fakeProbe(plan: ReturnType<typeof planService>, answers: Record<string, Partial<ProbeOutcome>> = {}, mode: "find" | "import" = "find"): ProbeOutput {
-  const results: ProbeOutcome[] = [];
-  plan.groups.forEach((g, gi) => {
-    for (const m of g.modules) {
-      const e = plan.expectations.find((x) => x.name === m.name && x.group === gi && (x.file ?? "") === (m.file ?? ""))!;
-      const base: ProbeOutcome =
-        e.expect === "ok" ? { name: m.name, group: gi, ok: true, kind: "module", origin: m.file ?? null } : e.expect === "namespace" ? { name: m.name, group: gi, ok: true, kind: "namespace", origin: null, attrs: Object.fromEntries((m.attrs ?? []).map((a) => [a, `ImportError: cannot import name '${a}'`])) } : { name: m.name, group: gi, ok: false, error: `ModuleNotFoundError: No module named '${m.name}'` };
-      results.push({ ...base, ...(answers[m.name] ?? {}) });
-    }
-  });
-  return { python: "3.11.2", mode, results };
+/** Stand-ins for the image interpreter's own sys.path entries: its standard library and site-packages. */
+const IMAGE_LIB = ["/usr/local/lib/python3.11", "/usr/local/lib/python3.11/site-packages"];
+
+/**
+ * What the probe reports inside an image whose filesystem is `image`: a tree the test writes by
+ * hand (not derived from check's model) standing for the image's `/`. The host's python3 runs the
+ * real probe (-S: none of the host's site-packages), with the plan's sys.path entries and files
+ * mapped into that folder, IMAGE_LIB on PYTHONPATH, and the paths of its result mapped back, as
+ * `docker run` would show them.
+ */
+function probeImage(plan: ServicePlan, image: Tree, mode: ProbeMode = "find"): ProbeOutput {
+  const root = realpathSync(makeRepo(image, { marker: false }));
+  const into = (p: string) => path.join(root, p);
+  const input: ProbeInput = { mode, groups: plan.groups.map((g) => ({ sysPath: g.sysPath.map(into), modules: g.modules.map((m) => (m.file ? { ...m, file: into(m.file) } : m)) })) };
+  const r = spawnSync("python3", ["-S", "-c", PROBE_SOURCE], { input: JSON.stringify(input), encoding: "utf8", cwd: root, env: { PATH: process.env.PATH ?? "", PYTHONPATH: IMAGE_LIB.map(into).join(path.delimiter) }, timeout: 60000 });
+  assert.equal(r.status, 0, r.stderr);
+  const back = (v: unknown): unknown =>
+    typeof v === "string" ? v.split(root + "/").join("/") : Array.isArray(v) ? v.map(back) : v && typeof v === "object" ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, back(x)])) : v;
+  return back(parseProbeOutput(r.stdout)) as ProbeOutput;
 }
+
+const needsPython = { skip: hasPython ? false : "python3 not installed" };
+const counts = (c: Comparison) => [c.proven, c.failing, c.disagreements];
+const disagreeing = (c: Comparison) => c.modules.filter((m) => !m.agrees).map((m) => [m.name, m.note]);
 
 describe("plan and comparison on real check results", () => {
   const broken = {
@@ -130,7 +145,9 @@ describe("plan and comparison on real check results", () => {
     "worker/distributed_lock.py": "class Lock: pass\n",
     "svc/deferred_mod.py": "",
   };
-  test("reachable modules are expected to resolve where check found them; findings to be missing", () => {
+  // What the Dockerfile really puts into the image.
+  const image = { "app/main.py": broken["svc/main.py"], "app/writer.py": broken["worker/writer.py"] };
+  test("reachable modules are expected to resolve where check found them; findings to be missing", needsPython, () => {
     const res = check(makeRepo(broken));
     const plan = planService(res.results[0]);
     assert.deepEqual(
@@ -143,29 +160,48 @@ describe("plan and comparison on real check results", () => {
       ],
     );
     assert.deepEqual(plan.groups.map((g) => g.sysPath), [["/app"]]);
-    const agree = compare(plan, fakeProbe(plan));
-    assert.deepEqual([agree.proven, agree.failing, agree.disagreements], [2, 2, 0]);
+    const agree = compare(plan, probeImage(plan, image));
+    assert.deepEqual(counts(agree), [2, 2, 0]);
+    assert.deepEqual(
+      agree.modules.map((m) => [m.name, m.ok, m.kind ?? null, m.origin ?? null, m.error ?? null]),
+      [
+        ["__main__", true, "script", "/app/main.py", null],
+        ["writer", true, "module", "/app/writer.py", null],
+        ["deferred_mod", false, null, null, "ModuleNotFoundError: No module named 'deferred_mod'"],
+        ["distributed_lock", false, null, null, "ModuleNotFoundError: No module named 'distributed_lock'"],
+      ],
+    );
   });
-  test("disagreements in both directions, and a module found at another file", () => {
+  test("disagreements in both directions, and a module found at another file", needsPython, () => {
     const plan = planService(check(makeRepo(broken)).results[0]);
-    const c = compare(plan, fakeProbe(plan, { distributed_lock: { ok: true, kind: "module", origin: "/usr/lib/python3/dist-packages/distributed_lock.py", error: undefined }, writer: { origin: "/opt/other/writer.py" } }));
-    assert.equal(c.disagreements, 2);
-    const notes = c.modules.filter((m) => !m.agrees).map((m) => m.note);
-    assert.match(notes[0]!, /check predicted \/app\/writer.py, Python found \/opt\/other\/writer.py/);
-    assert.match(notes[1]!, /check predicted it is missing \(SS101 worker\/writer.py:1\); Python finds it at \/usr\/lib/);
-    const c2 = compare(plan, fakeProbe(plan, { writer: { ok: false, error: "ModuleNotFoundError: No module named 'writer'" } }));
-    assert.equal(c2.disagreements, 1);
-    assert.match(c2.modules.find((m) => m.name === "writer")!.note!, /predicted it resolves; Python cannot find it/);
+    // A package folder shadows writer.py; distributed_lock is in the image after all.
+    const c = compare(plan, probeImage(plan, { ...image, "app/writer/__init__.py": "", "app/distributed_lock.py": "" }));
+    assert.deepEqual(disagreeing(c), [
+      ["writer", "check predicted /app/writer.py, Python found /app/writer/__init__.py"],
+      ["distributed_lock", "check predicted it is missing (SS101 worker/writer.py:1); Python finds it at /app/distributed_lock.py"],
+    ]);
+    const c2 = compare(plan, probeImage(plan, { "app/main.py": image["app/main.py"] }));
+    assert.deepEqual(disagreeing(c2), [["writer", "check predicted it resolves; Python cannot find it"]]);
   });
-  test("--import: a module failing through a predicted-missing import agrees; an unexplained failure does not", () => {
+  test("--import: a module failing through a predicted-missing import agrees; an unexplained failure does not", needsPython, () => {
     const plan = planService(check(makeRepo(broken)).results[0]);
-    const explained = compare(plan, fakeProbe(plan, { writer: { ok: false, error: "ModuleNotFoundError: No module named 'distributed_lock'", missing: "distributed_lock" } }, "import"));
-    assert.equal(explained.disagreements, 0);
-    assert.match(explained.modules.find((m) => m.name === "writer")!.note!, /predicted failure of distributed_lock/);
-    const other = compare(plan, fakeProbe(plan, { writer: { ok: false, error: "ModuleNotFoundError: No module named 'flask'", missing: "flask" } }, "import"));
-    assert.equal(other.disagreements, 1);
+    const explained = compare(plan, probeImage(plan, image, "import"), "import");
+    assert.deepEqual(counts(explained), [0, 4, 0]);
+    assert.deepEqual(
+      explained.modules.filter((m) => m.predicted === "ok").map((m) => [m.name, m.error, m.note]),
+      [
+        ["__main__", "ModuleNotFoundError: No module named 'distributed_lock'", "fails through the predicted failure of distributed_lock"],
+        ["writer", "ModuleNotFoundError: No module named 'distributed_lock'", "fails through the predicted failure of distributed_lock"],
+      ],
+    );
+    // The image's writer.py needs a package the image does not have (none of the host's either: -S).
+    const other = compare(plan, probeImage(plan, { ...image, "app/writer.py": "import flask_not_in_this_image\nclass Writer: pass\n" }, "import"), "import");
+    assert.deepEqual(disagreeing(other), [
+      ["__main__", "check predicted it imports; it fails at run time"],
+      ["writer", "check predicted it imports; it fails at run time"],
+    ]);
   });
-  test("SS105: the name must not import from the namespace package; SS106: a namespace package", () => {
+  test("SS105: the name must not import from the namespace package; SS106: a namespace package", needsPython, () => {
     const files = {
       "Dockerfile": FROM + "COPY predictions/shared/lock.py predictions/shared/\nCOPY job.py .\nCMD [\"python\", \"-m\", \"job\"]\n",
       "job.py": "from predictions.shared import DistributedLock\n",
@@ -176,11 +212,36 @@ describe("plan and comparison on real check results", () => {
     const ns = plan.expectations.find((e) => e.expect === "namespace")!;
     assert.deepEqual([ns.name, ns.missingAttrs], ["predictions.shared", ["DistributedLock"]]);
     assert.deepEqual(plan.groups[0].modules.find((m) => m.name === "predictions.shared")!.attrs, ["DistributedLock"]);
-    const agree = compare(plan, fakeProbe(plan));
-    assert.equal(agree.disagreements, 0);
-    assert.equal(agree.failing, 1);
-    const refuted = compare(plan, fakeProbe(plan, { "predictions.shared": { kind: "package", origin: "/app/predictions/shared/__init__.py", attrs: { DistributedLock: null } } }));
-    assert.equal(refuted.disagreements, 1);
+    const copied = { "app/job.py": files["job.py"], "app/predictions/shared/lock.py": files["predictions/shared/lock.py"] };
+    const agree = compare(plan, probeImage(plan, copied));
+    assert.deepEqual(counts(agree), [plan.expectations.length - 1, 1, 0]);
+    const shared = agree.modules.find((m) => m.name === "predictions.shared")!;
+    assert.deepEqual([shared.kind, shared.error], ["namespace", "ImportError: cannot import name 'DistributedLock' from 'predictions.shared' (unknown location)"]);
+    // With its __init__.py in the image it is a regular package: the prediction is refuted.
+    const refuted = compare(plan, probeImage(plan, { ...copied, "app/predictions/shared/__init__.py": files["predictions/shared/__init__.py"] }));
+    assert.deepEqual(disagreeing(refuted), [["predictions.shared", "check predicted 'from predictions.shared import DistributedLock' fails; it imports"]]);
+  });
+  test("SS108: a submodule of a local package that exists nowhere is expected missing, and fails as predicted", needsPython, () => {
+    const files = { "Dockerfile": FROM + "COPY . .\nCMD [\"python\", \"main.py\"]\n", "pkg/__init__.py": "X = 1\n", "pkg/real.py": "", "main.py": "import pkg.gone\nfrom pkg import missing_name\nfrom pkg import X, real\n" };
+    const plan = planService(check(makeRepo(files)).results[0]);
+    assert.deepEqual(
+      plan.expectations.filter((e) => e.expect === "missing").map((e) => [e.name, e.why]),
+      [
+        ["pkg.gone", "SS108 main.py:1"],
+        ["pkg.missing_name", "SS108 main.py:2"],
+      ],
+    );
+    const copied = { "app/main.py": files["main.py"], "app/pkg/__init__.py": files["pkg/__init__.py"], "app/pkg/real.py": "" };
+    const found = compare(plan, probeImage(plan, copied));
+    assert.deepEqual([found.failing, found.disagreements], [2, 0]);
+    assert.equal(found.modules.find((m) => m.name === "pkg.gone")!.error, "ModuleNotFoundError: No module named 'pkg.gone'");
+    // --import: the entry script fails on the very import SS108 named.
+    const imported = compare(plan, probeImage(plan, copied, "import"), "import");
+    assert.equal(imported.disagreements, 0);
+    assert.equal(imported.modules.find((m) => m.name === "__main__")!.note, "fails through the predicted failure of pkg.gone");
+    // A module that is there after all refutes it.
+    const refuted = compare(plan, probeImage(plan, { ...copied, "app/pkg/gone.py": "" }));
+    assert.deepEqual(disagreeing(refuted), [["pkg.gone", "check predicted it is missing (SS108 main.py:1); Python finds it at /app/pkg/gone.py"]]);
   });
   test("build-failure findings, gcloud services and image-less services", () => {
     const res = check(makeRepo({ "Dockerfile": FROM + "COPY main.py missing_dir/ ./\nCMD python main.py\n", "main.py": "" }));
@@ -206,7 +267,16 @@ describe("plan and comparison of package and standard-library predictions", () =
     "Dockerfile": "FROM shipshape-e2e/pkgs:1\nWORKDIR /app\nCOPY main.py .\nCMD [\"python\", \"main.py\"]\n",
     "main.py": "import json\nimport tomllib\nimport yaml\nfrom dateutil import parser\nimport toml\nimport distutils\ntry:\n    import ujson\nexcept ImportError:\n    ujson = None\n",
   };
-  test("satisfied imports are expected present; SS201/SS301 errors and guarded SS201 warnings missing", () => {
+  // The image: Python 3.11's tomllib and distutils (stand-ins, whatever the host's python3 is), PyYAML and python-dateutil.
+  const image = {
+    "app/main.py": repo["main.py"],
+    "usr/local/lib/python3.11/tomllib/__init__.py": "",
+    "usr/local/lib/python3.11/distutils/__init__.py": "",
+    "usr/local/lib/python3.11/site-packages/yaml/__init__.py": "",
+    "usr/local/lib/python3.11/site-packages/dateutil/__init__.py": "",
+    "usr/local/lib/python3.11/site-packages/dateutil/parser.py": "",
+  };
+  test("satisfied imports are expected present; SS201/SS301 errors and guarded SS201 warnings missing", needsPython, () => {
     const r = check(makeRepo(repo)).results[0];
     const codes = r.findings.map((f) => `${f.code} ${f.module} ${f.severity}`).sort();
     // distutils is deprecated in 3.11, removed only in 3.12: predicted present.
@@ -223,17 +293,26 @@ describe("plan and comparison of package and standard-library predictions", () =
       ["yaml", "ok", "package", false],
     ]);
     assert.match(plan.expectations.find((e) => e.name === "yaml")!.via!, /base image/);
-    const agree = compare(plan, fakeProbe(plan));
+    const agree = compare(plan, probeImage(plan, image));
     assert.equal(agree.disagreements, 0);
-    // The guarded import's absence does not fail the run.
+    assert.equal(agree.modules.find((m) => m.name === "yaml")!.origin, "/usr/local/lib/python3.11/site-packages/yaml/__init__.py");
+    // The guarded import's absence does not fail the run: only toml fails it.
+    assert.deepEqual(
+      agree.modules.filter((m) => !m.ok).map((m) => [m.name, Boolean(m.warning)]),
+      [
+        ["toml", false],
+        ["ujson", true],
+      ],
+    );
     assert.equal(agree.failing, 1);
   });
-  test("a package predicted present that is absent, and one predicted missing that is present, disagree", () => {
+  test("a package predicted present that is absent, and one predicted missing that is present, disagree", needsPython, () => {
     const plan = planService(check(makeRepo(repo)).results[0]);
-    const c = compare(plan, fakeProbe(plan, { yaml: { ok: false, kind: undefined, origin: null, error: "ModuleNotFoundError: No module named 'yaml'" }, toml: { ok: true, kind: "package", origin: "/usr/lib/python3/dist-packages/toml/__init__.py", error: undefined } }));
+    const { "usr/local/lib/python3.11/site-packages/yaml/__init__.py": _yaml, ...withoutYaml } = image;
+    const c = compare(plan, probeImage(plan, { ...withoutYaml, "usr/local/lib/python3.11/site-packages/toml/__init__.py": "" }));
     assert.deepEqual(c.modules.filter((m) => !m.agrees).map((m) => [m.name, m.external]).sort(), [["toml", "package"], ["yaml", "package"]]);
-    assert.match(c.modules.find((m) => m.name === "toml")!.note!, /check predicted it is missing \(SS201 main.py:5\); Python finds it/);
-    assert.match(c.modules.find((m) => m.name === "yaml")!.note!, /predicted it resolves; Python cannot find it/);
+    assert.equal(c.modules.find((m) => m.name === "toml")!.note, "check predicted it is missing (SS201 main.py:5); Python finds it at /usr/local/lib/python3.11/site-packages/toml/__init__.py");
+    assert.equal(c.modules.find((m) => m.name === "yaml")!.note, "check predicted it resolves; Python cannot find it");
   });
   test("SS301: a module removed from the image's Python is expected missing", () => {
     const r = check(makeRepo({ ...repo, "shipshape.toml": repo["shipshape.toml"].replace('"3.11"', '"3.12"'), "main.py": "import distutils\n" })).results[0];
@@ -247,8 +326,9 @@ describe("plan and comparison of package and standard-library predictions", () =
   });
 });
 
-function report(services: ServiceVerdict[]): VerifyReport {
-  return { repoRoot: "/r", mode: "find", engine: "28.0", services, summary: { services: services.length, verified: 0, failed: 1, skipped: 0, builds: 1, proven: 1, failing: 1, disagreements: 1, seconds: 1.5 } };
+/** A report of these verdicts, its totals computed by verify's own summary. */
+function report(services: ServiceVerdict[], builds = services.filter((s) => s.build && !s.build.sharedWith).length): VerifyReport {
+  return { repoRoot: "/r", mode: "find", engine: "28.0", services, summary: summarize(services, builds, 1.5) };
 }
 
 describe("reporters and exit status", () => {
@@ -273,29 +353,198 @@ describe("reporters and exit status", () => {
     notProbed: [],
     disagreements: ['extra: check predicted it is missing; Python finds it at /app/"extra".py'],
   };
+  const skipped: ServiceVerdict = { service: "s", dockerfile: "s/Dockerfile", status: "skipped", skipped: "built by gcloud", predictedBuildFailure: [], notProbed: [], disagreements: [] };
+  test("the summary counts the services' verdicts", () => {
+    const shared: ServiceVerdict = { ...probed, service: "twin", status: "verified", build: { ok: true, seconds: 3, sharedWith: "wor<k>er" }, disagreements: [], comparison: { ...probed.comparison!, proven: 2, failing: 0, disagreements: 0 } };
+    assert.deepEqual(summarize([failedBuild, probed, skipped, shared], 2, 1.5), { services: 4, verified: 1, failed: 2, skipped: 1, builds: 2, proven: 3, failing: 1, disagreements: 1, seconds: 1.5 });
+    assert.deepEqual(summarize([], 0, 0), { services: 0, verified: 0, failed: 0, skipped: 0, builds: 0, proven: 0, failing: 0, disagreements: 0, seconds: 0 });
+  });
   test("junit: one suite per service, a case per module and build, failures typed, XML escaped", () => {
-    const x = verifyToJunit(report([failedBuild, probed]));
-    assert.match(x, /^<\?xml version="1.0" encoding="UTF-8"\?>\n<testsuites name="shipshape verify" tests="5" failures="3" errors="0" skipped="0"/);
+    const x = verifyToJunit(report([failedBuild, probed, skipped]));
+    assert.match(x, /^<\?xml version="1.0" encoding="UTF-8"\?>\n<testsuites name="shipshape verify" tests="6" failures="3" errors="0" skipped="1" time="1.5">/);
     assert.match(x, /<testsuite name="api" tests="1" failures="1"/);
     assert.match(x, /<failure type="build" message="build failed">Step 3\/5 : COPY app.py .\nCOPY failed: file not found in build context: stat app.py: &lt;missing&gt; &amp; gone<\/failure>/);
     assert.match(x, /<testsuite name="wor&lt;k&gt;er" tests="4" failures="2"/);
     assert.match(x, /<testcase classname="wor&lt;k&gt;er" name="gone" time="0"><failure type="predicted" message="ModuleNotFoundError: No module named 'gone'">predicted: SS101 app.py:1<\/failure>/);
     assert.match(x, /<failure type="disagreement" message="check predicted it is missing; Python finds it at \/app\/&quot;extra&quot;.py">/);
+    assert.match(x, /<testsuite name="s" tests="1" failures="0" errors="0" skipped="1">\n    <testcase classname="s" name="build" time="0"><skipped message="built by gcloud"\/>/);
     assert.equal((x.match(/<testcase /g) ?? []).length, (x.match(/<\/testcase>/g) ?? []).length);
   });
-  test("text: a build failure shows the build's own last lines and whether check predicted it", () => {
-    const t = verifyToText(report([failedBuild, probed]));
+  test("text: a build failure shows the build's own last lines and whether check predicted it; the totals close it", () => {
+    const r = report([failedBuild, probed, skipped]);
+    const t = verifyToText(r);
+    assert.match(t, /^shipshape verify: 3 service\(s\), 2 image build\(s\), Docker 28.0 \(find mode/);
     assert.match(t, /FAIL api \(api\/Dockerfile\): build failed \(exit 1\) after 2 s\n  check did not predict this build failure\n  \| Step 3\/5 : COPY app.py .\n  \| COPY failed/);
     assert.match(t, /    gone: ModuleNotFoundError: No module named 'gone'  \[predicted: SS101 app.py:1\]/);
     assert.match(t, /disagreements with check: 1\n    extra: check predicted it is missing/);
+    assert.match(t, /\n- s: skipped \(built by gcloud\)\n/);
+    assert.ok(t.endsWith("\n0 verified, 2 failed, 1 skipped; 1 module(s) proven, 1 failing, 1 disagreement(s) with check (1.5 s)\n"), t);
     assert.doesNotMatch(t, /\bat .*\.js:\d+/, "no stack trace");
-    assert.deepEqual(JSON.parse(verifyToJson(report([probed]))).services[0].service, "wor<k>er");
+    assert.deepEqual(JSON.parse(verifyToJson(r)), JSON.parse(JSON.stringify(r)));
   });
   test("exit status: 1 on a failure or disagreement, 0 when everything is verified or skipped", () => {
     assert.equal(exitCode(report([failedBuild])), 1);
     assert.equal(exitCode(report([{ ...probed, status: "verified", disagreements: [] }])), 0);
     assert.equal(exitCode(report([{ ...probed, status: "verified" }])), 1);
-    assert.equal(exitCode(report([{ service: "s", dockerfile: "Dockerfile", status: "skipped", skipped: "gcloud", predictedBuildFailure: [], notProbed: [], disagreements: [] }])), 0);
+    assert.equal(exitCode(report([skipped])), 0);
+  });
+});
+
+const FAKE_DOCKER = path.join(PROJECT_ROOT, "test", "fixtures", "fake-docker", "docker.mjs");
+
+interface FakeRun {
+  status: number;
+  stdout: string;
+  stderr: string;
+  /** Every docker CLI call, in order (arguments over 200 characters shortened). */
+  calls: string[][];
+  /** Tags of the images left in the engine. */
+  images: string[];
+}
+
+/** `shipshape verify` with SHIPSHAPE_DOCKER naming the fake docker CLI of test/fixtures/fake-docker (its own state folder per call). */
+function fakeVerify(args: string[], dir: string, env: Record<string, string> = {}): FakeRun {
+  const state = makeRepo({}, { marker: false });
+  const r = cli(["verify", ...args], dir, { SHIPSHAPE_DOCKER: FAKE_DOCKER, FAKE_DOCKER_STATE: state, PATH: `${path.dirname(process.execPath)}${path.delimiter}${process.env.PATH ?? ""}`, ...env });
+  const log = path.join(state, "calls.jsonl");
+  const calls = existsSync(log) ? readFileSync(log, "utf8").split("\n").filter(Boolean).map((l) => (JSON.parse(l) as { argv: string[] }).argv) : [];
+  const imageDir = path.join(state, "images");
+  const images = existsSync(imageDir) ? readdirSync(imageDir).map((h) => Buffer.from(h, "hex").toString()) : [];
+  return { ...r, calls, images };
+}
+const called = (r: FakeRun, cmd: string) => r.calls.filter((c) => c[0] === cmd);
+const option = (argv: string[], name: string) => argv[argv.indexOf(name) + 1];
+
+describe("verify through a fake docker CLI (SHIPSHAPE_DOCKER)", { skip: hasPython ? false : "python3 not installed" }, () => {
+  const shared = {
+    "shipshape.toml": '[services.api]\ndockerfile = "Dockerfile"\ncontext = "."\n\n[services.worker]\ndockerfile = "Dockerfile"\ncontext = "."\nentry_points = ["/app/worker.py"]\n',
+    "Dockerfile": FROM + "COPY main.py worker.py ./\nCOPY pkg/ pkg/\nCMD [\"python\", \"main.py\"]\n",
+    "main.py": "import os\nimport pkg.real\n",
+    "worker.py": "import pkg.real\nimport pkg.gone\n",
+    "pkg/__init__.py": "",
+    "pkg/real.py": "",
+  };
+  test("services of one image are built once and probed each; the image is removed afterwards", () => {
+    const r = fakeVerify(["--format", "json"], makeRepo(shared));
+    assert.equal(r.status, 1, r.stderr);
+    assert.deepEqual(r.calls.map((c) => c[0]), ["version", "build", "run", "run", "image"]);
+    const tag = option(called(r, "build")[0], "-t");
+    assert.match(tag, /^shipshape-verify\/api:[0-9a-f]{8}$/);
+    for (const run of called(r, "run")) {
+      assert.equal(run[run.indexOf("--entrypoint") + 2], tag);
+      assert.ok(run.includes("--rm") && run.includes("--network=none"), run.join(" "));
+    }
+    assert.deepEqual(r.calls.at(-1), ["image", "rm", "--no-prune", tag]);
+    assert.deepEqual(r.images, []);
+    const rep = JSON.parse(r.stdout) as VerifyReport;
+    assert.deepEqual(
+      rep.services.map((s) => [s.service, s.status, s.build?.ok, s.build?.sharedWith ?? null, /^3\.\d+\.\d+$/.test(s.probe?.python ?? "")]),
+      [
+        ["api", "verified", true, null, true],
+        ["worker", "failed", true, "api", true],
+      ],
+    );
+    const gone = rep.services[1].comparison!.modules.find((m) => m.name === "pkg.gone")!;
+    assert.deepEqual([gone.predicted, gone.why, gone.ok, gone.agrees, gone.error], ["missing", "SS108 worker.py:2", false, true, "ModuleNotFoundError: No module named 'pkg.gone'"]);
+    assert.ok(rep.services[1].comparison!.modules.some((m) => m.name === "__main__" && m.file === "/app/worker.py" && m.ok && m.agrees));
+    assert.deepEqual(rep.summary, summarize(rep.services, 1, rep.summary.seconds));
+    assert.deepEqual([rep.summary.builds, rep.summary.verified, rep.summary.failed, rep.summary.failing, rep.summary.disagreements], [1, 1, 1, 1, 0]);
+  });
+  test("--keep keeps the image and prints its tag; --import imports in the container", () => {
+    const r = fakeVerify(["--keep", "--import", "api"], makeRepo(shared));
+    assert.equal(r.status, 0, r.stdout + r.stderr);
+    assert.deepEqual(r.calls.map((c) => c[0]), ["version", "build", "run"]);
+    const tag = option(called(r, "build")[0], "-t");
+    assert.deepEqual(r.images, [tag]);
+    assert.match(r.stdout, /import mode: modules imported/);
+    assert.ok(r.stdout.includes(`ok   api (Dockerfile): built in `) && r.stdout.includes(`, kept as ${tag}\n`), r.stdout);
+    assert.match(r.stdout, /\n1 verified, 0 failed, 0 skipped; \d+ module\(s\) proven, 0 failing, 0 disagreement\(s\) with check/);
+  });
+  test("a failing build reports the build's own last lines, whether check predicted it, and exit 1", () => {
+    const lines = Array.from({ length: 20 }, (_, i) => `echo "build line ${i + 1}"`).join("; ");
+    const r = fakeVerify(["--format", "json"], makeRepo({
+      "a/Dockerfile": FROM + `COPY main.py .\nRUN ${lines}; exit 3\nCMD ["python", "main.py"]\n`,
+      "a/main.py": "",
+      "b/Dockerfile": FROM + "COPY main.py missing_dir/ ./\nCMD python main.py\n",
+      "b/main.py": "",
+    }));
+    assert.equal(r.status, 1, r.stderr);
+    assert.equal(called(r, "build").length, 2);
+    assert.deepEqual([called(r, "run").length, called(r, "image").length, r.images.length], [0, 0, 0], "nothing to probe or remove");
+    const rep = JSON.parse(r.stdout) as VerifyReport;
+    const [a, b] = rep.services;
+    assert.deepEqual([a.service, a.status, a.build?.ok, a.build?.exitCode, a.predictedBuildFailure], ["a", "failed", false, 1, []]);
+    assert.equal(a.build!.lastLines!.length, 12);
+    assert.ok(a.build!.lastLines!.includes("build line 20") && !a.build!.lastLines!.includes("build line 5"), a.build!.lastLines!.join("\n"));
+    assert.ok(a.build!.lastLines!.includes(`The command '/bin/sh -c ${lines}; exit 3' returned a non-zero code: 3`), a.build!.lastLines!.join("\n"));
+    assert.deepEqual([b.service, b.status, b.build?.ok], ["b", "failed", false]);
+    assert.match(b.predictedBuildFailure.join(), /^SS006 b\/Dockerfile:3$/);
+    assert.equal(b.build!.lastLines!.at(-1), "COPY failed: file not found in build context or excluded by .dockerignore: stat missing_dir/: file does not exist");
+    const text = verifyToText(rep);
+    assert.match(text, /FAIL a \(a\/Dockerfile\): build failed \(exit 1\) after [\d.]+ s\n  check did not predict this build failure\n(  \| .*\n){12}/);
+    assert.match(text, /FAIL b \(b\/Dockerfile\): build failed \(exit 1\) after [\d.]+ s\n  predicted by check: SS006 b\/Dockerfile:3\n/);
+  });
+  test("a build over --build-timeout is stopped and reported as timed out", () => {
+    const r = fakeVerify(["--format", "json", "--build-timeout", "1"], makeRepo({ "Dockerfile": FROM + "COPY main.py .\nRUN echo started; sleep 60\nCMD [\"python\", \"main.py\"]\n", "main.py": "" }));
+    assert.equal(r.status, 1, r.stderr);
+    const s = (JSON.parse(r.stdout) as VerifyReport).services[0];
+    assert.deepEqual([s.status, s.build?.ok, s.build?.timedOut, s.build?.lastLines?.at(-1)], ["failed", false, true, "(build timed out after 1 s)"]);
+    assert.ok(s.build!.lastLines!.includes("started"));
+    assert.deepEqual([called(r, "run").length, r.images.length], [0, 0]);
+  });
+  test("a probe over --probe-timeout is stopped, its container removed by name, and the image too", () => {
+    const r = fakeVerify(["--format", "json", "--import", "--probe-timeout", "2"], makeRepo({ "Dockerfile": FROM + "COPY main.py .\nCMD [\"python\", \"main.py\"]\n", "main.py": "import time\ntime.sleep(60)\n" }));
+    assert.equal(r.status, 1, r.stderr);
+    const s = (JSON.parse(r.stdout) as VerifyReport).services[0];
+    assert.deepEqual([s.status, s.build?.ok, s.probe?.error], ["failed", true, "the probe timed out after 2 s"]);
+    const [run] = called(r, "run");
+    assert.deepEqual(called(r, "rm"), [["rm", "-f", option(run, "--name")]]);
+    assert.deepEqual(r.calls.at(-1), ["image", "rm", "--no-prune", option(called(r, "build")[0], "-t")]);
+    assert.deepEqual(r.images, []);
+  });
+  test("an image without python3 is probed with python; one with no Python at all fails its probe", () => {
+    const r = fakeVerify(["--format", "json"], makeRepo({
+      "shipshape.toml": '[images."fake/python-only"]\npython = "3.11"\n\n[images."fake/none"]\npython = "3.11"\n',
+      "a/Dockerfile": "FROM fake/python-only:1\nWORKDIR /app\nCOPY main.py .\nCMD [\"python\", \"main.py\"]\n",
+      "a/main.py": "import json\n",
+      "b/Dockerfile": "FROM fake/none:1\nWORKDIR /app\nCOPY main.py .\nCMD [\"python\", \"main.py\"]\n",
+      "b/main.py": "",
+    }));
+    const rep = JSON.parse(r.stdout) as VerifyReport;
+    const runs = called(r, "run").map((c) => [option(c, "--entrypoint"), c[c.indexOf("--entrypoint") + 2].split("/")[1].split(":")[0]]).sort();
+    assert.deepEqual(runs, [["python", "a"], ["python", "b"], ["python3", "a"], ["python3", "b"]]);
+    assert.deepEqual(rep.services.map((s) => [s.service, s.status]), [["a", "verified"], ["b", "failed"]]);
+    assert.equal(rep.services[1].probe!.error, "the probe printed no result");
+    assert.match(rep.services[1].probe!.lastLines!.join("\n"), /exec: "python": executable file not found in \$PATH/);
+    assert.equal(r.status, 1);
+  });
+  test("no engine behind the CLI: one line, exit 2, nothing built", () => {
+    const r = fakeVerify([], makeRepo(shared), { FAKE_DOCKER_ENGINE: "down" });
+    assert.equal(r.status, 2);
+    assert.equal(r.stdout, "");
+    assert.equal(r.stderr, "shipshape: error: no Docker engine reachable: Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?\n");
+    assert.deepEqual(r.calls, [["version", "--format", "{{.Server.Version}}"]]);
+    const none = cli(["verify"], makeRepo(shared), { SHIPSHAPE_DOCKER: path.join(makeRepo({}, { marker: false }), "no-docker-here") });
+    assert.equal(none.status, 2);
+    assert.match(none.stderr, /^shipshape: error: no Docker engine: cannot run the docker CLI \(spawn .*no-docker-here ENOENT\)\n$/);
+  });
+  test("a time limit past setTimeout's range does not fire at once", async () => {
+    const saved = process.env.SHIPSHAPE_DOCKER;
+    const warnings: string[] = [];
+    const onWarning = (w: Error) => warnings.push(w.name);
+    process.on("warning", onWarning);
+    process.env.SHIPSHAPE_DOCKER = FAKE_DOCKER;
+    try {
+      const env = { ...process.env, FAKE_DOCKER_STATE: makeRepo({}, { marker: false }), PATH: `${path.dirname(process.execPath)}${path.delimiter}${process.env.PATH ?? ""}` };
+      const r = await docker(["version", "--format", "{{.Server.Version}}"], { timeoutMs: 1e13, env });
+      assert.deepEqual([r.code, r.timedOut, r.stdout], [0, false, "24.0.9-fake\n"]);
+      await new Promise((resolve) => setImmediate(resolve));
+      assert.deepEqual(warnings.filter((w) => w === "TimeoutOverflowWarning"), []);
+    } finally {
+      process.off("warning", onWarning);
+      if (saved === undefined) delete process.env.SHIPSHAPE_DOCKER;
+      else process.env.SHIPSHAPE_DOCKER = saved;
+    }
   });
 });
 
@@ -318,6 +567,15 @@ describe("verify CLI usage errors", () => {
       const r = cli(args, dir);
       assert.equal(r.status, 2, args.join(" "));
       assert.equal(r.stderr.trim().split("\n").length, 1, r.stderr);
+    }
+  });
+  test("time limits past setTimeout's range (2^31-1 ms) are usage errors", () => {
+    const dir = repo();
+    for (const args of [["--build-timeout", "1e10"], ["--probe-timeout", "2147484"], ["--build-timeout", "Infinity"]]) {
+      const r = cli(["verify", ...args], dir);
+      assert.equal(r.status, 2, args.join(" "));
+      assert.equal(r.stderr.trim().split("\n").length, 1, r.stderr);
+      assert.equal(r.stderr, `error: option '${args[0]} <seconds>' argument '${args[1]}' is invalid. ${args[0]} must be ${args[1] === "Infinity" ? "a positive number" : "at most 2147483 seconds (about 24 days)"}\n`);
     }
   });
 });

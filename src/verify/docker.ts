@@ -16,6 +16,8 @@ export interface RunResult {
 }
 
 const MAX_KEEP = 4 * 1024 * 1024;
+/** setTimeout's limit: a longer delay overflows, and Node fires it after 1 ms instead. */
+export const MAX_TIMEOUT_MS = 2 ** 31 - 1;
 
 export function docker(args: string[], opts: { input?: string; timeoutMs?: number; env?: NodeJS.ProcessEnv } = {}): Promise<RunResult> {
   return new Promise((resolve) => {
@@ -39,7 +41,7 @@ export function docker(args: string[], opts: { input?: string; timeoutMs?: numbe
           child.kill("SIGTERM");
           // The CLI may wait for the engine to acknowledge; do not wait for it.
           setTimeout(() => child.kill("SIGKILL"), 3000).unref();
-        }, opts.timeoutMs)
+        }, Math.min(opts.timeoutMs, MAX_TIMEOUT_MS))
       : null;
     child.on("error", (e) => {
       if (timer) clearTimeout(timer);

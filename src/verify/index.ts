@@ -7,6 +7,14 @@ const positive = (what: string) => (v: string) => {
   return n;
 };
 
+/** setTimeout's limit (2^31-1 ms, about 24.8 days): a longer time limit would fire at once. */
+const MAX_SECONDS = Math.floor((2 ** 31 - 1) / 1000);
+const seconds = (what: string) => (v: string) => {
+  const n = positive(what)(v);
+  if (n > MAX_SECONDS) throw new InvalidArgumentError(`${what} must be at most ${MAX_SECONDS} seconds (about 24 days)`);
+  return n;
+};
+
 /** Add the `verify` command; `setCode` receives the exit status. */
 export function registerVerify(program: Command, setCode: (code: number) => void): void {
   program
@@ -17,8 +25,8 @@ export function registerVerify(program: Command, setCode: (code: number) => void
     .option("--import", "really import each module inside the container (runs application code); default: locate only")
     .option("--keep", "keep the built images (and print their tags)")
     .option("-j, --jobs <n>", "services built and probed in parallel", positive("--jobs"), 2)
-    .option("--build-timeout <seconds>", "time limit of one image build", positive("--build-timeout"), 1800)
-    .option("--probe-timeout <seconds>", "time limit of one probe run", positive("--probe-timeout"), 120)
+    .option("--build-timeout <seconds>", "time limit of one image build", seconds("--build-timeout"), 1800)
+    .option("--probe-timeout <seconds>", "time limit of one probe run", seconds("--probe-timeout"), 120)
     .option("--build-network <mode>", "docker build --network (e.g. none, host)")
     .action(async (args: string[], o: { format: string; import?: boolean; keep?: boolean; jobs: number; buildTimeout: number; probeTimeout: number; buildNetwork?: string }) => {
       // Loaded on use: `shipshape check` does not pay for verify's modules.

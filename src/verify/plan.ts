@@ -49,7 +49,8 @@ export interface ServicePlan {
   skip?: string;
 }
 
-const MISSING_CODES = new Set(["SS101", "SS102", "SS103", "SS104", "SS110"]);
+/** Local modules (or entry files) predicted absent from the image: the probe must not resolve them. */
+const MISSING_CODES = new Set(["SS101", "SS102", "SS103", "SS104", "SS108", "SS110"]);
 const BUILD_CODES = new Set(["SS001", "SS005", "SS006", "SS009"]);
 /** Third-party and standard-library predictions of a missing module. */
 const EXTERNAL_MISSING_CODES = new Set(["SS201", "SS301"]);

@@ -109,23 +109,22 @@ export async function runVerify(o: VerifyOptions): Promise<VerifyReport> {
   await Promise.all(Array.from({ length: Math.max(1, Math.min(o.jobs, queue.length)) }, worker));
 
   const services = plans.map((p) => verdicts.get(p)!);
+  return { repoRoot: res.repoRoot, mode: o.mode, engine, services, summary: summarize(services, builds.size, Math.round((performance.now() - t0) / 100) / 10) };
+}
+
+/** The run's totals, from its services' verdicts. */
+export function summarize(services: ServiceVerdict[], builds: number, seconds: number): VerifyReport["summary"] {
   const sum = (f: (c: Comparison) => number) => services.reduce((n, s) => n + (s.comparison ? f(s.comparison) : 0), 0);
   return {
-    repoRoot: res.repoRoot,
-    mode: o.mode,
-    engine,
-    services,
-    summary: {
-      services: services.length,
-      verified: services.filter((s) => s.status === "verified").length,
-      failed: services.filter((s) => s.status === "failed").length,
-      skipped: services.filter((s) => s.status === "skipped").length,
-      builds: builds.size,
-      proven: sum((c) => c.proven),
-      failing: sum((c) => c.failing),
-      disagreements: services.reduce((n, s) => n + s.disagreements.length, 0),
-      seconds: Math.round((performance.now() - t0) / 100) / 10,
-    },
+    services: services.length,
+    verified: services.filter((s) => s.status === "verified").length,
+    failed: services.filter((s) => s.status === "failed").length,
+    skipped: services.filter((s) => s.status === "skipped").length,
+    builds,
+    proven: sum((c) => c.proven),
+    failing: sum((c) => c.failing),
+    disagreements: services.reduce((n, s) => n + s.disagreements.length, 0),
+    seconds,
   };
 }
 
