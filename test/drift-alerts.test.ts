@@ -3,13 +3,14 @@
 // own alert, URLs never printed, and --watch until SIGTERM.
 import { test, describe, after } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { cli } from "./helpers.js";
 import { FROM, cliAsync, commit, deployFile, git, gitRepo, receiver, tmp } from "./drift-helpers.js";
 import { runRound } from "../src/drift/run.js";
 import { alertRound, exitCode, parseUntil } from "../src/drift/actions.js";
 import { StateDb } from "../src/drift/state.js";
+import { sleep } from "../src/drift/command.js";
 
 const ENV = { slack: "TEST_SLACK_HOOK", webhook: "TEST_DRIFT_HOOK" };
 const saved = { ...process.env };
@@ -227,6 +228,33 @@ describe("dedupe and acknowledgements", () => {
     }
   });
 
+  test("ack --state FILE records the ack in that file (after the subcommand or before it), not in the default one", async () => {
+    const { dir, state: defaultState } = repo();
+    commit(dir, "change 1", { "shared/lock.py": "X = 14\n" });
+    const other = path.join(tmp(), "elsewhere.db");
+    const run = cli(["drift", "--state", other], dir);
+    assert.equal(run.status, 1, run.stderr);
+    assert.ok(existsSync(other) && !existsSync(defaultState));
+    const ack = cli(["drift", "ack", "api", "--until", "7d", "--reason", "freeze", "--state", other], dir);
+    assert.equal(ack.status, 0, ack.stderr);
+    assert.match(ack.stdout, /^acknowledged api \(api is 1 commit behind HEAD\) until .*: freeze$/m);
+    assert.ok(!existsSync(defaultState), "the default state file was written");
+    let round = await runRound({ cwd: dir, services: [] });
+    await alertRound(round, [], other);
+    assert.equal(round.results[0].acknowledged?.reason, "freeze");
+    // The parent's --state before the subcommand names the file too.
+    const ack2 = cli(["drift", "--state", other, "ack", "api", "--until", "8d", "--reason", "freeze longer"], dir);
+    assert.equal(ack2.status, 0, ack2.stderr);
+    assert.ok(!existsSync(defaultState));
+    round = await runRound({ cwd: dir, services: [] });
+    await alertRound(round, [], other);
+    assert.equal(round.results[0].acknowledged?.reason, "freeze longer");
+    // The report shows it.
+    const shown = cli(["drift", "--state", other], dir);
+    assert.equal(shown.status, 0);
+    assert.match(shown.stdout, /\[acknowledged until .*: freeze longer\]/);
+  });
+
   test("ack of a service with no known drift is an error; --until parsing", () => {
     const { dir } = repo();
     const r = cli(["drift", "ack", "api", "--until", "1d", "--reason", "x"], dir);
@@ -263,15 +291,146 @@ describe("the CLI", () => {
     }
   });
 
+  test("a state file that cannot be written: the report first, then one line, exit 2 (also with --warn-only and --format json)", async () => {
+    const hook = await receiver(() => ({ status: 200 }));
+    try {
+      const { dir } = repo();
+      commit(dir, "change", { "shared/lock.py": "X = 15\n" });
+      const blocker = path.join(tmp(), "a-file");
+      writeFileSync(blocker, "not a folder\n");
+      const state = path.join(blocker, "sub", "state.db");
+      for (const extra of [[], ["--warn-only"], ["--format", "json"]]) {
+        const r = await cliAsync(["drift", "--state", state, "--alert", "webhook", ...extra], dir, { [ENV.webhook]: `${hook.url}/s` });
+        assert.equal(r.status, 2, extra.join(" "));
+        if (extra[0] === "--format") assert.equal((JSON.parse(r.stdout) as { services: { state: string }[] }).services[0].state, "STALE");
+        else assert.match(r.stdout, /^api\s+STALE\s+1 commit behind/m);
+        assert.equal(r.stderr, `shipshape: cannot write state file ${state}: ${blocker} is a file, not a directory\n`);
+      }
+      // The alert went out each time: nothing recorded that it had.
+      assert.equal(hook.received.length, 3);
+    } finally {
+      await hook.close();
+    }
+  });
+
+  test("a state file that cannot be read: the report, one line, no alert (it could not be deduplicated), exit 2", async () => {
+    const hook = await receiver(() => ({ status: 200 }));
+    try {
+      const { dir } = repo();
+      commit(dir, "change", { "shared/lock.py": "X = 16\n" });
+      const state = path.join(tmp(), "a-folder.db");
+      mkdirSync(state);
+      let r = await cliAsync(["drift", "--state", state, "--alert", "webhook"], dir, { [ENV.webhook]: `${hook.url}/s` });
+      assert.equal(r.status, 2);
+      assert.match(r.stdout, /^api\s+STALE\s+1 commit behind/m);
+      assert.equal(r.stderr, `shipshape: cannot read state file ${state}: illegal operation on a directory (EISDIR)\n`);
+      const junk = path.join(tmp(), "junk.db");
+      writeFileSync(junk, "this is not SQLite, just text long enough to be a header ..............................\n");
+      r = await cliAsync(["drift", "--state", junk, "--alert", "webhook"], dir, { [ENV.webhook]: `${hook.url}/s` });
+      assert.equal(r.status, 2);
+      assert.match(r.stdout, /^api\s+STALE/m);
+      assert.match(r.stderr, /^shipshape: state file .*junk\.db is not a SQLite database \(.*\)\n$/);
+      assert.equal(hook.received.length, 0);
+    } finally {
+      await hook.close();
+    }
+  });
+
+  test("--watch with a state file that cannot be written keeps going, says so each round, and still alerts once", async () => {
+    const hook = await receiver(() => ({ status: 200 }));
+    try {
+      const { dir } = repo();
+      commit(dir, "change", { "shared/lock.py": "X = 17\n" });
+      const blocker = path.join(tmp(), "a-file");
+      writeFileSync(blocker, "");
+      const state = path.join(blocker, "state.db");
+      let stopping = false;
+      const r = await cliAsync(["drift", "--watch", "1s", "--alert", "webhook", "--state", state], dir, { [ENV.webhook]: `${hook.url}/w` }, {
+        onStdout: (all, child) => {
+          if (!stopping && (all.match(/^--- /gm) ?? []).length >= 3 && /\n1 service: /.test(all.slice(all.lastIndexOf("--- ")))) {
+            stopping = true; // one SIGTERM: a second one after the watcher stopped would kill it
+            child.kill("SIGTERM");
+          }
+        },
+      });
+      assert.equal(r.status, 0, r.stderr);
+      const rounds = (r.stdout.match(/^--- /gm) ?? []).length;
+      assert.ok(rounds >= 3);
+      assert.equal((r.stdout.match(/^api\s+STALE\s+1 commit behind/gm) ?? []).length, rounds);
+      const lines = r.stderr.trim().split("\n");
+      assert.deepEqual(lines.slice(0, -1), Array(rounds).fill(`shipshape: cannot write state file ${state}: ${blocker} is a file, not a directory`));
+      assert.equal(lines[lines.length - 1], "shipshape: drift --watch stopped");
+      // Deduplicated in memory while the file cannot be written.
+      assert.equal(hook.received.length, 1);
+    } finally {
+      await hook.close();
+    }
+  });
+
+  test("--watch with an interval longer than setTimeout takes (30d) sleeps, instead of running round after round", async () => {
+    const { dir } = repo();
+    const state = path.join(tmp(), "long.db");
+    let stopping = false;
+    const r = await cliAsync(["drift", "--watch", "30d", "--state", state], dir, {}, {
+      onStdout: (all, child) => {
+        if (!stopping && /\n1 service: /.test(all)) {
+          stopping = true;
+          child.kill("SIGTERM");
+        }
+      },
+    });
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal((r.stdout.match(/^--- /gm) ?? []).length, 1);
+    assert.doesNotMatch(r.stderr, /TimeoutOverflowWarning|does not fit/);
+    assert.equal(r.stderr, "shipshape: drift --watch stopped\n");
+    for (const bad of ["99999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999d", "0.5s"]) {
+      const u = cli(["drift", "--watch", bad], dir);
+      assert.equal(u.status, 2, bad);
+      assert.match(u.stderr, /^shipshape: error: --watch: not an interval of at least 1s: /);
+      assert.equal(u.stderr.trim().split("\n").length, 1);
+    }
+  });
+
+  test("the --watch sleep: 30 days in steps setTimeout can take; woken at once by a signal", async (t) => {
+    t.mock.timers.enable({ apis: ["setTimeout"] });
+    const DAY = 86_400_000;
+    let done = false;
+    const p = sleep(30 * DAY, {}).then(() => (done = true));
+    const settle = () => new Promise((r) => setImmediate(r));
+    const MAX = 2 ** 31 - 1; // ~24.8 days: setTimeout fires a longer delay after 1 ms
+    t.mock.timers.tick(2);
+    await settle();
+    assert.equal(done, false, "a 30-day timer fired after 2 ms");
+    t.mock.timers.tick(MAX - 2);
+    await settle();
+    assert.equal(done, false, "woke after 24.8 days");
+    t.mock.timers.tick(30 * DAY - MAX - 1);
+    await settle();
+    assert.equal(done, false, "woke 1 ms early");
+    t.mock.timers.tick(1);
+    await p;
+    assert.equal(done, true);
+    const stop: { wake?: () => void } = {};
+    let woken = false;
+    const q = sleep(30 * DAY, stop).then(() => (woken = true));
+    stop.wake!();
+    await q;
+    assert.equal(woken, true);
+  });
+
   test("--watch: rounds until SIGTERM, clean exit 0, the same drift alerted once", async () => {
     const hook = await receiver(() => ({ status: 200 }));
     try {
       const { dir } = repo();
       commit(dir, "change", { "shared/lock.py": "X = 13\n" });
       const state = path.join(tmp(), "watch.db");
+      let stopping = false;
       const r = await cliAsync(["drift", "--watch", "1s", "--alert", "webhook", "--state", state], dir, { [ENV.webhook]: `${hook.url}/w` }, {
         onStdout: (all, child) => {
-          if ((all.match(/^--- /gm) ?? []).length >= 2 && /\n1 service: /.test(all.slice(all.lastIndexOf("--- ")))) child.kill("SIGTERM");
+          if (!stopping && (all.match(/^--- /gm) ?? []).length >= 2 && /\n1 service: /.test(all.slice(all.lastIndexOf("--- ")))) {
+            stopping = true;
+            child.kill("SIGTERM");
+          }
         },
       });
       assert.equal(r.status, 0, r.stderr);

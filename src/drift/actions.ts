@@ -3,14 +3,14 @@
 import { UsageError } from "../discover.js";
 import { parseDuration } from "./config.js";
 import { fingerprint, Round } from "./run.js";
-import { StateDb } from "./state.js";
+import { StateDb, StateFileError } from "./state.js";
 import { AlertChannel, AlertError, headline, sendAlert } from "./alerts.js";
 
 export { runRound, prepareRound } from "./run.js";
 export { driftJson, driftText } from "./report.js";
 export { channelUrl } from "./alerts.js";
 export { loadDriftConfig } from "./config.js";
-export { StateDb } from "./state.js";
+export { StateDb, StateFileError } from "./state.js";
 export { GitError } from "./git.js";
 
 /** Exit status of a round: 2 if anything is UNKNOWN (or an alert failed), 1 if anything is STALE, else 0. Acknowledged drift does not count. */
@@ -21,10 +21,36 @@ export function exitCode(round: Round, alertFailed: boolean): number {
   return 0;
 }
 
-/** Record each service's drift; alert new ones once per channel unless acknowledged. Returns the delivery errors. */
-export async function alertRound(round: Round, channels: AlertChannel[], statePath: string, now = new Date()): Promise<string[]> {
-  const db = await StateDb.open(statePath);
+/**
+ * `--watch` across rounds: the state kept in memory while the state file cannot be written, so
+ * the same drift is still alerted once (and the file is written when it can be again).
+ */
+export interface HeldState {
+  db: StateDb | null;
+}
+
+/** What recording a round left to say: alert delivery errors, and a state file that could not be read or written. */
+export interface RecordOutcome {
+  errors: string[];
+  stateError: string | null;
+}
+
+/**
+ * Record each service's drift; alert new ones once per channel unless acknowledged. A state file
+ * that cannot be read means no alert is sent (it could not be deduplicated); one that cannot be
+ * written is reported after the alerts were sent, and with `held` the state stays in memory for
+ * the next round.
+ */
+export async function recordRound(round: Round, channels: AlertChannel[], statePath: string, now = new Date(), held?: HeldState): Promise<RecordOutcome> {
+  let db: StateDb;
+  try {
+    db = held?.db ?? (await StateDb.open(statePath));
+  } catch (e) {
+    if (!(e instanceof StateFileError)) throw e;
+    return { errors: [], stateError: e.message };
+  }
   const errors: string[] = [];
+  let stateError: string | null = null;
   try {
     db.pruneAcks(now);
     for (const d of round.results) {
@@ -55,11 +81,25 @@ export async function alertRound(round: Round, channels: AlertChannel[], statePa
       }
       db.putDrift(row);
     }
-    db.save();
+    try {
+      db.save();
+    } catch (e) {
+      if (!(e instanceof StateFileError)) throw e;
+      stateError = e.message;
+    }
   } finally {
-    db.close();
+    const keep = stateError !== null && held !== undefined;
+    if (held) held.db = keep ? db : null;
+    if (!keep) db.close();
   }
-  return errors;
+  return { errors, stateError };
+}
+
+/** recordRound for callers that treat the state file as required: its problems throw StateFileError. Returns the delivery errors. */
+export async function alertRound(round: Round, channels: AlertChannel[], statePath: string, now = new Date(), held?: HeldState): Promise<string[]> {
+  const r = await recordRound(round, channels, statePath, now, held);
+  if (r.stateError) throw new StateFileError(r.stateError);
+  return r.errors;
 }
 
 /** `--until`: an ISO date or date-time, or a duration from now (`7d`, `12h`). */

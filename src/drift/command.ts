@@ -5,6 +5,7 @@ import { Command, Option } from "commander";
 import { UsageError, findRepoRoot } from "../discover.js";
 import { parseDuration } from "./config.js";
 import type { ClosureMode } from "./closure.js";
+import type { HeldState } from "./actions.js";
 
 interface DriftOptions {
   format: "text" | "json";
@@ -17,14 +18,30 @@ interface DriftOptions {
   fetch?: boolean;
 }
 
-const sleep = (ms: number, stop: { wake?: () => void }) =>
-  new Promise<void>((resolve) => {
-    const t = setTimeout(resolve, ms);
+/** The longest delay setTimeout takes: a longer one fires after 1 ms (TimeoutOverflowWarning). */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/**
+ * Sleep `ms` (any length: in steps setTimeout can take, ~24.8 days each), or until `stop.wake()`.
+ * A single setTimeout of 30 days would fire at once and turn `--watch 30d` into a busy loop.
+ */
+export function sleep(ms: number, stop: { wake?: () => void }): Promise<void> {
+  return new Promise<void>((resolve) => {
+    let left = ms;
+    let t: ReturnType<typeof setTimeout> | undefined;
+    const step = () => {
+      if (left <= 0) return resolve();
+      const n = Math.min(left, MAX_TIMER_MS);
+      left -= n;
+      t = setTimeout(step, n);
+    };
     stop.wake = () => {
       clearTimeout(t);
       resolve();
     };
+    step();
   });
+}
 
 export function registerDrift(program: Command, setCode: (code: number) => void): void {
   const drift = program
@@ -39,12 +56,15 @@ export function registerDrift(program: Command, setCode: (code: number) => void)
     .option("--warn-only", "report, but exit 0 even when something is stale or unknown")
     .option("--state <file>", "alert state database (default: [drift] state, else .shipshape/state.db)")
     .option("--fetch", "git fetch before each round (use with --ref origin/main)")
+    // `drift ack SERVICE --state FILE`: options after the subcommand are the subcommand's own, not
+    // taken by drift's --state (which would leave ack writing to the default state file).
+    .enablePositionalOptions()
     .action(async (services: string[], o: DriftOptions) => {
-      const { parseChannels, prepareRound, channelUrl, runRound, alertRound, driftJson, driftText, exitCode, GitError } = await import("./actions.js");
+      const { parseChannels, prepareRound, channelUrl, runRound, recordRound, driftJson, driftText, exitCode, GitError } = await import("./actions.js");
       const cwd = process.cwd();
       const channels = parseChannels(o.alert);
       const intervalMs = o.watch !== undefined ? parseDuration(o.watch) : null;
-      if (o.watch !== undefined && (intervalMs === null || intervalMs < 1000)) throw new UsageError(`--watch: not an interval of at least 1s: ${o.watch} (use 30s, 15m, 2h)`);
+      if (o.watch !== undefined && (intervalMs === null || intervalMs < 1000 || !Number.isFinite(intervalMs))) throw new UsageError(`--watch: not an interval of at least 1s: ${o.watch} (use 30s, 15m, 2h)`);
       // Fail fast on configuration before any provider or webhook is touched.
       const prep = prepareRound({ cwd, services });
       for (const ch of channels) {
@@ -55,17 +75,22 @@ export function registerDrift(program: Command, setCode: (code: number) => void)
         }
       }
       const statePath = o.state ? path.resolve(cwd, o.state) : prep.config.statePath;
-      const once = async (): Promise<number> => {
+      // --watch: while the state file cannot be written, its content is kept here between rounds.
+      const held: HeldState = { db: null };
+      /** One round: the report always comes first; then delivery errors, then a state file problem. */
+      const once = async (): Promise<{ code: number; stateError: string | null }> => {
         const round = await runRound({ cwd, services, closure: o.closure, ref: o.ref, fetch: o.fetch });
-        const errors = await alertRound(round, channels, statePath);
+        const { errors, stateError } = await recordRound(round, channels, statePath, new Date(), intervalMs ? held : undefined);
         if (o.format === "json") process.stdout.write(JSON.stringify(driftJson(round), null, intervalMs ? undefined : 2) + "\n");
         else process.stdout.write((intervalMs ? `--- ${new Date().toISOString()}\n` : "") + driftText(round));
         for (const e of errors) process.stderr.write(`shipshape: error: ${e}\n`);
-        return exitCode(round, errors.length > 0);
+        if (stateError) process.stderr.write(`shipshape: ${stateError}\n`);
+        return { code: exitCode(round, errors.length > 0), stateError };
       };
       if (intervalMs === null) {
-        const code = await once();
-        setCode(o.warnOnly ? 0 : code);
+        const { code, stateError } = await once();
+        // A state file that cannot be used is a setup problem: exit 2, --warn-only or not.
+        setCode(stateError ? 2 : o.warnOnly ? 0 : code);
         return;
       }
       const stop: { stopped: boolean; wake?: () => void } = { stopped: false };
@@ -89,6 +114,7 @@ export function registerDrift(program: Command, setCode: (code: number) => void)
       } finally {
         process.off("SIGINT", onSignal);
         process.off("SIGTERM", onSignal);
+        held.db?.close();
       }
       process.stderr.write("shipshape: drift --watch stopped\n");
       setCode(0);
@@ -101,7 +127,7 @@ export function registerDrift(program: Command, setCode: (code: number) => void)
     .requiredOption("--until <date>", "until when: 2026-12-01, 2026-12-01T18:00:00Z, or a duration such as 7d")
     .requiredOption("--reason <text>", "why (shown in reports)")
     .option("--state <file>", "alert state database (default: [drift] state, else .shipshape/state.db)")
-    .action(async (service: string, o: { until: string; reason: string; state?: string }) => {
+    .action(async (service: string, o: { until: string; reason: string; state?: string }, cmd: Command) => {
       const { loadDriftConfig, parseUntil, StateDb } = await import("./actions.js");
       const cwd = process.cwd();
       const repoRoot = findRepoRoot(cwd);
@@ -109,7 +135,9 @@ export function registerDrift(program: Command, setCode: (code: number) => void)
       if (!config.services.has(service)) throw new UsageError(`unknown service ${service} (configured for drift: ${[...config.services.keys()].join(", ") || "none"})`);
       if (!o.reason.trim()) throw new UsageError("--reason must not be empty");
       const until = parseUntil(o.until);
-      const statePath = o.state ? path.resolve(cwd, o.state) : config.statePath;
+      // `drift --state FILE ack ...` puts the option on the parent command.
+      const stateOpt = o.state ?? (cmd.parent?.opts() as DriftOptions | undefined)?.state;
+      const statePath = stateOpt ? path.resolve(cwd, stateOpt) : config.statePath;
       const db = await StateDb.open(statePath);
       try {
         const row = db.getDrift(service);

@@ -3,7 +3,7 @@
 // to WebAssembly: no native build, installs anywhere `npm ci` does). sql.js works on an
 // in-memory copy: the file is read at open and written back (atomically, by rename) on save.
 // One writer at a time: run one `drift --watch` per state file.
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import type { Database, SqlJsStatic } from "sql.js";
 import { UsageError } from "../discover.js";
@@ -51,6 +51,31 @@ CREATE TABLE IF NOT EXISTS ack (
 INSERT OR IGNORE INTO meta (key, value) VALUES ('schema', '1');
 `;
 
+/**
+ * The state file cannot be read or written. A UsageError (one line, exit 2) where nothing else
+ * can go on (`drift ack`); `drift` itself prints the report first and says it after.
+ */
+export class StateFileError extends UsageError {}
+
+/** `not a directory (ENOTDIR)` from a Node fs error, without the path it repeats. */
+function fsReason(e: unknown): string {
+  const err = e as NodeJS.ErrnoException;
+  const m = /^(E[A-Z]+): ([^,]+)/.exec(err.message ?? "");
+  if (m) return `${m[2]} (${m[1]})`;
+  return (err.message ?? String(e)).split("\n")[0];
+}
+
+/** The nearest existing ancestor of `dir` when it is not a directory (mkdir then says EEXIST or ENOTDIR). */
+function fileInTheWay(dir: string): string | null {
+  for (let d = dir; ; d = path.dirname(d)) {
+    try {
+      return statSync(d).isDirectory() ? null : d;
+    } catch {
+      if (path.dirname(d) === d) return null;
+    }
+  }
+}
+
 // Loaded on first use only: `shipshape check` never pays for it.
 let sqlPromise: Promise<SqlJsStatic> | null = null;
 
@@ -65,22 +90,39 @@ export class StateDb {
     const SQL = await sqlPromise;
     let db: Database;
     if (existsSync(file)) {
+      let bytes: Buffer;
       try {
-        db = new SQL.Database(readFileSync(file));
+        bytes = readFileSync(file);
+      } catch (e) {
+        throw new StateFileError(`cannot read state file ${file}: ${fsReason(e)}`);
+      }
+      try {
+        db = new SQL.Database(bytes);
         db.exec("SELECT count(*) FROM sqlite_master");
       } catch (e) {
-        throw new UsageError(`state file ${file} is not a SQLite database (${(e as Error).message.split("\n")[0]})`);
+        throw new StateFileError(`state file ${file} is not a SQLite database (${(e as Error).message.split("\n")[0]})`);
       }
     } else db = new SQL.Database();
     db.exec(SCHEMA);
     return new StateDb(db, file);
   }
 
+  /** Write the database back (to a temporary file, renamed over the old one), or throw StateFileError. */
   save(): void {
-    mkdirSync(path.dirname(this.file), { recursive: true });
     const tmp = `${this.file}.${process.pid}.tmp`;
-    writeFileSync(tmp, this.db.export());
-    renameSync(tmp, this.file);
+    try {
+      mkdirSync(path.dirname(this.file), { recursive: true });
+      writeFileSync(tmp, this.db.export());
+      renameSync(tmp, this.file);
+    } catch (e) {
+      try {
+        rmSync(tmp, { force: true });
+      } catch {
+        /* nothing was written there */
+      }
+      const blocker = fileInTheWay(path.dirname(this.file));
+      throw new StateFileError(`cannot write state file ${this.file}: ${blocker ? `${blocker} is a file, not a directory` : fsReason(e)}`);
+    }
   }
 
   close(): void {
