@@ -151,8 +151,8 @@ export interface Received {
   json: unknown;
 }
 
-/** An HTTP server on 127.0.0.1 that answers with the given handler and records every request. */
-export async function receiver(handler: (req: Received, n: number) => { status: number; body?: string; delayMs?: number } | "hang"): Promise<{ url: string; received: Received[]; close: () => Promise<void> }> {
+/** An HTTP server on 127.0.0.1 that answers with the given handler (JSON unless `headers` say otherwise) and records every request. */
+export async function receiver(handler: (req: Received, n: number) => { status: number; body?: string; delayMs?: number; headers?: Record<string, string> } | "hang"): Promise<{ url: string; received: Received[]; close: () => Promise<void> }> {
   const received: Received[] = [];
   const server: Server = createServer((req: IncomingMessage, res: ServerResponse) => {
     let body = "";
@@ -169,7 +169,7 @@ export async function receiver(handler: (req: Received, n: number) => { status: 
       const out = handler(r, received.length);
       if (out === "hang") return;
       const send = () => {
-        res.writeHead(out.status, { "content-type": "application/json" });
+        res.writeHead(out.status, { "content-type": "application/json", ...out.headers });
         res.end(out.body ?? "");
       };
       if (out.delayMs) setTimeout(send, out.delayMs);

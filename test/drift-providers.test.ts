@@ -3,7 +3,7 @@
 // HTTP endpoint on 127.0.0.1, a command. Provider failures are UNKNOWN, never "no drift".
 import { test, describe, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { readdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdirSync, readdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { execFileSync } from "node:child_process";
 import path from "node:path";
 import { FROM, commit, fakeTools, fixture, git, gitRepo, receiver, tmp } from "./drift-helpers.js";
@@ -221,6 +221,30 @@ describe("HTTP endpoint", () => {
     }
   });
 
+  test("an HTML answer (a login page, a proxy's error page) says 'answered HTML, not JSON', with its title", async () => {
+    const page = `<!DOCTYPE html>\n<html><head><title>Sign in - Example SSO</title></head><body><form>...</form></body></html>\n`;
+    const server = await receiver((req): { status: number; body?: string; headers?: Record<string, string> } => {
+      if (req.url === "/version") return { status: 302, headers: { location: "/login?next=%2Fversion&state=s3cr3t" } };
+      if (req.url?.startsWith("/login")) return { status: 200, body: page, headers: { "content-type": "text/html; charset=utf-8" } };
+      // A proxy error page served with 200 and the wrong content type.
+      return { status: 200, body: "<html>\n<head><title>502 Bad Gateway</title></head>\n<body>nginx</body></html>\n" };
+    });
+    try {
+      for (const jp of ["", `json_path = "build.commit"\n`]) {
+        const dir = repo(`provider = "http"\nurl = "${server.url}/version"\n${jp}`);
+        const r = await round(dir);
+        assert.equal(r.code, 2);
+        assert.equal(r.api.state, "UNKNOWN");
+        assert.equal(r.api.error, `${server.url}/version answered HTML, not JSON (page title "Sign in - Example SSO"), after a redirect to ${server.url}/login: a login page or a proxy's error page? Point url at an endpoint that returns the commit`);
+      }
+      const dir = repo(`provider = "http"\nurl = "${server.url}/health"\n`);
+      const r = await round(dir);
+      assert.match(r.api.error!, /\/health answered HTML, not JSON \(page title "502 Bad Gateway"\): /);
+    } finally {
+      await server.close();
+    }
+  });
+
   test("HTTP 500, an unreachable endpoint and a timeout are UNKNOWN with the reason", async () => {
     const server = await receiver((req) => (req.url === "/hang" ? "hang" : { status: 500, body: "{}" }));
     const closed = await receiver(() => ({ status: 200 }));
@@ -244,6 +268,86 @@ describe("HTTP endpoint", () => {
   });
 });
 
+describe("what counts as a commit id", () => {
+  test("without configuration a value needs 7+ hex digits: a 4-6 digit value is UNKNOWN 'not a commit id' (file, http, command)", async () => {
+    let body = "";
+    const server = await receiver(() => ({ status: 200, body, headers: { "content-type": "text/plain" } }));
+    try {
+      const file = repo(`provider = "file"\npath = "deploy/api.json"\n`);
+      const head = git(file, ["rev-parse", "HEAD"]);
+      const cases: [string, unknown, string][] = [
+        ["five hex digits under commit", { commit: head.slice(0, 5) }, "commit"],
+        ["a build number under revision", { revision: "12345" }, "revision"],
+        ["six hex digits as plain text", head.slice(0, 6), "text"],
+        ["four hex digits under git.commit", { git: { commit: head.slice(0, 4) } }, "git.commit"],
+      ];
+      for (const [what, doc, source] of cases) {
+        mkdirSync(path.join(file, "deploy"), { recursive: true });
+        writeFileSync(path.join(file, "deploy", "api.json"), typeof doc === "string" ? doc : JSON.stringify(doc));
+        const r = await round(file);
+        assert.equal(r.code, 2, what);
+        assert.equal(r.api.state, "UNKNOWN", what);
+        assert.equal(r.api.revisions[0].commit, null, what);
+        const shown = (typeof doc === "string" ? doc : JSON.stringify(doc).match(/"([0-9a-f]+)"/)![1]);
+        assert.equal(r.api.revisions[0].reason, `the deployed commit reported (${source}) is not a commit id: "${shown}" (${shown.length} hex digits; a commit id needs at least 7)`, what);
+        assert.match(r.api.revisions[0].fix!, /at least 7 hex digits/);
+      }
+      // Seven digits are a commit id.
+      writeFileSync(path.join(file, "deploy", "api.json"), JSON.stringify({ commit: head.slice(0, 7) }));
+      assert.equal((await round(file)).api.state, "CURRENT");
+      // Plain text that JSON would read as a number is still the text: 1234567 and 4e12345 are abbreviations, not numbers.
+      for (const text of ["1234567", "4e12345"]) {
+        writeFileSync(path.join(file, "deploy", "api.json"), text + "\n");
+        const r = await round(file);
+        assert.equal(r.api.revisions[0].reportedCommit, text);
+        assert.equal(r.api.revisions[0].reason, `deployed commit ${text} is not in the local clone`);
+      }
+
+      const web = repo(`provider = "http"\nurl = "${server.url}/version"\n`);
+      body = git(web, ["rev-parse", "HEAD"]).slice(0, 5) + "\n";
+      let r = await round(web);
+      assert.equal(r.api.state, "UNKNOWN");
+      assert.match(r.api.revisions[0].reason!, /is not a commit id: "[0-9a-f]{5}" \(5 hex digits/);
+
+      const cmd = repo(`provider = "command"\ncommand = ["git", "rev-parse", "--short=5", "HEAD"]\n`);
+      r = await round(cmd);
+      assert.equal(r.api.state, "UNKNOWN");
+      assert.match(r.api.revisions[0].reason!, /\(text\) is not a commit id: "[0-9a-f]{5,6}" \(\d hex digits/);
+    } finally {
+      await server.close();
+    }
+  });
+
+  test("a configured json_path is taken as it is: a 5-digit abbreviation git resolves is compared", async () => {
+    const dir = repo(`provider = "file"\npath = "deploy/api.json"\njson_path = "build.id"\n`);
+    const head = git(dir, ["rev-parse", "HEAD"]);
+    mkdirSync(path.join(dir, "deploy"));
+    writeFileSync(path.join(dir, "deploy", "api.json"), JSON.stringify({ build: { id: head.slice(0, 5) } }));
+    const r = await round(dir);
+    assert.equal(r.api.state, "CURRENT", JSON.stringify(r.api));
+    assert.equal(r.api.revisions[0].commit, head);
+  });
+
+  test("json_path pointing to an object, a number, an array or null: 'not a commit id', with the type", async () => {
+    const dir = repo(`provider = "file"\npath = "deploy/api.json"\njson_path = "build"\n`);
+    mkdirSync(path.join(dir, "deploy"));
+    const cases: [unknown, string][] = [
+      [{ commit: "abc1234", time: "2026-11-01" }, "an object with keys commit, time"],
+      [1234567, "a number (1234567)"],
+      [["abc1234"], "an array of 1"],
+      [null, "null"],
+      ["", "an empty string"],
+    ];
+    for (const [value, what] of cases) {
+      writeFileSync(path.join(dir, "deploy", "api.json"), JSON.stringify({ build: value }));
+      const r = await round(dir);
+      assert.equal(r.code, 2);
+      assert.equal(r.api.state, "UNKNOWN");
+      assert.equal(r.api.error, `deploy/api.json: the value at build is not a commit id: ${what}`);
+    }
+  });
+});
+
 describe("command and file providers", () => {
   test("a command printing a commit; a command printing JSON with revisions", async () => {
     const dir = repo(`provider = "command"\ncommand = ["git", "rev-parse", "--short", "HEAD"]\n`);
@@ -262,6 +366,29 @@ describe("command and file providers", () => {
     writeFileSync(path.join(dir2, "shipshape.toml"), `[services.api]\ndockerfile = "api/Dockerfile"\ncontext = "."\n[services.api.drift]\nprovider = "command"\ncommand = ["sh", "-c", "echo boom >&2; exit 3"]\n`);
     const r3 = await round(dir2);
     assert.match(r3.api.error!, /sh -c echo boom >&2; exit 3 failed \(exit 3\): boom/);
+  });
+
+  test("a relative command path that cannot be run says it was resolved from the shipshape root, and why it failed", async () => {
+    const dir = repo(`provider = "command"\ncommand = ["./scripts/deployed-commit", "api"]\n`);
+    const abs = path.join(dir, "scripts", "deployed-commit");
+    const from = `./scripts/deployed-commit (a relative path, resolved from the shipshape root ${dir}: ${abs})`;
+    let r = await round(dir);
+    assert.equal(r.code, 2);
+    assert.equal(r.api.error, `cannot run ${from}: no such file`);
+    mkdirSync(path.join(dir, "scripts"));
+    writeFileSync(abs, "#!/bin/sh\ngit rev-parse HEAD\n");
+    r = await round(dir);
+    assert.equal(r.api.error, `cannot run ${from}: not executable (chmod +x it, or run it through its interpreter: ["sh", "./scripts/deployed-commit"])`);
+    writeFileSync(abs, "#!/nonexistent/interpreter\ngit rev-parse HEAD\n");
+    chmodSync(abs, 0o755);
+    r = await round(dir);
+    assert.equal(r.api.error, `cannot run ${from}: the interpreter on its #! line was not found`);
+    writeFileSync(abs, "#!/bin/sh\ngit rev-parse HEAD\n");
+    r = await round(dir);
+    assert.equal(r.api.state, "CURRENT", JSON.stringify(r.api));
+    // A bare name is looked up on PATH.
+    const bare = repo(`provider = "command"\ncommand = ["shipshape-no-such-tool"]\n`);
+    assert.equal((await round(bare)).api.error, "shipshape-no-such-tool not found on PATH");
   });
 
   test("jsonPath", () => {

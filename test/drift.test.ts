@@ -499,6 +499,18 @@ describe("bad input", () => {
     assert.equal(r.stderr.trim().split("\n").length, 1);
   });
 
+  test("a git repository with no commits yet: one clear line, exit 2", async () => {
+    const dir = tmp();
+    writeFileSync(path.join(dir, "shipshape.toml"), svcToml("api"));
+    mkdirSync(path.join(dir, "api"));
+    writeFileSync(path.join(dir, "api", "Dockerfile"), FROM + "COPY api/ /app/api/\n");
+    git(dir, ["init", "-q", "-b", "main"]);
+    const r = cli(["drift"], dir);
+    assert.equal(r.status, 2);
+    assert.equal(r.stdout, "");
+    assert.equal(r.stderr, `shipshape: error: the git repository at ${git(dir, ["rev-parse", "--show-toplevel"])} has no commits yet: drift compares deployed commits with its history (commit first)\n`);
+  });
+
   test("outside a git repository", async () => {
     const dir = tmp();
     writeFileSync(path.join(dir, "shipshape.toml"), svcToml("api"));

@@ -4,7 +4,7 @@
 // variables creates a new revision with the same commit: judged by commit, it changes nothing.
 import type { Closure } from "./closure.js";
 import type { DeployedRevision } from "./providers.js";
-import { Commit, GitRepo, countCommits, isAncestor, logPaths, looksLikeSha, pathspec, resolveCommit, git } from "./git.js";
+import { Commit, GitRepo, GIT_MIN_ABBREV, MIN_SHA_DIGITS, countCommits, isAncestor, logPaths, looksLikeSha, pathspec, resolveCommit, git } from "./git.js";
 
 export type DriftState = "CURRENT" | "STALE" | "UNKNOWN";
 
@@ -71,9 +71,13 @@ export async function judgeRevision(repo: GitRepo, head: string, ref: string, cl
   if (rev.commit !== null) {
     v.basis = "commit";
     const reported = rev.commit.trim();
-    if (!looksLikeSha(reported)) {
-      v.reason = `the deployed commit reported (${rev.commitSource ?? "?"}) is not a commit id: ${JSON.stringify(reported.slice(0, 80))}`;
-      v.fix = "record the git commit id at build time (label, env var or image tag)";
+    // A value read where the config says the commit is may be any abbreviation git accepts; one
+    // picked up from a well-known key or plain text needs 7+ hex digits to count as a commit id.
+    const min = rev.commitConfigured ? GIT_MIN_ABBREV : MIN_SHA_DIGITS;
+    if (!looksLikeSha(reported, min)) {
+      const short = /^[0-9a-f]+$/i.test(reported) && reported.length < min;
+      v.reason = `the deployed commit reported (${rev.commitSource ?? "?"}) is not a commit id: ${JSON.stringify(reported.slice(0, 80))}${short ? ` (${reported.length} hex digit${reported.length === 1 ? "" : "s"}; a commit id needs at least ${min})` : ""}`;
+      v.fix = short && !rev.commitConfigured ? "record the full git commit id at build time (at least 7 hex digits), or configure where it is recorded" : "record the git commit id at build time (label, env var or image tag)";
       return v;
     }
     const full = await resolveCommit(repo, reported);

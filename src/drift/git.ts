@@ -50,11 +50,18 @@ export async function openRepo(repoRoot: string): Promise<GitRepo> {
   return { top, prefix: prefix === "." ? "" : prefix, shallow: shallow?.trim() === "true" };
 }
 
-const SHA_RE = /^[0-9a-f]{4,64}$/i;
+/** Hex digits a value must have to count as a commit id when nobody configured where it comes from. */
+export const MIN_SHA_DIGITS = 7;
+/** The shortest abbreviation git itself accepts: the floor for a value read from a configured key. */
+export const GIT_MIN_ABBREV = 4;
 
-/** Does this look like a commit id (short or full, hex only)? */
-export function looksLikeSha(s: string): boolean {
-  return SHA_RE.test(s);
+/**
+ * Does this look like a commit id (short or full, hex only, at least `minDigits` digits)? Seven by
+ * default: "12345" (a build number) or "beef" (a word) must not be resolved to whatever commit
+ * happens to start with those digits.
+ */
+export function looksLikeSha(s: string, minDigits = MIN_SHA_DIGITS): boolean {
+  return s.length >= minDigits && /^[0-9a-f]{1,64}$/i.test(s);
 }
 
 /**
@@ -63,7 +70,7 @@ export function looksLikeSha(s: string): boolean {
  * Comparing a short id with a full one as strings is always "different" (a historical mistake).
  */
 export async function resolveCommit(repo: GitRepo, sha: string): Promise<string | null> {
-  if (!looksLikeSha(sha)) return null;
+  if (!looksLikeSha(sha, GIT_MIN_ABBREV)) return null;
   const r = await git(repo.top, ["rev-parse", "--verify", "--quiet", "--end-of-options", `${sha.toLowerCase()}^{commit}`], { allowFail: true });
   if (r.code !== 0) return null;
   const full = r.stdout.trim();
@@ -74,7 +81,12 @@ export async function resolveCommit(repo: GitRepo, sha: string): Promise<string 
 export async function resolveRef(repo: GitRepo, ref: string): Promise<string> {
   if (ref.startsWith("-")) throw new GitError(`not a git ref: ${ref}`, null, "");
   const r = await git(repo.top, ["rev-parse", "--verify", "--quiet", "--end-of-options", `${ref}^{commit}`], { allowFail: true });
-  if (r.code !== 0) throw new GitError(`not a commit in this repository: ${ref}`, r.code, "");
+  if (r.code !== 0) {
+    // A fresh `git init`: say so, rather than "HEAD is not a commit".
+    const any = await git(repo.top, ["rev-list", "-n", "1", "--all"], { allowFail: true });
+    if (any.code === 0 && !any.stdout.trim()) throw new GitError(`the git repository at ${repo.top} has no commits yet: drift compares deployed commits with its history (commit first)`, r.code, "");
+    throw new GitError(`not a commit in this repository: ${ref}`, r.code, "");
+  }
   return r.stdout.trim();
 }
 

@@ -3,7 +3,7 @@
 // commit it was built from when the platform records it, or throws ProviderError. A provider
 // error is never "no drift": the caller reports it as UNKNOWN with the reason.
 import { execFile } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { readFileSync, statSync } from "node:fs";
 import path from "node:path";
 import type { ProviderConfig } from "./config.js";
 
@@ -18,6 +18,12 @@ export interface DeployedRevision {
   commit: string | null;
   /** Where the commit was read: `label commit-sha`, `env BUILD_COMMIT`, `image tag`... */
   commitSource: string | null;
+  /**
+   * The commit was read where the config says it is (commit_label, commit_annotation, commit_env,
+   * json_path): taken as it is. Otherwise it was picked up from a well-known key, the image tag or
+   * plain text, and must have 7+ hex digits to count as a commit id.
+   */
+  commitConfigured?: boolean;
   /** When this revision was deployed (ISO 8601), used only when no commit is known. */
   deployedAt: string | null;
   image: string | null;
@@ -31,15 +37,38 @@ const DEFAULT_COMMIT_ENV = ["BUILD_COMMIT", "GIT_COMMIT", "COMMIT_SHA", "SOURCE_
 const TAG_SHA = /^(?:sha-|git-|commit-)?([0-9a-f]{7,40})$/i;
 const AUTO_SHA = /^[0-9a-f]{7,64}$/i;
 
+/**
+ * Why a program could not be started at all (ENOENT, EACCES...), in one line. A name without a
+ * slash is looked up on PATH; a path with one is resolved from `cwd` (the shipshape root for the
+ * command provider), and the message says so, with the absolute path that was tried.
+ */
+function cannotStart(cmd: string, code: string, cwd: string | undefined): string {
+  if (!cmd.includes("/")) return code === "ENOENT" ? `${cmd} not found on PATH` : `${cmd} cannot be run (${code}): check the file PATH finds`;
+  const abs = path.resolve(cwd ?? process.cwd(), cmd);
+  const where = path.isAbsolute(cmd) ? cmd : `${cmd} (a relative path, resolved from the shipshape root ${cwd ?? process.cwd()}: ${abs})`;
+  let st;
+  try {
+    st = statSync(abs);
+  } catch {
+    return `cannot run ${where}: no such file`;
+  }
+  if (st.isDirectory()) return `cannot run ${where}: it is a directory`;
+  if (code === "EACCES") return `cannot run ${where}: not executable (chmod +x it, or run it through its interpreter: ["sh", "${cmd}"])`;
+  if (code === "ENOENT") return `cannot run ${where}: the interpreter on its #! line was not found`;
+  return `cannot run ${where}: ${code}`;
+}
+
 function run(cmd: string, args: string[], timeoutMs: number, cwd?: string): Promise<string> {
+  const shown = [cmd, ...args.slice(0, 3)].join(" ");
   return new Promise((resolve, reject) => {
     execFile(cmd, args, { cwd, timeout: timeoutMs, maxBuffer: 64 * 1024 * 1024, encoding: "utf8" }, (err, stdout, stderr) => {
       if (err) {
-        const e = err as NodeJS.ErrnoException & { killed?: boolean; code?: number | string };
-        if (e.code === "ENOENT") return reject(new ProviderError(`${cmd} not found on PATH`));
-        if (e.killed) return reject(new ProviderError(`${cmd} ${args.slice(0, 3).join(" ")} timed out after ${timeoutMs % 1000 === 0 ? `${timeoutMs / 1000}s` : `${timeoutMs} ms`}`));
+        const e = err as NodeJS.ErrnoException & { killed?: boolean; code?: number | string; syscall?: string };
+        // The program never started: a spawn error, not an exit status.
+        if (typeof e.code === "string" && e.syscall?.startsWith("spawn")) return reject(new ProviderError(cannotStart(cmd, e.code, cwd)));
+        if (e.killed) return reject(new ProviderError(`${shown} timed out after ${timeoutMs % 1000 === 0 ? `${timeoutMs / 1000}s` : `${timeoutMs} ms`}`));
         const line = String(stderr).trim().split("\n").filter(Boolean).pop() || err.message.split("\n")[0];
-        return reject(new ProviderError(`${cmd} ${args.slice(0, 3).join(" ")} failed (exit ${e.code}): ${line}`));
+        return reject(new ProviderError(`${shown} failed (exit ${e.code}): ${line}`));
       }
       resolve(stdout);
     });
@@ -72,7 +101,7 @@ export function jsonPath(doc: unknown, p: string): unknown {
 }
 
 /** The commit recorded in labels/annotations/env/image tag, in the order the config gives. */
-function findCommit(maps: { kind: string; map: Obj }[], env: { name: string; value: string }[], image: string | null, cfg: ProviderConfig): { commit: string; source: string } | null {
+function findCommit(maps: { kind: string; map: Obj }[], env: { name: string; value: string }[], image: string | null, cfg: ProviderConfig): { commit: string; source: string; configured: boolean } | null {
   const explicitKeys = cfg.commit_label ? [cfg.commit_label] : cfg.commit_annotation ? [cfg.commit_annotation] : null;
   const keys = explicitKeys ?? DEFAULT_COMMIT_KEYS;
   for (const { kind, map } of maps) {
@@ -80,14 +109,14 @@ function findCommit(maps: { kind: string; map: Obj }[], env: { name: string; val
     if (cfg.commit_annotation && kind !== "annotation") continue;
     for (const k of keys) {
       const v = str(map[k]);
-      if (v && (explicitKeys || AUTO_SHA.test(v))) return { commit: v, source: `${kind} ${k}` };
+      if (v && (explicitKeys || AUTO_SHA.test(v))) return { commit: v, source: `${kind} ${k}`, configured: explicitKeys !== null };
     }
   }
   if (explicitKeys) return null;
   const envKeys = cfg.commit_env ? [cfg.commit_env] : DEFAULT_COMMIT_ENV;
   for (const k of envKeys) {
     const v = env.find((e) => e.name === k)?.value;
-    if (v && (cfg.commit_env || AUTO_SHA.test(v))) return { commit: v, source: `env ${k}` };
+    if (v && (cfg.commit_env || AUTO_SHA.test(v))) return { commit: v, source: `env ${k}`, configured: cfg.commit_env !== undefined };
   }
   if (cfg.commit_env) return null;
   if (image && cfg.commit_from_tag !== false) {
@@ -96,7 +125,7 @@ function findCommit(maps: { kind: string; map: Obj }[], env: { name: string; val
     const colon = ref.lastIndexOf(":");
     const tag = colon > ref.lastIndexOf("/") ? ref.slice(colon + 1) : "";
     const m = TAG_SHA.exec(tag);
-    if (m) return { commit: m[1], source: "image tag" };
+    if (m) return { commit: m[1], source: "image tag", configured: false };
   }
   return null;
 }
@@ -163,6 +192,7 @@ async function cloudRun(cfg: ProviderConfig, timeoutMs: number): Promise<Deploye
       percent,
       commit: found?.commit ?? null,
       commitSource: found?.source ?? null,
+      commitConfigured: found?.configured ?? false,
       deployedAt: str(md.creationTimestamp),
       image,
       digest: str(obj(rev.status).imageDigest),
@@ -210,6 +240,7 @@ async function kubernetes(cfg: ProviderConfig, timeoutMs: number): Promise<Deplo
       percent: null,
       commit: found?.commit ?? null,
       commitSource: found?.source ?? null,
+      commitConfigured: found?.configured ?? false,
       deployedAt: str(progressing?.lastUpdateTime) ?? str(md.creationTimestamp),
       image,
       digest,
@@ -218,21 +249,35 @@ async function kubernetes(cfg: ProviderConfig, timeoutMs: number): Promise<Deplo
   ];
 }
 
+/** The keys searched for the commit in a JSON document without json_path, in this order (then `git.commit`). */
+export const DOCUMENT_COMMIT_KEYS = ["commit", "git_commit", "gitCommit", "sha", "git_sha", "revision", "build_commit"];
+
+/** What a JSON value is, for "not a commit id: a number (1234567)". */
+function describeValue(v: unknown): string {
+  if (v === null) return "null";
+  if (Array.isArray(v)) return `an array of ${v.length}`;
+  if (typeof v === "object") return `an object${Object.keys(v as Obj).length ? ` with keys ${Object.keys(v as Obj).slice(0, 5).join(", ")}` : ""}`;
+  if (typeof v === "string") return "an empty string";
+  return `a ${typeof v} (${String(v).slice(0, 40)})`;
+}
+
 /** Read a commit (and optionally a time) from a JSON document or plain text. */
 function fromDocument(text: string, cfg: ProviderConfig, name: string): DeployedRevision[] {
   const trimmed = text.trim();
   let doc: unknown;
   try {
+    // Plain text that JSON would read as a number: `1234567` or `4e12345` is an abbreviated commit id.
+    if (!cfg.json_path && /^[0-9a-f]+$/i.test(trimmed)) throw new SyntaxError("plain text");
     doc = JSON.parse(trimmed);
   } catch {
     if (cfg.json_path) throw new ProviderError(`${name}: expected JSON (json_path = "${cfg.json_path}")`);
     if (/^[[{]/.test(trimmed)) throw new ProviderError(`${name}: invalid JSON`);
     const first = trimmed.split(/\s+/)[0] ?? "";
     if (!first) throw new ProviderError(`${name}: empty answer`);
-    return [{ name, percent: null, commit: first, commitSource: "text", deployedAt: null, image: null, digest: null }];
+    return [{ name, percent: null, commit: first, commitSource: "text", commitConfigured: false, deployedAt: null, image: null, digest: null }];
   }
   const one = (d: unknown, label: string): DeployedRevision => {
-    if (typeof d === "string") return { name: label, percent: null, commit: d, commitSource: "text", deployedAt: null, image: null, digest: null };
+    if (typeof d === "string") return { name: label, percent: null, commit: d, commitSource: "text", commitConfigured: false, deployedAt: null, image: null, digest: null };
     const o = obj(d);
     let commit: unknown;
     let source: string | null = null;
@@ -240,8 +285,9 @@ function fromDocument(text: string, cfg: ProviderConfig, name: string): Deployed
       commit = jsonPath(d, cfg.json_path);
       source = cfg.json_path;
       if (commit === undefined) throw new ProviderError(`${name}: no value at ${cfg.json_path}`);
+      if (typeof commit !== "string" || !commit) throw new ProviderError(`${name}: the value at ${cfg.json_path} is not a commit id: ${describeValue(commit)}`);
     } else {
-      for (const k of ["commit", "git_commit", "gitCommit", "sha", "git_sha", "revision", "build_commit"]) {
+      for (const k of DOCUMENT_COMMIT_KEYS) {
         if (typeof o[k] === "string") {
           commit = o[k];
           source = k;
@@ -259,6 +305,7 @@ function fromDocument(text: string, cfg: ProviderConfig, name: string): Deployed
       percent: typeof o.percent === "number" ? o.percent : null,
       commit: typeof commit === "string" && commit ? commit : null,
       commitSource: source,
+      commitConfigured: cfg.json_path !== undefined,
       deployedAt: typeof time === "string" ? time : null,
       image: str(o.image),
       digest: str(o.digest),
@@ -284,6 +331,27 @@ async function http(cfg: ProviderConfig, timeoutMs: number): Promise<DeployedRev
   }
   const body = await res.text().catch(() => "");
   if (!res.ok) throw new ProviderError(`${url} answered HTTP ${res.status}`);
+  // A login page or a proxy's error page served with 200 (often after a redirect): say what it is,
+  // rather than "invalid JSON" or "<!DOCTYPE is not a commit id".
+  const trimmed = body.trimStart();
+  if (/html/i.test(res.headers.get("content-type") ?? "") || /^<(?:!doctype|html|head|body|title|meta|div|p)[\s>]/i.test(trimmed)) {
+    let parsed = false;
+    try {
+      JSON.parse(trimmed);
+      parsed = true;
+    } catch {
+      /* HTML indeed */
+    }
+    if (!parsed) {
+      const title = /<title[^>]*>([^<]*)<\/title>/i.exec(body)?.[1]?.replace(/\s+/g, " ").trim().slice(0, 80);
+      let moved = "";
+      if (res.redirected && res.url) {
+        const u = new URL(res.url);
+        moved = `, after a redirect to ${u.origin}${u.pathname}`;
+      }
+      throw new ProviderError(`${url} answered HTML, not JSON${title ? ` (page title "${title}")` : ""}${moved}: a login page or a proxy's error page? Point url at an endpoint that returns the commit`);
+    }
+  }
   return fromDocument(body, cfg, url);
 }
 
