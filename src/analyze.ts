@@ -944,6 +944,14 @@ function packagePhase(x: PackagePhase): void {
     const name = p.trim().toLowerCase().replace(/[-_.]+/g, "-");
     if (!pkgs.dists.has(name)) pkgs.dists.set(name, { name, display: p, direct: true, via: `the base image ${py.base.ref}` });
   }
+  // What the image installs but shipshape cannot read is a finding, not silence.
+  for (const e of pkgs.errors) {
+    const at = e.inContext ? { file: e.file, line: e.line } : { file: dfRepo, line: e.run };
+    const where = e.inContext ? "" : `${e.file} (written in the image), line ${e.line}: `;
+    // The same words as `shipshape lock check` uses for these files.
+    if (e.kind === "lock") emit({ code: "SS508", file: at.file, line: at.line, module: "", message: `${where}${e.file} cannot be read as a lock: ${e.message}`, chain: [] });
+    else emit({ code: "SS507", file: at.file, line: at.line, module: "", message: `${where}${e.kind === "pyproject" ? e.message : `cannot parse requirement: ${e.message}`}`, chain: [] });
+  }
   const map = importMapFor(opts);
   const ectx: ExternalContext = { python: py.python, pythonSource: py.pythonSource, stdlib: py.stdlib, base: py.base, packages: pkgs, map, dfRepo, hiddenInstalls: hidden.size > 0 && !pkgs.records.length, hiddenPackages: hidden.size ? imagePackages({ model: { ...model, installs: [...hidden.keys()] }, ctx, fs: opts.fs, dfRepo, python: py.python }) : undefined };
   for (const m of pkgs.missingFiles) {

@@ -94,6 +94,21 @@ describe("lock check: pair rules", () => {
     ]);
   });
 
+  it("a uv workspace: what members require is not orphaned; what nobody requires is", () => {
+    const pkg = (name: string, version: string, deps: string[] = [], source = `{ registry = "https://pypi.org/simple" }`) =>
+      `[[package]]\nname = "${name}"\nversion = "${version}"\nsource = ${source}\n${deps.length ? `dependencies = [${deps.map((d) => `{ name = "${d}" }`).join(", ")}]\n` : ""}\n`;
+    const lock = `version = 1\nrequires-python = ">=3.11"\n\n[manifest]\nmembers = ["api", "shared"]\n\n` +
+      pkg("api", "0.1.0", ["fastapi", "shared"], `{ virtual = "." }`) +
+      pkg("shared", "0.1.0", ["pydantic"], `{ editable = "packages/shared" }`) +
+      pkg("fastapi", "0.110.0", ["starlette"]) + pkg("starlette", "0.36.3") + pkg("pydantic", "2.7.0", ["annotated-types"]) + pkg("annotated-types", "0.7.0") + pkg("stale-thing", "1.0");
+    const dir = makeRepo({
+      "pyproject.toml": `[project]\nname = "api"\nversion = "0.1.0"\ndependencies = ["fastapi", "shared"]\n\n[tool.uv.sources]\nshared = { workspace = true }\n\n[tool.uv.workspace]\nmembers = ["packages/*"]\n`,
+      "packages/shared/pyproject.toml": `[project]\nname = "shared"\nversion = "0.1.0"\ndependencies = ["pydantic>=2"]\n`,
+      "uv.lock": lock,
+    });
+    assert.deepEqual(summary(dir).filter((l) => l.startsWith("SS504")), [`SS504 uv.lock:${lock.split("\n").findIndex((l) => l === 'name = "stale-thing"') + 1} stale-thing`]);
+  });
+
   it("turns unreadable input into SS507/SS508 findings, never a crash", () => {
     const dir = makeRepo({
       "a/requirements.in": "good>=1\nbad line ((\nx ; python_version <<< '3'\n",

@@ -178,6 +178,15 @@ export function checkPair(repoRoot: string, pair: LockPair, env: MarkerEnv, serv
     const reach = new Set<string>();
     const stack = direct.map((r) => r.name).filter(Boolean);
     for (const p of lock.packages) if (p.requirement?.path || p.requirement?.url || p.requirement?.editable) stack.push(p.name);
+    // uv workspace members: what their own pyproject.toml requires (their lock edges when it cannot be read).
+    for (const p of lock.packages) {
+      if (!p.isProject || p.projectPath === undefined || p.projectPath === ".") continue;
+      const rel = toPosix(path.join(path.dirname(pair.lock), p.projectPath, "pyproject.toml"));
+      const text = readText(path.join(repoRoot, rel));
+      const member = text === null ? null : parsePyproject(text, rel);
+      if (member && !member.errors.length) for (const r of [...member.dependencies, ...Object.values(member.optional).flat(), ...Object.values(member.groups).flat()]) r.name && stack.push(r.name);
+      else stack.push(...p.dependencies);
+    }
     while (stack.length) {
       const n = stack.pop()!;
       if (reach.has(n)) continue;

@@ -3,6 +3,7 @@
 import type { BaseImageInfo } from "../image/base.js";
 import { stdlibHistory, Stdlib } from "../python/stdlib.js";
 import type { ImportMap, ProviderMatch } from "./import-map.js";
+import { NAMESPACE_ROOTS } from "./import-map.js";
 import type { ImagePackages, InstalledDist } from "./image-packages.js";
 
 export interface ExternalVerdict {
@@ -77,7 +78,8 @@ export function judgeExternal(mod: string, c: ExternalContext, names: string[] =
     .map((n) => mod + "." + n)
     .filter((sub) => {
       const p = c.map.providersOf(sub)[0];
-      return p && p.source !== "name" && p.dist !== parentDist;
+      // A name under a namespace root (`from opentelemetry import trace`) is a package of its own.
+      return p && (p.source !== "name" || NAMESPACE_ROOTS.has(top)) && p.dist !== parentDist;
     });
   const targets = subs.length ? subs : [mod];
   let found: ReturnType<typeof providerIn> = null;
@@ -112,7 +114,11 @@ export function judgeExternal(mod: string, c: ExternalContext, names: string[] =
     return {
       code: "SS202",
       key: d.name,
-      message: `'${mod}' comes from ${c.map.display(d.name)}, which is not a declared requirement: it is installed only because ${d.parent ?? "another package"} depends on it, ${how}; declare ${c.map.display(d.name)} in the requirements the image installs (${d.via.replace(/ \((RUN at [^)]*)\)$/, ", $1")})`,
+      message: `'${mod}' comes from ${c.map.display(d.name)}, which is not a declared requirement: it is installed only because ${d.parent ?? "another package"} depends on it, ${how}; ${
+        d.lockInput
+          ? `declare ${c.map.display(d.name)} in ${d.lockInput.input} and regenerate ${d.lockInput.lock} (${d.lockInput.tool}), which the image installs (${d.via.replace(/^[^(]*\((RUN at [^)]*)\)$/, "$1")})`
+          : `declare ${c.map.display(d.name)} in the requirements the image installs (${d.via.replace(/ \((RUN at [^)]*)\)$/, ", $1")})`
+      }`,
       uncertain: false,
       notes: [],
     };
@@ -140,7 +146,7 @@ export function judgeExternal(mod: string, c: ExternalContext, names: string[] =
   return {
     code: "SS201",
     key: p.dist,
-    message: `module '${mod}' is not installed in the image: ${installs}${src}; add ${c.map.display(p.dist)} to the requirements the image installs`,
+    message: `module '${mod}' is not installed in the image: ${installs}${src}; ${p.guess ? `add the distribution that provides '${mod.split(".").slice(0, 2).join(".")}' (perhaps ${c.map.display(p.dist)})` : `add ${c.map.display(p.dist)}`} to the requirements the image installs`,
     uncertain: notes.length > 0,
     notes,
   };

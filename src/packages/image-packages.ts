@@ -33,6 +33,8 @@ export interface InstalledDist {
   transitiveSource?: "lock" | "table";
   /** Installed from a loose specification (no lock): its dependencies are not known exactly. */
   loose?: boolean;
+  /** From a compiled lock (pip-compile, uv pip compile): the input file to edit, and the lock to regenerate. */
+  lockInput?: { input: string; lock: string; tool: string };
   /** Extras asked for (`uvicorn[standard]`): their packages are requested too. */
   extras?: string[];
   version?: string;
@@ -47,7 +49,8 @@ export interface ImagePackages {
   /** Requirement files a RUN reads that are not in the image at that point (the build fails). */
   missingFiles: { line: number; written: string; image: string; repoHint: string | null }[];
   /** Unparsable requirement/lock lines: reported by the lock rules, noted here. */
-  errors: { file: string; line: number; message: string }[];
+  /** Unreadable requirement files, pyproject.toml files and locks the image installs. `run` is the installing RUN line. */
+  errors: { file: string; line: number; message: string; kind: "requirements" | "pyproject" | "lock"; run: number; inContext: boolean }[];
   /** Did the image install any Python packages at all (else third-party checks have no basis)? */
   anyPythonInstall: boolean;
   /** Install records that are not "system" packages, for executables and locations. */
@@ -107,7 +110,7 @@ export function imagePackages(inp: PackageInputs): ImagePackages {
     if (!r.name || !markerOk(r.marker)) return;
     addDist({ name: r.name, display: r.rawName || r.name, direct: true, via, version: r.specifier.startsWith("==") ? r.specifier.slice(2) : undefined, loose: true, extras: r.extras.map((e) => normalizeName(e)) });
   };
-  const addLock = (lock: LockFile, via: string, direct: Set<string> | null) => {
+  const addLock = (lock: LockFile, via: string, direct: Set<string> | null, input?: { input: string; lock: string; tool: string }) => {
     // A project install (uv sync, poetry/pdm install) gets what its requested requirements reach
     // through the lock's graph — not every package of the lock (dev groups, other extras).
     let reached: Set<string> | null = null;
@@ -134,7 +137,7 @@ export function imagePackages(inp: PackageInputs): ImagePackages {
       // Who pulls it in: `# via` of a pip lock, else a package of the lock depending on it (direct ones first).
       const parents = p.requiredBy?.length ? p.requiredBy : lock.packages.filter((q) => q.dependencies.includes(p.name)).map((q) => q.name);
       const parent = parents.find((n) => direct?.has(n)) ?? parents.find((n) => !lock.packages.find((q) => q.name === n)?.isProject) ?? parents[0];
-      addDist({ name: p.name, display: p.name, direct: isDirect, via, version: p.version, parent: isDirect ? undefined : parent, transitiveSource: isDirect ? undefined : "lock" });
+      addDist({ name: p.name, display: p.name, direct: isDirect, via, version: p.version, parent: isDirect ? undefined : parent, transitiveSource: isDirect ? undefined : "lock", ...(input ? { lockInput: input } : {}) });
     }
   };
 
@@ -149,12 +152,16 @@ export function imagePackages(inp: PackageInputs): ImagePackages {
       return;
     }
     const rf = parseRequirements(text, label(ref), { env: inp.model.env });
-    for (const e of rf.errors) out.errors.push({ file: label(ref), line: e.line, message: e.message });
+    for (const e of rf.errors) out.errors.push({ file: label(ref), line: e.line, message: e.message, kind: "requirements", run: rec.line, inContext: ref.ctx !== undefined });
     // A fully pinned pip-compile output with `# via` comments is a lock: its via lines are exact.
     const isCompiled = /#\s+via\b/.test(text) && rf.requirements.length > 0 && rf.requirements.every((r) => r.specifier.startsWith("==") || r.path || r.url);
     if (isCompiled) {
       const lock = parseLockFile(text, label(ref), "pip");
-      addLock(lock, `${label(ref)} (${where})`, null);
+      // The file it was compiled from: the header's command, else the first `# via -r FILE`.
+      const hdr = /^#\s+(uv pip compile|pip-compile)\b[^\n]*?\s([^\s-][^\s]*\.(?:in|txt|toml))\b/m.exec(text);
+      const via = /#\s+(?:via\s+)?-r\s+(\S+)/.exec(text);
+      const input = hdr?.[2] ?? via?.[1];
+      addLock(lock, `${label(ref)} (${where})`, null, input ? { input: ref.ctx !== undefined ? path.posix.join(path.posix.dirname(label(ref)), input) : input, lock: label(ref), tool: hdr?.[1] ?? "pip-compile" } : undefined);
     } else {
       for (const r of rf.requirements) {
         if (r.path || (r.url && !r.name)) {
@@ -225,7 +232,7 @@ export function imagePackages(inp: PackageInputs): ImagePackages {
         continue;
       }
       const pp = parsePyproject(text, label(p.pyproject));
-      for (const e of pp.errors) out.errors.push({ file: label(p.pyproject), line: e.line, message: e.message });
+      for (const e of pp.errors) out.errors.push({ file: label(p.pyproject), line: e.line, message: e.message, kind: "pyproject", run: rec.line, inContext: p.pyproject.ctx !== undefined });
       const extras = /\[([^\]]*)\]$/.exec(p.written)?.[1]?.split(",").map((s) => s.trim()) ?? [];
       const project = cmd.kind !== "pip" ? cmd : null;
       const groups: string[] = [];
@@ -244,7 +251,7 @@ export function imagePackages(inp: PackageInputs): ImagePackages {
         const lt = readRef(p.lock);
         if (lt !== null) {
           const lock = parseLockFile(lt, label(p.lock));
-          for (const e of lock.errors) out.errors.push({ file: label(p.lock), line: e.line, message: e.message });
+          for (const e of lock.errors) out.errors.push({ file: label(p.lock), line: e.line, message: e.message, kind: "lock", run: rec.line, inContext: p.lock!.ctx !== undefined });
           if (!lock.errors.length || lock.packages.length) {
             lockRead = true;
             const mainGroup = project?.kind === "pdm-install" ? "default" : "main";

@@ -19,6 +19,8 @@ export interface ProviderMatch {
   source: MapSource;
   /** Human description of the source: "installed metadata (.venv)", "curated table", ... */
   detail: string;
+  /** A guess (a namespace package's likely distribution): say "perhaps". */
+  guess?: boolean;
 }
 
 interface Pattern {
@@ -197,7 +199,13 @@ export class ImportMap {
       const m = p.re.exec(mod);
       if (m) add({ dist: normalizeName(expand(p.distribution, m.groups ?? {})), source: "pattern", detail: `curated pattern (${p.note.split(":")[0]})` });
     }
-    if (!out.length) add({ dist: normalizeName(top), source: "name", detail: "the import name" });
+    if (!out.length) {
+      // `google`, `azure`, `opentelemetry`… are namespaces shared by many distributions: the
+      // package is named after the first two parts (google.genai → google-genai), never the root.
+      const parts = mod.split(".");
+      if (NAMESPACE_ROOTS.has(top) && parts.length > 1) add({ dist: normalizeName(parts.slice(0, 2).join("-")), source: "name", detail: "a guess from the import name (a namespace package)", guess: true });
+      else add({ dist: normalizeName(top), source: "name", detail: "the import name" });
+    }
     return out;
   }
 
@@ -206,6 +214,9 @@ export class ImportMap {
     return loadCurated().byDist.get(dist)?.display ?? dist;
   }
 }
+
+/** Top-level names that are namespace packages shared by many distributions. */
+export const NAMESPACE_ROOTS = new Set(["google", "azure", "opentelemetry", "zope", "backports", "jaraco", "sphinxcontrib", "ruamel", "oslo", "flufl"]);
 
 function rank(s: MapSource): number {
   return ["metadata", "config", "table", "pattern", "name"].indexOf(s);

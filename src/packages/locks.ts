@@ -22,6 +22,8 @@ export interface LockPackage {
   source?: string;
   /** uv.lock: the workspace project itself (editable/virtual source). */
   isProject?: boolean;
+  /** uv.lock: a project's folder relative to the lock ("." for the root, "packages/a" for a workspace member). */
+  projectPath?: string;
   /** poetry.lock groups / categories ("main", "dev", ...). */
   groups?: string[];
   /** pip lock: who pulled it in (`# via` names, normalised), and the input files named there. */
@@ -127,6 +129,8 @@ export function parseUvLock(text: string, file: string): LockFile {
     if (Object.keys(depMarkers).length) pkg.dependencyMarkers = depMarkers;
     if (isProject) {
       pkg.isProject = true;
+      const where = (p.source as Tbl)[source!];
+      if (typeof where === "string") pkg.projectPath = where;
       const meta = isTbl(p.metadata) ? p.metadata : {};
       const rd = Array.isArray(meta["requires-dist"]) ? meta["requires-dist"] : [];
       for (const r of rd) {

@@ -84,7 +84,8 @@ export function planService(r: ServiceResult): ServicePlan {
   const model = r.model;
   const pipDirs: string[] = [];
   if (model) {
-    for (const pp of model.pipProjects) pipDirs.push(pp.dir, pp.dir.replace(/\/$/, "") + "/src");
+    // The project folder (editable installs) or the site-packages folder (non-editable; set by the analysis).
+    for (const pp of model.pipProjects) pipDirs.push(pp.dir, pp.dir.replace(/\/$/, "") + "/src", ...(pp.site ? [pp.site] : []));
   }
   const groupKeys = new Map<string, number>();
   const groupOf = (sysPath: string[]): number => {
