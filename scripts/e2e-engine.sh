@@ -120,6 +120,8 @@ import_base() {
   docker import -c 'CMD ["python3"]' "$tarball" "$1" >/dev/null
 }
 
+DERIVED_VERSION=2 # 2: the offline pip keeps -e (editable installs)
+
 ensure_images() {
   ensure_derived "$BASE_TAG" bookworm-minbase-python3 "" "${TAGS[@]}"
   ensure_derived "$PKG_BASE_TAG" bookworm-minbase-python3-packages "$PKG_INCLUDE" "$PKG_TAG"
@@ -130,7 +132,10 @@ ensure_derived() {
   local base=$1 name=$2 extra=$3
   shift 3
   local tags=("$@") missing=0
-  for t in "${tags[@]}"; do docker image inspect "$t" >/dev/null 2>&1 || missing=1; done
+  # Rebuilt when the derived image's recipe (below) changes: bump DERIVED_VERSION then.
+  for t in "${tags[@]}"; do
+    [ "$(docker image inspect -f '{{index .Config.Labels "org.shipshape.e2e"}}' "$t" 2>/dev/null)" = "$DERIVED_VERSION" ] || missing=1
+  done
   [ $missing = 0 ] && return 0
   import_base "$base" "$name" "$extra"
   # The derived image: `python` as in the official images, and an offline pip.
@@ -140,14 +145,14 @@ ensure_derived() {
 #!/bin/sh
 # shipshape e2e base image: no package index is reachable while building fixtures, so
 # requirements from an index are skipped (announced on stderr); local project paths
-# (`pip install .`, `pip install /src`) are really installed, offline, without build isolation.
+# (`pip install .`, `pip install /src`, `pip install -e .`) are really installed, offline, without build isolation.
 if [ "$1" != install ]; then exec python3 -m pip "$@"; fi
 shift
 local_paths=""; skipped=""
 while [ $# -gt 0 ]; do
   case "$1" in
     -r|--requirement|-c|--constraint|-i|--index-url|--extra-index-url|-f|--find-links|--target|-t|--prefix|--root) skipped="$skipped $1 $2"; shift 2 || shift ;;
-    -e|--editable) local_paths="$local_paths $2"; shift 2 || shift ;;
+    -e|--editable) local_paths="$local_paths -e $2"; shift 2 || shift ;;
     -*) shift ;;
     .|./*|/*|../*) local_paths="$local_paths $1"; shift ;;
     *) skipped="$skipped $1"; shift ;;
@@ -165,6 +170,7 @@ FROM $base
 COPY pip /usr/local/bin/pip
 RUN chmod 755 /usr/local/bin/pip && ln -s pip /usr/local/bin/pip3 && ln -sf python3 /usr/bin/python
 ENV LANG=C.UTF-8 PIP_DISABLE_PIP_VERSION_CHECK=1
+LABEL org.shipshape.e2e=$DERIVED_VERSION
 CMD ["python3"]
 EOF
   local args=()

@@ -6,6 +6,7 @@ import type { EntrySpec, ParsedDockerfile, ParsedPython, PyImport } from "./type
 import type { ServiceSpec } from "./service.js";
 import { BuildContext, FsCache } from "./context/context.js";
 import { parseDockerfile } from "./dockerfile/parse.js";
+import { normalizeName } from "./packages/requirements.js";
 import { interpretCommand, interpretShellScript, splitShellWords } from "./entry/argv.js";
 import { evaluateImage, ImageModel, CopyRecord } from "./image/model.js";
 import { INode, normalizeImagePath, dirnameImage, joinImage } from "./image/tree.js";
@@ -941,7 +942,7 @@ function packagePhase(x: PackagePhase): void {
   }
   const pkgs = imagePackages({ model: hidden.size ? { ...model, installs: model.installs.filter((r) => !hidden.has(r)) } : model, ctx, fs: opts.fs, dfRepo, python: py.python });
   for (const p of py.base.pythonPackages ?? []) {
-    const name = p.trim().toLowerCase().replace(/[-_.]+/g, "-");
+    const name = normalizeName(p);
     if (!pkgs.dists.has(name)) pkgs.dists.set(name, { name, display: p, direct: true, via: `the base image ${py.base.ref}` });
   }
   // What the image installs but shipshape cannot read is a finding, not silence.

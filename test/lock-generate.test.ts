@@ -177,7 +177,7 @@ describe("lock generate: docker resolver", () => {
   });
 });
 
-/** A Docker engine that answers, with a local `python:3.11-slim` image that has pip (see DESIGN.md). */
+/** A Docker engine that answers, with a local `python:3.11-slim` image that has pip (scripts/e2e-engine.sh builds one without a registry). */
 const dockerImage = (() => {
   const v = spawnSync("docker", ["version", "--format", "{{.Server.Version}}"], { encoding: "utf8", timeout: 20000 });
   if (v.status !== 0) return false;

@@ -27,6 +27,7 @@ const DockerfileParser = {
 };
 import type { DfFlag, DfInstruction, DfStage, ParsedDockerfile, SourceRange } from "../types.js";
 import { expandWord, type WordExpansion } from "./expand.js";
+import { lineStarts } from "../text.js";
 
 export interface ParseDockerfileOptions {
   /**
@@ -65,19 +66,6 @@ const WS_SPLIT = /[ \t\v\f\r\n]+/;
 // ---------------------------------------------------------------------------
 // Text helpers
 // ---------------------------------------------------------------------------
-
-/** Line starts as vscode-languageserver-textdocument counts lines (\r\n, \r and \n break lines). */
-function lineStarts(text: string): number[] {
-  const starts = [0];
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (c === 13) {
-      if (text.charCodeAt(i + 1) === 10) i++;
-      starts.push(i + 1);
-    } else if (c === 10) starts.push(i + 1);
-  }
-  return starts;
-}
 
 interface Pos {
   line: number;

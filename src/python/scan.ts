@@ -2,39 +2,8 @@
 
 import type { ParsedPython, PyImport } from "../types.js";
 
-/** Offsets of the first character of every line: index 0 is line 1. `\r\n`, `\r` and `\n` end a line. */
-export function lineStarts(src: string): number[] {
-  const starts = [0];
-  if (src.indexOf("\r") < 0) {
-    let i = src.indexOf("\n");
-    while (i >= 0) {
-      starts.push(i + 1);
-      i = src.indexOf("\n", i + 1);
-    }
-  } else {
-    for (let i = 0; i < src.length; i++) {
-      const c = src.charCodeAt(i);
-      if (c === 10) starts.push(i + 1);
-      else if (c === 13) {
-        if (src.charCodeAt(i + 1) === 10) i++;
-        starts.push(i + 1);
-      }
-    }
-  }
-  return starts;
-}
-
-/** 1-based line containing `offset`. */
-export function lineAt(starts: number[], offset: number): number {
-  let lo = 0;
-  let hi = starts.length - 1;
-  while (lo < hi) {
-    const mid = (lo + hi + 1) >> 1;
-    if (starts[mid] <= offset) lo = mid;
-    else hi = mid - 1;
-  }
-  return lo + 1;
-}
+import { lineStarts, lineAt } from "../text.js";
+export { lineStarts, lineAt };
 
 export function stripBom(src: string): string {
   return src.charCodeAt(0) === 0xfeff ? src.slice(1) : src;
