@@ -212,6 +212,15 @@ describe("bad input", () => {
     assert.deepEqual(f.map((x) => `${x.file}:${x.line}`), ["Dockerfile:8"]);
     assert.match(f[0].message, /^\/app\/requirements\.txt \(written in the image\), line 2: cannot parse requirement/);
   });
+  test("on an unknown base image, SS201 is a warning whose message says 'may not be installed'", () => {
+    const res = check(makeRepo({ Dockerfile: `FROM acme/base:1\nWORKDIR /app\nCOPY requirements.txt .\nRUN pip install -r requirements.txt\nCOPY main.py .\nCMD ["python", "main.py"]\n`, "requirements.txt": "flask\n", "main.py": "import flask\nimport yaml\n" }));
+    const f = only(res, "SS201");
+    assert.deepEqual(f.map((x) => `${x.severity} ${x.module}`), ["warning yaml"]);
+    assert.match(f[0].message, /^module 'yaml' may not be installed in the image \(see the notes\): /);
+    assert.match(f[0].notes!.join("\n"), /the base image acme\/base:1 is not one shipshape knows/);
+    // A known base image: a plain error.
+    assert.match(only(check(app("flask\n", "import yaml\n")), "SS201")[0].message, /^module 'yaml' is not installed in the image: /);
+  });
   test("an unknown base image may put its own virtualenv on PATH: SS205 is a warning there", () => {
     const dir = makeRepo({
       Dockerfile: `FROM acme/base:1\nWORKDIR /app\nRUN python -m venv /opt/venv\nCOPY requirements.txt .\nRUN /opt/venv/bin/pip install -r requirements.txt\nCOPY main.py .\nCMD ["python", "main.py"]\n`,

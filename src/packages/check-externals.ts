@@ -146,7 +146,8 @@ export function judgeExternal(mod: string, c: ExternalContext, names: string[] =
   return {
     code: "SS201",
     key: p.dist,
-    message: `module '${mod}' is not installed in the image: ${installs}${src}; ${p.guess ? `add the distribution that provides '${mod.split(".").slice(0, 2).join(".")}' (perhaps ${c.map.display(p.dist)})` : `add ${c.map.display(p.dist)}`} to the requirements the image installs`,
+    // With something shipshape cannot see into (an unknown base image, a RUN it cannot read), say so in the verdict too.
+    message: `module '${mod}' ${notes.length ? "may not be installed in the image (see the notes)" : "is not installed in the image"}: ${installs}${src}; ${p.guess ? `add the distribution that provides '${mod.split(".").slice(0, 2).join(".")}' (perhaps ${c.map.display(p.dist)})` : `add ${c.map.display(p.dist)}`} to the requirements the image installs`,
     uncertain: notes.length > 0,
     notes,
   };
