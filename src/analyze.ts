@@ -145,7 +145,7 @@ interface Candidate {
   outside?: boolean; // the root is outside the build context (repo-relative then)
 }
 
-export type Prepared = { readError: string } | { df: ParsedDockerfile; ctx: BuildContext; model: ImageModel | null };
+export type Prepared = { readError: string; line?: number } | { df: ParsedDockerfile; ctx: BuildContext; model: ImageModel | null };
 
 /** Read and parse the Dockerfile, and evaluate its image against the build context. */
 export function prepareService(svc: ServiceSpec, opts: AnalyzeOptions): Prepared {
@@ -154,7 +154,16 @@ export function prepareService(svc: ServiceSpec, opts: AnalyzeOptions): Prepared
     opts.fs.noteFile(svc.dockerfile);
     const buf = readFileSync(svc.dockerfile);
     if (buf.includes(0)) throw new Error("binary file");
-    text = new TextDecoder("utf-8", { fatal: true }).decode(buf);
+    try {
+      text = new TextDecoder("utf-8", { fatal: true }).decode(buf);
+    } catch {
+      // Docker reads the bytes as they are: a Latin-1 byte in a comment builds fine. Elsewhere
+      // (a path, an argument) shipshape cannot know the name it stands for: say which line.
+      text = new TextDecoder("utf-8").decode(buf);
+      const lines = text.split(/\r?\n/);
+      const bad = lines.findIndex((l) => l.includes("\ufffd") && !/^\s*#/.test(l));
+      if (bad >= 0) return { readError: `line ${bad + 1} is not valid UTF-8 (outside a comment), so the names on it cannot be read`, line: bad + 1 };
+    }
   } catch (e) {
     const err = e as NodeJS.ErrnoException;
     return { readError: err.code === "ERR_ENCODING_INVALID_ENCODED_DATA" ? "not valid UTF-8" : err.code ?? err.message };
@@ -255,7 +264,7 @@ export function analyzeService(svc: ServiceSpec, opts: AnalyzeOptions): ServiceR
   let prep = opts.prepared?.get(svc);
   if (!prep) prep = prepareService(svc, opts);
   if ("readError" in prep) {
-    emit({ code: "SS001", file: dfRepo, line: 1, module: "", message: `cannot read Dockerfile: ${prep.readError}`, chain: [] });
+    emit({ code: "SS001", file: dfRepo, line: prep.line ?? 1, module: "", message: `cannot read Dockerfile: ${prep.readError}`, chain: [] });
     return result;
   }
   const { df, ctx } = prep;

@@ -344,6 +344,14 @@ describe("SS005 / SS006 / SS001 build problems", () => {
     assert.ok(codes(res).includes("SS001"), summary(res).join("\n"));
     assert.ok(codes(res).includes("SS101"));
   });
+  test("a non-UTF-8 byte in a comment builds (Docker reads bytes); elsewhere SS001 names its line", () => {
+    const latin1 = (s: string) => Buffer.from(s, "latin1");
+    const ok = check(makeRepo({ "Dockerfile": latin1(FROM + "# caf\xe9 ol\xe9\nCOPY main.py .\nCMD python main.py\n"), "main.py": "import gone\n", "gone.py": "" }));
+    assert.deepEqual(summary(ok), ["SS101 main.py:1 gone"]);
+    const bad = check(makeRepo({ "Dockerfile": latin1(FROM + "COPY caf\xe9.py .\nCMD python main.py\n"), "main.py": "" }));
+    assert.deepEqual(summary(bad), ["SS001 Dockerfile:3 "]);
+    assert.match(bad.findings[0].message, /line 3 is not valid UTF-8 \(outside a comment\)/);
+  });
 });
 
 describe("SS002 / SS003 unreadable Python", () => {
