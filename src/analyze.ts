@@ -16,7 +16,7 @@ import { Finding, Fix, RULES, Severity } from "./findings.js";
 import { baseImageInfo, BaseImageInfo, distroPython, parseImageRef } from "./image/base.js";
 import { stdlibFor, Stdlib } from "./python/stdlib.js";
 import { ImportMap } from "./packages/import-map.js";
-import { imagePackages, ImagePackages } from "./packages/image-packages.js";
+import { imagePackages } from "./packages/image-packages.js";
 import { judgeExternal, providerIn, RUNNER_DISTRIBUTIONS, uncertainty, ExternalContext } from "./packages/check-externals.js";
 import { implicitFindings, triggerTops } from "./packages/implicit.js";
 import { invisibleReason, InstallRecord } from "./packages/image-installs.js";

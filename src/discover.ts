@@ -21,9 +21,6 @@ export class UsageError extends Error {}
 
 // The YAML parser is loaded only when a compose file exists (it costs ~50 ms to load).
 const requireCjs = createRequire(import.meta.url);
-function parseYaml(text: string): unknown {
-  return (requireCjs("yaml") as typeof import("yaml")).parse(text);
-}
 
 export interface Config {
   /** File the config came from (repo-relative), or null. */

@@ -43,7 +43,6 @@ export interface ExpandOptions {
 const NAME_START = /[A-Za-z_]/;
 const NAME_CHAR = /[A-Za-z0-9_]/;
 const SPECIAL_PARAMS = "@*#?$!-";
-const IFS_WS = /[ \t\n]/;
 
 class Fields {
   out: string[] = [];

@@ -143,7 +143,7 @@ export function computeClosure(svc: ServiceSpec, repoRoot: string, mode: Closure
       }
     }
   }
-  for (const { raw, matched, exclude } of sources) {
+  for (const { raw, exclude } of sources) {
     if (/^(https?:\/\/|git@|git:\/\/)/.test(raw)) continue;
     const clean = cleanSource(raw.replace("/./", "/"));
     if (clean === null) continue;

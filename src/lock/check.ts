@@ -22,7 +22,7 @@ import { ParseCache } from "../parse-cache.js";
 import { findStage, evaluateImage, ImageModel, neededStages } from "../image/model.js";
 import { normalizeImagePath } from "../image/tree.js";
 import { parseRequirements, parseRequirementString, Requirement } from "../packages/requirements.js";
-import { parseLockFile, LockFile, LockPackage } from "../packages/locks.js";
+import { parseLockFile, LockPackage } from "../packages/locks.js";
 import { parsePyproject } from "../packages/pyproject.js";
 import { satisfies, pinnedVersion, versionsEqual } from "../packages/pep440.js";
 import { defaultEnvironment, evaluateMarker, MarkerEnv } from "../packages/markers.js";
