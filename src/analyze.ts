@@ -278,7 +278,7 @@ export function analyzeService(svc: ServiceSpec, opts: AnalyzeOptions): ServiceR
   const tree = model.tree;
   const resolver = new Resolver(tree);
   const py = imagePython(model, opts.images);
-  const externals: { imp: PyImport; importer: QueueItem; absName: string; chain: string[] }[] = [];
+  const externals: { imp: PyImport; importer: QueueItem; absName: string; chain: string[] | null }[] = [];
   const stdlibImports: { module: string; file: string; line: number }[] = [];
   const tops = triggerTops(opts.implicitRules);
   const runners = new Map<string, string>(); // program -> label
@@ -608,6 +608,9 @@ export function analyzeService(svc: ServiceSpec, opts: AnalyzeOptions): ServiceR
     return out;
   };
 
+  const ctxRel = path.relative(repoRoot, svc.context);
+  const ctxInRepo = ctxRel !== "" && !ctxRel.startsWith("..");
+  const outsideMemo = new Map<string, string | null>();
   const candMemo = new Map<string, Candidate[]>();
   const foundMemo = new Map<string, Map<string, { cand: Candidate; loc: { path: string; isDir: boolean } } | null>>();
   const explainMissing = (imp: PyImport, importer: QueueItem, absName: string, missing: string, sysPath: string[], steps: ResolveStep[]) => {
@@ -649,23 +652,27 @@ export function analyzeService(svc: ServiceSpec, opts: AnalyzeOptions): ServiceR
       }
       foundTable.set(missing, found);
     }
-    const chain = [...importer.chain, importer.repo ?? fileRepo(importer.img)];
     if (!found) {
+      // Most of these are third-party and standard-library imports: no chain is built for them
+      // unless a finding needs it.
+      const chainOf = () => [...importer.chain, importer.repo ?? fileRepo(importer.img)];
       // Outside the build context but in the repository?
-      const ctxRepo = path.relative(repoRoot, svc.context);
-      if (ctxRepo && !ctxRepo.startsWith("..")) {
-        const p = missing.replace(/\./g, "/");
-        const outsideFile = path.join(repoRoot, p + ".py");
-        const outsideDir = path.join(repoRoot, p, "__init__.py");
-        if (!steps.length && (exists(outsideFile) || exists(outsideDir))) {
-          emitImport(imp, importer, "SS101", absName, `module '${missing}' is not in the image: ${exists(outsideFile) ? p + ".py" : p + "/"} is outside the build context ${ctx.repoPath("")}, so no COPY can reach it; build from a higher context (docker build -f ${dfRepo} .)`, chain);
+      if (ctxInRepo && !steps.length) {
+        let where = outsideMemo.get(missing);
+        if (where === undefined) {
+          const p = missing.replace(/\./g, "/");
+          where = exists(path.join(repoRoot, p + ".py")) ? p + ".py" : exists(path.join(repoRoot, p, "__init__.py")) ? p + "/" : null;
+          outsideMemo.set(missing, where);
         }
+        if (where) emitImport(imp, importer, "SS101", absName, `module '${missing}' is not in the image: ${where} is outside the build context ${ctx.repoPath("")}, so no COPY can reach it; build from a higher context (docker build -f ${dfRepo} .)`, chainOf());
       }
       // Not a repository module: the standard library of another version, or a distribution.
-      if (!steps.length) externals.push({ imp, importer, absName, chain });
-      else missingSubmodule(imp, importer, absName, missing, steps, chain);
+      if (!steps.length) {
+        externals.push({ imp, importer, absName, chain: null });
+      } else missingSubmodule(imp, importer, absName, missing, steps, chainOf());
       return;
     }
+    const chain = [...importer.chain, importer.repo ?? fileRepo(importer.img)];
     const { cand, loc } = found;
     const missingRel = missing.replace(/\./g, "/");
     const expected = joinImage(cand.imageDir, missingRel + (loc.isDir ? "" : ".py"));
@@ -918,7 +925,7 @@ interface PackagePhase {
   env: Record<string, string>;
   tree: import("./image/tree.js").ImageTree;
   sitePath: string[];
-  externals: { imp: PyImport; importer: QueueItem; absName: string; chain: string[] }[];
+  externals: { imp: PyImport; importer: QueueItem; absName: string; chain: string[] | null }[];
   stdlibImports: { module: string; file: string; line: number }[];
   runners: Map<string, string>;
   moduleRuns: Map<string, string>;
@@ -1004,7 +1011,7 @@ function packagePhase(x: PackagePhase): void {
     const others = new Set(list.map((x) => `${x.e.importer.repo ?? ""}:${x.e.imp.line}`)).size - 1;
     const notes = [...best.v.notes];
     if (others > 0) notes.push(`imported in ${others} more place${others > 1 ? "s" : ""} in this image`);
-    emitImport(best.e.imp, best.e.importer, best.v.code, best.v.code === "SS201" || best.v.code === "SS202" ? judgedModule(best.v.message, best.e.absName) : best.e.absName, best.v.message, best.e.chain, undefined, best.v.uncertain ? "warning" : undefined, notes);
+    emitImport(best.e.imp, best.e.importer, best.v.code, best.v.code === "SS201" || best.v.code === "SS202" ? judgedModule(best.v.message, best.e.absName) : best.e.absName, best.v.message, best.e.chain ?? [...best.e.importer.chain, best.e.importer.repo ?? fileRepo(best.e.importer.img)], undefined, best.v.uncertain ? "warning" : undefined, notes);
   }
   result.externals = [...externalsSeen.values()];
   for (const [runner, label] of runners) {

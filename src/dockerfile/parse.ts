@@ -250,6 +250,7 @@ const HEREDOC_KEYWORDS = new Set(["RUN", "COPY", "ADD", "ONBUILD"]);
  * Without it, each false heredoc swallows the rest of the file and costs one more full parse.
  */
 function premask(text: string): string {
+  if (!text.includes("<<")) return text; // no heredoc, real or false
   let esc = "\\";
   // The escape directive only counts at the top, before any instruction or blank line.
   for (const l of text.split("\n")) {
@@ -314,6 +315,9 @@ function parseWithHeredocFix(text: string): { df: AstDockerfile; masked: string 
       const r = ins.getRange();
       const start = offsetAt(starts, r.start, masked.length);
       const end = offsetAt(starts, r.end, masked.length);
+      // No `<<` in the instruction: nothing dockerfile-ast could have taken for a heredoc.
+      const lt = masked.indexOf("<<", start);
+      if (lt < 0 || lt >= end) continue;
       const ll = logicalLine(masked, start, end, esc);
       const real = new Set(heredocWords(ll.line, esc).map((h) => ll.offs[h.start]));
       for (const arg of ins.getArguments()) {
