@@ -323,11 +323,49 @@ export function composeBuilds(repoRoot: string): ComposeBuild[] {
   return composeBuildsOf(walkRepo(repoRoot, []).composeFiles).builds;
 }
 
-/** A compose `command:`/`entrypoint:` value as argv: a list as is, a string split like a shell would (compose does). */
-function composeArgv(v: unknown): string[] | undefined {
-  if (Array.isArray(v)) return v.map(String);
-  if (typeof v === "string") return splitShellWords(v) ?? v.trim().split(/\s+/);
-  return undefined;
+/**
+ * A compose `command:`/`entrypoint:` value as argv: a list as is, a string split like a shell
+ * would (compose does). Compose interpolates `${VAR}`, `${VAR:-default}` and `$VAR` from the
+ * environment and the `.env` file first: here from `.env` and the defaults only. A variable
+ * neither gives leaves the value unknown (undefined: the image's own command is checked).
+ */
+function composeArgv(v: unknown, env: Record<string, string>): string[] | undefined {
+  let unknown = false;
+  const interp = (x: string) =>
+    x.replace(/\$\$|\$\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?[-?])([^}]*))?\}|\$([A-Za-z_][A-Za-z0-9_]*)/g, (m, braced?: string, op?: string, dflt?: string, bare?: string) => {
+      if (m === "$$") return "$";
+      const name = braced ?? bare!;
+      const val = env[name];
+      if (op === ":-" && !val) return dflt ?? "";
+      if (op === "-" && val === undefined) return dflt ?? "";
+      if (val === undefined) unknown = true;
+      return val ?? "";
+    });
+  let out: string[] | undefined;
+  if (Array.isArray(v)) out = v.map((x) => interp(String(x)));
+  else if (typeof v === "string") {
+    const s = interp(v);
+    out = splitShellWords(s) ?? s.trim().split(/\s+/);
+  }
+  return unknown ? undefined : out;
+}
+
+/** KEY=VALUE lines of a compose project's `.env` file. */
+function dotEnv(dir: string): Record<string, string> {
+  const env: Record<string, string> = {};
+  let text: string;
+  try {
+    text = readFileSync(path.join(dir, ".env"), "utf8");
+  } catch {
+    return env;
+  }
+  for (const line of text.split(/\r?\n/)) {
+    const m = /^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*?)\s*$/.exec(line);
+    if (!m) continue;
+    const q = /^(["'])(.*)\1$/.exec(m[2]);
+    env[m[1]] = q ? q[2] : m[2].replace(/\s+#.*$/, "");
+  }
+  return env;
 }
 
 /** `build:` sections of the given compose files, and one line per compose file that cannot be read. */
@@ -352,6 +390,7 @@ function composeBuildsOf(files: string[]): { builds: ComposeBuild[]; warnings: s
       warnings.push(`${file}: not valid YAML (${(e as Error).message}); its build sections are not used for service contexts`);
       continue;
     }
+    let env: Record<string, string> | undefined;
     const services = (doc as { services?: Record<string, { build?: unknown; command?: unknown; entrypoint?: unknown }> } | null)?.services ?? {};
     if (typeof services !== "object") continue;
     for (const [name, s] of Object.entries(services)) {
@@ -370,7 +409,12 @@ function composeBuildsOf(files: string[]): { builds: ComposeBuild[]; warnings: s
       const at = (p: string[]) => (ydoc.getIn(p, true) as { range?: [number, number, number] } | undefined)?.range;
       const range = (s.command !== undefined ? at(["services", name, "command"]) : undefined) ?? (s.entrypoint !== undefined ? at(["services", name, "entrypoint"]) : undefined) ?? at(["services", name]);
       const keyLine = range ? lc.linePos(range[0]).line : 1;
-      out.push({ dockerfile, context, target: bo.target ?? null, args, name, command: composeArgv(s.command), entrypoint: composeArgv(s.entrypoint), file, line: keyLine });
+      env ??= dotEnv(dir);
+      const command = composeArgv(s.command, env);
+      const entrypoint = composeArgv(s.entrypoint, env);
+      // An override whose variables are unknown: check the image's own command rather than guess.
+      const known = (s.command === undefined || command) && (s.entrypoint === undefined || entrypoint);
+      out.push({ dockerfile, context, target: bo.target ?? null, args, name, command: known ? command : undefined, entrypoint: known ? entrypoint : undefined, file, line: keyLine });
     }
   }
   return { builds: out, warnings };

@@ -153,6 +153,18 @@ describe("discovery", () => {
     assert.equal(res.findings.find((f) => f.code === "SS101")!.service, "worker");
     assert.equal(res.findings.find((f) => f.code === "SS110")!.service, "beat");
   });
+  test("compose interpolates ${VAR} in a command from .env and defaults; an unknown variable leaves the image's command", () => {
+    const df = FROM + "RUN pip install gunicorn\nCOPY api/ api/\nCMD [\"gunicorn\", \"api.main:app\"]\n";
+    const files = { "Dockerfile": df, "api/__init__.py": "", "api/main.py": "app = 1\n", "api/admin.py": "import gone_local\napp = 1\n", "gone_local.py": "" };
+    const compose = (cmd: string) => `services:\n  admin:\n    build: .\n    command: ${cmd}\n`;
+    const fromEnv = check(makeRepo({ ...files, "compose.yaml": compose("gunicorn ${APP_MODULE}:app"), ".env": "APP_MODULE=api.admin\n" }));
+    assert.deepEqual(summary(fromEnv), ["SS101 api/admin.py:1 gone_local"]);
+    const fromDefault = check(makeRepo({ ...files, "compose.yaml": compose("gunicorn ${APP_MODULE:-api.admin}:app") }));
+    assert.deepEqual(summary(fromDefault), ["SS101 api/admin.py:1 gone_local"]);
+    const unknown = check(makeRepo({ ...files, "compose.yaml": compose("gunicorn ${APP_MODULE}:app") }));
+    assert.deepEqual(unknown.results.map((r) => r.entryPoints.map((e) => e.label).join()), ["gunicorn api.main:app"]);
+    assert.deepEqual(summary(unknown), []);
+  });
   test("an unparsable compose file is a warning on stderr, not silence", () => {
     const dir = makeRepo({ "compose.yaml": "services:\n  web:\n    build: [unclosed\n", "Dockerfile": FROM + "COPY a.py .\nCMD python a.py\n", "a.py": "" });
     const r = cli(["check", "--no-cache"], dir);
