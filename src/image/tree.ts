@@ -69,7 +69,22 @@ export class ImageTree {
 
   /** The node at an absolute path, following symlinks (with a hop limit) unless `noFollowLast`. */
   get(p: string, noFollowLast = false): INode | null {
-    return this.resolve(p, noFollowLast)?.node ?? null;
+    // The hot path: walk the names without building the real path; a symlink on the way
+    // hands over to resolve().
+    const np = normalizeImagePath(p);
+    let node = this.root;
+    if (np === "/") return node;
+    let start = 1;
+    for (;;) {
+      if (node.type !== "dir") return null;
+      const slash = np.indexOf("/", start);
+      const child = node.children!.get(slash < 0 ? np.slice(start) : np.slice(start, slash));
+      if (!child) return null;
+      if (child.type === "symlink" && !(slash < 0 && noFollowLast)) return this.resolve(np, noFollowLast)?.node ?? null;
+      if (slash < 0) return child;
+      node = child;
+      start = slash + 1;
+    }
   }
 
   /** Resolve a path to its real path and node, following symlinks like the kernel does. */
