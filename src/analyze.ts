@@ -205,9 +205,13 @@ function withRun(model: ImageModel, svc: ServiceSpec, repoRoot: string): ImageMo
 export function imagePythonFiles(p: Prepared): string[] {
   if ("readError" in p || !p.model) return [];
   const out: string[] = [];
-  for (const [img, n] of p.model.tree.walk("/")) {
-    if (n.type === "file" && img.endsWith(".py") && n.origin?.ctx !== undefined && n.origin.via !== "tar") out.push(p.ctx.abs(n.origin.ctx));
-  }
+  const ctx = p.ctx;
+  // A plain recursion over the nodes (no image paths built): this runs on every cold check.
+  const visit = (n: INode, name: string): void => {
+    if (n.type === "dir") for (const [k, v] of n.children!) visit(v, k);
+    else if (n.type === "file" && name.endsWith(".py") && n.origin?.ctx !== undefined && n.origin.via !== "tar") out.push(ctx.abs(n.origin.ctx));
+  };
+  visit(p.model.tree.root, "");
   return out;
 }
 
