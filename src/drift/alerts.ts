@@ -2,6 +2,7 @@
 // from environment variables named in config and are never printed. Delivery retries with
 // exponential backoff on 5xx, 429, network errors and timeouts; other 4xx fail at once.
 import type { ServiceDrift } from "./run.js";
+import { revisionFields } from "./report.js";
 import type { AlertsConfig } from "./config.js";
 
 export type AlertChannel = "slack" | "webhook";
@@ -100,16 +101,8 @@ export function webhookPayload(d: ServiceDrift, fingerprint: string): unknown {
     closure: d.closure,
     error: d.error,
     revisions: d.revisions.map((r) => ({
-      revision: r.revision,
-      percent: r.percent,
-      state: r.state,
-      reason: r.reason,
-      fix: r.fix,
+      ...revisionFields(r),
       deployedCommit: r.commit ?? r.reportedCommit,
-      basis: r.basis,
-      behind: r.commits.length,
-      totalCommits: r.totalCommits,
-      staleSince: r.staleSince,
       commits: r.commits.map((c) => ({ sha: c.sha, date: c.date, subject: c.subject, files: c.files.map((f) => f.path) })),
     })),
   };

@@ -54,6 +54,11 @@ export function driftText(round: Round): string {
   return out.join("\n") + "\n";
 }
 
+/** The verdict of one revision as both the JSON report and the webhook payload give it. */
+export function revisionFields(r: RevisionVerdict) {
+  return { revision: r.revision, percent: r.percent, state: r.state, reason: r.reason, fix: r.fix, basis: r.basis, behind: r.commits.length, totalCommits: r.totalCommits, staleSince: r.staleSince };
+}
+
 export function driftJson(round: Round): unknown {
   return {
     version: 1,
@@ -68,21 +73,13 @@ export function driftJson(round: Round): unknown {
       reason: d.reason,
       acknowledged: d.acknowledged ?? null,
       revisions: d.revisions.map((r) => ({
-        revision: r.revision,
-        percent: r.percent,
-        state: r.state,
-        reason: r.reason,
-        fix: r.fix,
-        basis: r.basis,
+        ...revisionFields(r),
         reportedCommit: r.reportedCommit,
         commitSource: r.commitSource,
         commit: r.commit,
         deployedAt: r.deployedAt,
         image: r.image,
         digest: r.digest,
-        behind: r.commits.length,
-        totalCommits: r.totalCommits,
-        staleSince: r.staleSince,
         commits: r.commits,
       })),
     })),

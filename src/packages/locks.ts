@@ -168,14 +168,22 @@ function tomlPackages(text: string, d: Tbl, res: LockFile, each: (p: Tbl, pkg: L
   });
 }
 
-export function parsePoetryLock(text: string, file: string): LockFile {
-  const doc = tomlOrError(text, "poetry", file);
+/** The start of a poetry.lock or pdm.lock: its TOML, and its `[metadata]` Python range; or the lock of its errors. */
+function metadataLock(text: string, kind: "poetry" | "pdm", file: string, pythonKey: string): LockFile | { d: Tbl; res: LockFile } {
+  const doc = tomlOrError(text, kind, file);
   if ("kind" in doc && "errors" in doc) return doc as LockFile;
   const d = doc as Tbl;
-  const res: LockFile = { kind: "poetry", file, packages: [], errors: [] };
+  const res: LockFile = { kind, file, packages: [], errors: [] };
   const pkgs = Array.isArray(d.package) ? d.package : [];
-  if (!isTbl(d.metadata) && !pkgs.length) res.errors.push({ line: 1, message: "no [metadata] and no [[package]] tables: not a poetry.lock" });
-  if (isTbl(d.metadata)) res.requiresPython = str(d.metadata["python-versions"]);
+  if (!isTbl(d.metadata) && !pkgs.length) res.errors.push({ line: 1, message: `no [metadata] and no [[package]] tables: not a ${kind}.lock` });
+  if (isTbl(d.metadata)) res.requiresPython = str(d.metadata[pythonKey]);
+  return { d, res };
+}
+
+export function parsePoetryLock(text: string, file: string): LockFile {
+  const head = metadataLock(text, "poetry", file, "python-versions");
+  if ("kind" in head) return head;
+  const { d, res } = head;
   tomlPackages(text, d, res, (p, pkg) => {
     pkg.dependencies = isTbl(p.dependencies) ? Object.keys(p.dependencies).map(normalizeName).filter((n) => n !== "python") : [];
     // Poetry 1.x: `category = "main"`; Poetry 2: `groups = ["main"]`, `markers = "..."` or `{ main = "..." }`.
@@ -196,13 +204,9 @@ export function parsePoetryLock(text: string, file: string): LockFile {
  * `dependencies` as PEP 508 strings (`"starlette<0.37,>=0.36.3"`, with markers after `;`).
  */
 export function parsePdmLock(text: string, file: string): LockFile {
-  const doc = tomlOrError(text, "pdm", file);
-  if ("kind" in doc && "errors" in doc) return doc as LockFile;
-  const d = doc as Tbl;
-  const res: LockFile = { kind: "pdm", file, packages: [], errors: [] };
-  const pkgs = Array.isArray(d.package) ? d.package : [];
-  if (!isTbl(d.metadata) && !pkgs.length) res.errors.push({ line: 1, message: "no [metadata] and no [[package]] tables: not a pdm.lock" });
-  if (isTbl(d.metadata)) res.requiresPython = str(d.metadata["requires_python"]);
+  const head = metadataLock(text, "pdm", file, "requires_python");
+  if ("kind" in head) return head;
+  const { d, res } = head;
   tomlPackages(text, d, res, (p, pkg) => {
     const depMarkers: Record<string, string> = {};
     for (const dep of Array.isArray(p.dependencies) ? p.dependencies : []) {
