@@ -454,6 +454,8 @@ describe("SS401 implicit-dependency-missing", () => {
   test("lightgbm on slim images needs libgomp1", () => {
     assert.deepEqual(pkg(check(app("lightgbm\n", "import lightgbm\n"))), ["SS401 main.py:1 libgomp1"]);
     assert.deepEqual(pkg(check(app("lightgbm\n", "import lightgbm\n", {}, "python:3.11"))), []);
+    // xgboost bundles its own libgomp (auditwheel, since 1.3): nothing to install.
+    assert.deepEqual(pkg(check(app("xgboost==2.1.1\n", "import xgboost\n"))), []);
     const fixed = makeRepo({
       Dockerfile: `FROM python:3.11-slim\nRUN apt-get update && apt-get install -y --no-install-recommends libgomp1\nWORKDIR /app\nCOPY requirements.txt .\nRUN pip install -r requirements.txt\nCOPY main.py .\nCMD ["python", "main.py"]\n`,
       "requirements.txt": "lightgbm\n",

@@ -193,6 +193,15 @@ describe("lock check: image rules", () => {
     assert.deepEqual(summary(dir), ["SS506 svc/Dockerfile:8 numpy", "SS506 svc/shared/common.txt:1 urllib3"]);
   });
 
+  it("SS506 not for a universal lock's one line per Python range (only one marker holds)", () => {
+    const lock = `numpy==1.24.4 ; python_full_version < '3.9'\n    # via -r requirements.in\nnumpy==2.0.2 ; python_full_version >= '3.9' and python_full_version < '3.10'\n    # via -r requirements.in\nnumpy==2.1.3 ; python_full_version >= '3.10'\n    # via -r requirements.in\n`;
+    const dir = makeRepo({ "svc/Dockerfile": DF("pip install -r requirements.txt", "COPY requirements.txt ./"), "svc/main.py": "", "svc/requirements.in": "numpy\n", "svc/requirements.txt": lock });
+    assert.deepEqual(summary(dir), []);
+    // Two lines that both hold on the image's Python are still a conflict.
+    const both = lock.replace("python_full_version < '3.9'", "python_full_version >= '3.10'");
+    assert.deepEqual(summary(makeRepo({ "svc/Dockerfile": DF("pip install -r requirements.txt", "COPY requirements.txt ./"), "svc/main.py": "", "svc/requirements.in": "numpy\n", "svc/requirements.txt": both })), ["SS506 svc/requirements.txt:5 numpy"]);
+  });
+
   it("SS506 in one pip command says the build fails; an inline pin whose marker is false pins nothing", () => {
     const dir = makeRepo({
       "svc/Dockerfile": `FROM python:3.11-slim\nWORKDIR /app\nCOPY requirements.txt .\nRUN pip install -r requirements.txt "numpy==1.26.4" "urllib3==1.26.18; python_version < '3.8'"\nCOPY main.py .\nCMD ["python", "main.py"]\n`,

@@ -227,6 +227,10 @@ pytest = "8.2.0"
   it("translates Poetry constraints", () => {
     assert.equal(poetryConstraintToPep440("^0.2.3"), ">=0.2.3,<0.3");
     assert.equal(poetryConstraintToPep440("^0.0.3"), ">=0.0.3,<0.0.4");
+    // A union cannot be a PEP 440 specifier: nothing is checked; spaces after operators are allowed.
+    assert.equal(poetryConstraintToPep440("^7.0 || ^8.0"), "");
+    assert.equal(poetryConstraintToPep440(">= 8.0, < 9"), ">=8.0,<9");
+    assert.equal(poetryConstraintToPep440("= 1.2"), "==1.2");
     assert.equal(poetryConstraintToPep440("~1"), ">=1,<2.0");
     assert.equal(poetryConstraintToPep440(">=1.2,<1.5"), ">=1.2,<1.5");
     assert.equal(poetryConstraintToPep440("*"), "");

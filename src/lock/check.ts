@@ -144,8 +144,11 @@ export function checkPair(repoRoot: string, pair: LockPair, env: MarkerEnv, serv
       if (r.path || r.url || r.editable) continue;
       if (!pinnedVersion(r.specifier)) out.push(finding("SS503", service, pair.lock, r.line, r.name, `'${r.text}' in ${pair.lock} is not pinned to one version with ==`, [`a lock names exact versions: regenerate it (shipshape lock generate), or pin it as ${r.rawName}==<version>`]));
     }
-    // The same package twice in one pip lock: pip refuses ("Double requirement given").
-    for (const [name, ps] of byName) if (ps.length > 1) {
+    // The same package twice in one pip lock: pip refuses ("Double requirement given"). Entries
+    // whose markers are false here are skipped by pip (`uv pip compile --universal` writes one
+    // line per Python range).
+    for (const [name, all] of byName) if (all.length > 1) {
+      const ps = all.filter((p) => markerHolds(p.markers, env, () => undefined));
       const vs = [...new Set(ps.map((p) => p.version))];
       if (vs.length > 1) out.push(finding("SS506", service, pair.lock, ps[1].line ?? 1, name, `'${name}' is pinned twice in ${pair.lock}: ${vs.join(" and ")}`));
     }

@@ -36,6 +36,11 @@ function lineOf(lines: string[], needle: string, fallback: number): number {
 
 /** Poetry version constraint → PEP 440 specifier (`^1.2` → `>=1.2,<2.0`, `~1.2` → `>=1.2,<1.3`, `*` → ""). */
 export function poetryConstraintToPep440(c: string): string {
+  // `^7.0 || ^8.0` is a union, which a PEP 440 specifier cannot say: no constraint is checked
+  // (never a false SS502).
+  if (c.includes("||")) return "";
+  // `>= 8.0, < 9`: an operator belongs to the version after it.
+  c = c.replace(/(\^|~=|~|>=|<=|==|!=|>|<|=)\s+/g, "$1");
   const out: string[] = [];
   for (const raw of c.split(",").map((x) => x.trim()).filter(Boolean)) {
     for (const part of raw.split(/\s+/)) {
@@ -53,7 +58,8 @@ export function poetryConstraintToPep440(c: string): string {
         const nums = tilde[1].split(".").map(Number);
         const upper = nums.length === 1 ? [nums[0] + 1] : [nums[0], nums[1] + 1];
         out.push(`>=${tilde[1]}${tilde[2]}`, `<${upper.join(".")}${upper.length === 1 ? ".0" : ""}`);
-      } else if (/^\d/.test(part)) out.push(part.includes("*") ? `==${part}` : `==${part}`);
+      } else if (/^\d/.test(part)) out.push(`==${part}`);
+      else if (/^=\d/.test(part)) out.push(`=${part}`);
       else out.push(part);
     }
   }
