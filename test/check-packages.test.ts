@@ -158,6 +158,18 @@ describe("regressions", () => {
     });
     assert.ok(pkg(check(dir)).includes("SS204 Dockerfile:4 "), pkg(check(dir)).join());
   });
+  test("-r of a URL (inside a file or on the command line) is opaque, not a missing file", () => {
+    const dir = makeRepo({
+      Dockerfile: `FROM python:3.11-slim\nWORKDIR /app\nCOPY requirements.txt .\nRUN pip install -r requirements.txt -r https://example.com/other.txt\nCOPY main.py .\nCMD ["python", "main.py"]\n`,
+      "requirements.txt": "flask\n-r https://example.com/base.txt\n",
+      "main.py": "import flask\nimport yaml\n",
+    });
+    const res = check(dir);
+    assert.deepEqual(pkg(res), ["SS201 main.py:2 yaml"]);
+    // What the URL holds is unknown, so the miss is a warning that says why.
+    assert.equal(only(res, "SS201")[0].severity, "warning");
+    assert.match(only(res, "SS201")[0].notes!.join("\n"), /includes https:\/\/example\.com\/base\.txt, which pip downloads at build time/);
+  });
   test("ARG values are visible to RUN", () => {
     const dir = makeRepo({ Dockerfile: `FROM python:3.11-slim\nARG PKG=requests\nWORKDIR /app\nRUN pip install flask $PKG\nCOPY main.py .\nCMD ["python", "main.py"]\n`, "main.py": "import requests\n" });
     assert.deepEqual(pkg(check(dir)), []);

@@ -173,6 +173,11 @@ export function imagePackages(inp: PackageInputs): ImagePackages {
     }
     for (const inc of rf.includes) {
       if (inc.kind !== "requirement") continue;
+      if (/^[a-z][a-z0-9+.-]*:\/\//i.test(inc.path)) {
+        // pip fetches `-r https://…` at build time: its requirements cannot be read here.
+        out.opaque.push({ line: rec.line, reason: `${label(ref)}:${inc.line} includes ${inc.path}, which pip downloads at build time, so its requirements cannot be read` });
+        continue;
+      }
       const img = normalizeImagePath(inc.path, dirnameImage(ref.image));
       const n = (rec.tree ?? inp.model.tree).resolve(img);
       if (!n || n.node.type !== "file") {
