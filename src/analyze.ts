@@ -950,7 +950,7 @@ function packagePhase(x: PackagePhase): void {
   const hidden = new Map<InstallRecord, string>();
   if (result.entryPoints.length) {
     for (const rec of model.installs) {
-      const why = invisibleReason(rec, env, model.argv, model.venvs);
+      const why = invisibleReason(rec, env, model.argv, model.venvs, model.workdir);
       if (why) hidden.set(rec, why);
     }
   }

@@ -158,6 +158,18 @@ describe("regressions", () => {
     });
     assert.ok(pkg(check(dir)).includes("SS204 Dockerfile:4 "), pkg(check(dir)).join());
   });
+  test("a requirements file an earlier RUN writes (poetry export, uv export >) is opaque, not SS204", () => {
+    const df = (run: string) => `FROM python:3.11-slim\nWORKDIR /app\nCOPY pyproject.toml poetry.lock ./\n${run}\nRUN pip install -r requirements.txt\nCOPY main.py .\nCMD ["python", "main.py"]\n`;
+    const files = { "pyproject.toml": "[tool.poetry]\nname = 'x'\n", "poetry.lock": "", "main.py": "import requests\n" };
+    for (const run of ["RUN pip install poetry && poetry export -f requirements.txt --output requirements.txt", "RUN uv export --frozen > requirements.txt"]) {
+      const res = check(makeRepo({ ...files, Dockerfile: df(run) }));
+      assert.deepEqual(res.findings.map((f) => `${f.code} ${f.severity}`), ["SS201 warning"], run);
+      assert.match(res.findings[0].notes!.join("\n"), /requirements\.txt is written by the RUN at Dockerfile:4/);
+    }
+    // Nothing writes it: the build fails.
+    assert.deepEqual(pkg(check(makeRepo({ ...files, Dockerfile: df("RUN true") }))), ["SS201 main.py:1 requests", "SS204 Dockerfile:5 "]);
+  });
+
   test("-r of a URL (inside a file or on the command line) is opaque, not a missing file", () => {
     const dir = makeRepo({
       Dockerfile: `FROM python:3.11-slim\nWORKDIR /app\nCOPY requirements.txt .\nRUN pip install -r requirements.txt -r https://example.com/other.txt\nCOPY main.py .\nCMD ["python", "main.py"]\n`,
@@ -349,6 +361,15 @@ describe("SS204 requirements-file-not-in-image", () => {
 });
 
 describe("SS205 packages-not-on-path", () => {
+  test("a virtualenv program named in a shell-form CMD, through sh -c, or relative to WORKDIR sees its packages", () => {
+    const df = (cmd: string) => `FROM python:3.11-slim\nWORKDIR /app\nRUN python -m venv .venv\nCOPY requirements.txt .\nRUN .venv/bin/pip install -r requirements.txt\nCOPY app.py .\n${cmd}\n`;
+    const files = { "requirements.txt": "requests\ngunicorn\n", "app.py": "import requests\napp = 1\n" };
+    for (const cmd of ["CMD /app/.venv/bin/gunicorn app:app", 'CMD ["sh", "-c", "exec /app/.venv/bin/python app.py"]', 'CMD [".venv/bin/python", "app.py"]']) {
+      assert.deepEqual(pkg(check(makeRepo({ ...files, Dockerfile: df(cmd) }))), [], cmd);
+    }
+    // The system python does not see them.
+    assert.deepEqual(pkg(check(makeRepo({ ...files, Dockerfile: df('CMD ["python", "app.py"]') }))), ["SS201 app.py:1 requests", "SS205 Dockerfile:5 "]);
+  });
   const files = { "requirements.txt": "requests\n", "main.py": "import requests\n", "pyproject.toml": `[project]\nname = "svc"\nversion = "1"\ndependencies = ["requests"]\n` };
   test("a virtualenv the container's python never uses", () => {
     const dir = makeRepo({ ...files, Dockerfile: `FROM python:3.11-slim\nWORKDIR /app\nRUN python -m venv /opt/venv\nCOPY requirements.txt .\nRUN /opt/venv/bin/pip install -r requirements.txt\nCOPY main.py .\nCMD ["python", "main.py"]\n` });

@@ -173,7 +173,7 @@ export function carryInstalls(src: InstallRecord[], sources: string[], into: Ins
  * path, or `uv run`/`poetry run`/`pdm run`); a --target folder when it is on PYTHONPATH.
  * Returns null when visible, or the reason it is not.
  */
-export function invisibleReason(rec: InstallRecord, env: Record<string, string>, argv: string[] | null, venvs: string[]): string | null {
+export function invisibleReason(rec: InstallRecord, env: Record<string, string>, argv: string[] | null, venvs: string[], workdir = "/"): string | null {
   if (rec.cmd.kind === "system" || rec.carriedBy !== undefined) return null;
   const loc = rec.location;
   if (loc === "system" || loc === "user") return null;
@@ -194,8 +194,9 @@ export function invisibleReason(rec: InstallRecord, env: Record<string, string>,
   if (env.VIRTUAL_ENV && normalizeImagePath(env.VIRTUAL_ENV, "/") === loc) {
     // VIRTUAL_ENV alone does not change which python runs; PATH does. Fall through.
   }
-  const exe = words.find((w) => w && !/^[A-Z_][A-Z0-9_]*=/.test(w)) ?? "";
-  if (exe.startsWith(loc + "/bin/")) return null;
+  // A program of the virtualenv named anywhere in the command (`/app/.venv/bin/gunicorn`, also
+  // through `sh -c "exec …"` or relative to WORKDIR) runs with its packages.
+  if (words.some((w) => normalizeImagePath(w.replace(/^["']|["';]$/g, ""), workdir).startsWith(loc + "/bin/"))) return null;
   const venvAt = path.indexOf(loc + "/bin");
   const sysAt = path.findIndex((d) => d === "/usr/local/bin" || d === "/usr/bin" || d === "/bin");
   if (venvAt >= 0 && (sysAt < 0 || venvAt <= sysAt)) return null;

@@ -101,6 +101,23 @@ export function imagePackages(inp: PackageInputs): ImagePackages {
       return null;
     }
   };
+  /**
+   * The line of an earlier RUN that writes a file of this name (`poetry export -o requirements.txt`,
+   * `uv export > requirements.txt`, `pip-compile --output-file …`), which the image model cannot
+   * follow; or null.
+   */
+  const writtenByRun = (image: string, before: number): number | null => {
+    const base = image.slice(image.lastIndexOf("/") + 1).replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+    const re = new RegExp(`(?:>|\\s-o|--output(?:-file)?)(?:=|\\s*)["']?\\S*${base}(?:["'\\s;&|)]|$)`);
+    for (const st of inp.model.dockerfile.stages) {
+      for (const ins of st.instructions) {
+        if (ins.keyword !== "RUN" || ins.range.line >= before) continue;
+        const text = [ins.args.join(" "), ...(ins.heredocs ?? []).map((h) => h.content)].join("\n");
+        if (re.test(text)) return ins.range.line;
+      }
+    }
+    return null;
+  };
   const label = (ref: FileRef) => (ref.ctx !== undefined ? inp.ctx.repoPath(ref.ctx) : ref.image);
   const addDist = (d: InstalledDist) => {
     const prev = out.dists.get(d.name);
@@ -203,7 +220,9 @@ export function imagePackages(inp: PackageInputs): ImagePackages {
       for (const f of rec.files) {
         if (f.role !== "requirement") continue;
         if (!f.ref) {
-          out.missingFiles.push({ line: rec.line, written: f.written, image: f.image, repoHint: null });
+          const by = writtenByRun(f.image, rec.line);
+          if (by) out.opaque.push({ line: rec.line, reason: `${f.written} is written by the RUN at ${inp.dfRepo}:${by} (${f.image}), so its requirements cannot be read` });
+          else out.missingFiles.push({ line: rec.line, written: f.written, image: f.image, repoHint: null });
           continue;
         }
         readRequirementsFile(f.ref, rec, 0, new Set());
