@@ -161,8 +161,10 @@ export function prepareService(svc: ServiceSpec, opts: AnalyzeOptions): Prepared
       // (a path, an argument) shipshape cannot know the name it stands for: say which line.
       text = new TextDecoder("utf-8").decode(buf);
       const lines = text.split(/\r?\n/);
-      const bad = lines.findIndex((l) => l.includes("\ufffd") && !/^\s*#/.test(l));
-      if (bad >= 0) return { readError: `line ${bad + 1} is not valid UTF-8 (outside a comment), so the names on it cannot be read`, line: bad + 1 };
+      // Only a path (COPY/ADD source) is something shipshape must read exactly; a LABEL or an
+      // `echo` with a Latin-1 é builds and changes nothing here.
+      const bad = lines.findIndex((l) => l.includes("\ufffd") && /^\s*(COPY|ADD)\b/i.test(l));
+      if (bad >= 0) return { readError: `line ${bad + 1} is not valid UTF-8, so the paths it copies cannot be read`, line: bad + 1 };
     }
   } catch (e) {
     const err = e as NodeJS.ErrnoException;
@@ -495,7 +497,8 @@ export function analyzeService(svc: ServiceSpec, opts: AnalyzeOptions): ServiceR
   if (!svc.run) {
     for (const [kw, ins] of [["ENTRYPOINT", model.entrypoint], ["CMD", model.cmd]] as const) {
       const text = ins && !ins.json ? ins.args.join(" ").trim() : "";
-      if (!text.startsWith("[")) continue;
+      // An attempted JSON array: `[` then a quote. (`[ -f x ] && …` is the shell's test command.)
+      if (!/^\[\s*["']/.test(text)) continue;
       if (kw === "CMD" && model.entrypoint && !model.entrypoint.json) continue; // never runs
       brokenJson = true;
       const first = splitShellWords(text)?.[0] ?? text.split(/\s+/)[0];
@@ -762,8 +765,12 @@ export function analyzeService(svc: ServiceSpec, opts: AnalyzeOptions): ServiceR
     for (const st of steps) {
       if (st.spec.kind !== "package") continue;
       const n = tree.get(st.spec.init);
-      const init = n?.origin?.ctx !== undefined && n.origin.via !== "tar" ? parseAbs(ctx.abs(n.origin.ctx)).parsed : null;
+      const initAbs = n?.origin?.ctx !== undefined && n.origin.via !== "tar" ? ctx.abs(n.origin.ctx) : null;
+      const init = initAbs ? parseAbs(initAbs).parsed : null;
       if (!init || init.topLevelNames.includes("__path__") || init.topLevelNames.includes("__getattr__")) return;
+      // Lazy-module packages (transformers style) replace themselves in sys.modules or fill
+      // globals() at run time: the names they provide cannot be known statically.
+      if (/sys\.modules\s*\[\s*__name__\s*\]\s*=|\bglobals\s*\(\s*\)\s*(\[|\.update\b)|setattr\s*\(\s*sys\.modules\s*\[\s*__name__/.test(initText(initAbs!))) return;
     }
     const pdirs = parent.spec.kind === "module" ? [] : parent.spec.dirs;
     const where = pdirs.map((d) => repoOf(tree.get(d)) ?? d).map((d) => d.replace(/\/?$/, "/"));
@@ -774,6 +781,14 @@ export function analyzeService(svc: ServiceSpec, opts: AnalyzeOptions): ServiceR
           ? `'${sub}' cannot be imported from '${parent.name}': ${where.join(", ")} has no ${sub}.py or ${sub}/, and its __init__.py does not define '${sub}' (ImportError at run time)`
           : `module '${missing}' does not exist: ${where.join(", ")} has no ${sub}.py or ${sub}/, in the image or in the build context (ModuleNotFoundError at run time)`;
     emitImport(imp, importer, "SS108", missing, message, chain);
+  };
+
+  const initText = (abs: string): string => {
+    try {
+      return readFileSync(abs, "utf8");
+    } catch {
+      return "";
+    }
   };
 
   const emitImport = (imp: PyImport, importer: QueueItem, code: string, module: string, message: string, chain: string[], fix?: Fix, lowered?: Severity, extraNotes?: string[]) => {

@@ -56,6 +56,9 @@ describe("runners", () => {
     // Valid JSON, and a shell-form command that merely contains a bracket, are fine.
     assert.deepEqual(summary(check(makeRepo({ "Dockerfile": FROM + "COPY main.py .\nCMD [\"python\", \"main.py\"]\n", "main.py": "" }))), []);
     assert.deepEqual(summary(check(makeRepo({ "Dockerfile": FROM + "COPY main.py .\nCMD python main.py [x]\n", "main.py": "" }))), []);
+    // The shell's `[` test command is not a JSON attempt.
+    const testCmd = check(makeRepo({ "Dockerfile": FROM + "COPY main.py .\nCMD [ -f /app/.env ] && . /app/.env; exec python main.py\n", "main.py": "import gone\n", "gone.py": "" }));
+    assert.deepEqual(summary(testCmd), ["SS101 main.py:1 gone"]);
   });
   test("celery -A pkg worker", () => {
     const files = { "Dockerfile": FROM + "COPY tasks/ tasks/\nCMD celery -A tasks worker --loglevel=info\n", "tasks/__init__.py": "from tasks.jobs import run\n", "tasks/jobs.py": "import lib.x\ndef run(): pass\n", ...lib };

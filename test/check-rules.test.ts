@@ -273,6 +273,12 @@ describe("SS108 module-not-found", () => {
     const files = { "main.py": "from pkg import X\nfrom lazy import anything\nimport ext.plugin\nfrom protos import svc_pb2\n", "pkg/__init__.py": "X = 1\n", "lazy/__init__.py": "def __getattr__(name):\n    return name\n", "ext/__init__.py": "__path__ = __import__('pkgutil').extend_path(__path__, __name__)\n", "protos/__init__.py": "", "protos/svc.proto": "" };
     assert.deepEqual(summary(check(makeRepo({ ...files, Dockerfile: FROM + "RUN pip install grpcio-tools\nCOPY . .\nRUN python -m grpc_tools.protoc -I protos --python_out=protos protos/svc.proto\nCMD [\"python\", \"main.py\"]\n" }))), []);
   });
+  test("silent for lazy-module packages that replace themselves in sys.modules or fill globals()", () => {
+    for (const init of ["import sys\nsys.modules[__name__] = _LazyModule(__name__, {})\n", "globals().update(_load())\n", "for k, v in _load().items():\n    globals()[k] = v\n"]) {
+      const res = check(makeRepo({ Dockerfile: df, "pkg/__init__.py": init, "main.py": "from pkg import Anything\n" }));
+      assert.deepEqual(summary(res), [], init);
+    }
+  });
   test("a local namespace folder named like a distribution is left to the package rules", () => {
     const res = check(makeRepo({ Dockerfile: FROM + "RUN pip install apache-airflow\nCOPY . .\nCMD [\"python\", \"main.py\"]\n", "airflow/dags/x.py": "", "main.py": "import airflow.models\n" }));
     assert.deepEqual(res.findings.map((f) => f.code), []);
@@ -344,13 +350,16 @@ describe("SS005 / SS006 / SS001 build problems", () => {
     assert.ok(codes(res).includes("SS001"), summary(res).join("\n"));
     assert.ok(codes(res).includes("SS101"));
   });
-  test("a non-UTF-8 byte in a comment builds (Docker reads bytes); elsewhere SS001 names its line", () => {
+  test("a non-UTF-8 byte in a comment or LABEL builds (Docker reads bytes); in a COPY path SS001 names its line", () => {
     const latin1 = (s: string) => Buffer.from(s, "latin1");
     const ok = check(makeRepo({ "Dockerfile": latin1(FROM + "# caf\xe9 ol\xe9\nCOPY main.py .\nCMD python main.py\n"), "main.py": "import gone\n", "gone.py": "" }));
     assert.deepEqual(summary(ok), ["SS101 main.py:1 gone"]);
     const bad = check(makeRepo({ "Dockerfile": latin1(FROM + "COPY caf\xe9.py .\nCMD python main.py\n"), "main.py": "" }));
     assert.deepEqual(summary(bad), ["SS001 Dockerfile:3 "]);
-    assert.match(bad.findings[0].message, /line 3 is not valid UTF-8 \(outside a comment\)/);
+    assert.match(bad.findings[0].message, /line 3 is not valid UTF-8, so the paths it copies cannot be read/);
+    // A LABEL with a Latin-1 byte builds too.
+    const label = check(makeRepo({ "Dockerfile": latin1(FROM + 'LABEL maintainer="Jos\xe9"\nCOPY main.py .\nCMD python main.py\n'), "main.py": "import gone\n", "gone.py": "" }));
+    assert.deepEqual(summary(label), ["SS101 main.py:1 gone"]);
   });
 });
 
