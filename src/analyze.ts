@@ -196,11 +196,13 @@ export function prepareService(svc: ServiceSpec, opts: AnalyzeOptions): Prepared
 function withRun(model: ImageModel, svc: ServiceSpec, repoRoot: string): ImageModel {
   const r = svc.run;
   if (!r) return model;
+  // `environment:` and `working_dir:` change the container's environment and cwd either way.
+  const base = { ...model, env: r.env ? { ...model.env, ...r.env } : model.env, workdir: r.workdir ? normalizeImagePath(r.workdir, model.workdir) : model.workdir };
   let argv: string[] | null;
   if (r.entrypoint) argv = [...r.entrypoint, ...(r.command ?? [])];
-  else if (model.entrypoint && !model.entrypoint.json) return model;
-  else argv = [...(model.entrypoint?.args ?? []), ...(r.command ?? [])];
-  return { ...model, argv, argvLine: r.line, argvFile: rel(repoRoot, r.file) };
+  else if (!r.command || (model.entrypoint && !model.entrypoint.json)) return base;
+  else argv = [...(model.entrypoint?.args ?? []), ...r.command];
+  return { ...base, argv, argvLine: r.line, argvFile: rel(repoRoot, r.file) };
 }
 
 /** Absolute paths of the context's Python files that an image contains. */
@@ -494,7 +496,7 @@ export function analyzeService(svc: ServiceSpec, opts: AnalyzeOptions): ServiceR
   // `CMD ['python', 'app.py']` or a missing bracket: not JSON, so Docker runs the text with
   // /bin/sh -c, and the shell cannot find a program named `[python,`.
   let brokenJson = false;
-  if (!svc.run) {
+  if (!svc.run?.command && !svc.run?.entrypoint) {
     for (const [kw, ins] of [["ENTRYPOINT", model.entrypoint], ["CMD", model.cmd]] as const) {
       const text = ins && !ins.json ? ins.args.join(" ").trim() : "";
       // An attempted JSON array: `[` then a quote. (`[ -f x ] && …` is the shell's test command.)

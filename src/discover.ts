@@ -311,6 +311,9 @@ interface ComposeBuild {
   /** `command:` / `entrypoint:` of the compose service, which replace the image's CMD / ENTRYPOINT. */
   command?: string[];
   entrypoint?: string[];
+  /** `environment:` and `working_dir:` of the compose service. */
+  env?: Record<string, string>;
+  workdir?: string;
   /** Where the compose service is declared (absolute file, 1-based line). */
   file: string;
   line: number;
@@ -348,6 +351,59 @@ function composeArgv(v: unknown, env: Record<string, string>): string[] | undefi
     out = splitShellWords(s) ?? s.trim().split(/\s+/);
   }
   return unknown ? undefined : out;
+}
+
+interface ComposeService {
+  build?: unknown;
+  command?: unknown;
+  entrypoint?: unknown;
+  environment?: unknown;
+  working_dir?: unknown;
+}
+
+/** One compose service with a `build:`, or why it cannot be read (wrong types). */
+function composeService(name: string, s: ComposeService, dir: string, env: Record<string, string>): Omit<ComposeBuild, "name" | "file" | "line"> | string {
+  const b = s.build;
+  if (typeof b !== "string" && (typeof b !== "object" || b === null || Array.isArray(b))) return "build must be a path or a table";
+  const bo = typeof b === "string" ? { context: b } : (b as { context?: unknown; dockerfile?: unknown; target?: unknown; args?: unknown });
+  for (const k of ["context", "dockerfile", "target"] as const) if (bo[k] !== undefined && typeof bo[k] !== "string") return `build.${k} must be a string`;
+  const context = path.resolve(dir, (bo.context as string | undefined) ?? ".");
+  const dockerfile = path.resolve(context, (bo.dockerfile as string | undefined) ?? "Dockerfile");
+  const args: Record<string, string> = {};
+  if (Array.isArray(bo.args)) {
+    for (const a of bo.args) {
+      const [k, ...v] = String(a).split("=");
+      if (v.length) args[k] = v.join("=");
+    }
+  } else if (bo.args && typeof bo.args === "object") for (const [k, v] of Object.entries(bo.args)) if (v !== null) args[k] = String(v);
+  const command = composeArgv(s.command, env);
+  const entrypoint = composeArgv(s.entrypoint, env);
+  // An override whose variables are unknown: check the image's own command rather than guess.
+  const known = (s.command === undefined || command) && (s.entrypoint === undefined || entrypoint);
+  // `environment:` (a table or KEY=VALUE list) and `working_dir:` apply to the container too.
+  const environment: Record<string, string> = {};
+  const putEnv = (k: string, v: unknown) => {
+    if (v === null || v === undefined) return; // passed through from the deploying shell: unknown
+    const val = composeArgv([String(v)], env)?.[0];
+    if (val !== undefined) environment[k] = val;
+  };
+  if (Array.isArray(s.environment)) {
+    for (const e of s.environment) {
+      const [k, ...v] = String(e).split("=");
+      if (v.length) putEnv(k, v.join("="));
+    }
+  } else if (s.environment && typeof s.environment === "object") for (const [k, v] of Object.entries(s.environment)) putEnv(k, v);
+  const workdir = typeof s.working_dir === "string" ? composeArgv([s.working_dir], env)?.[0] : undefined;
+  return {
+    dockerfile,
+    context,
+    target: (bo.target as string | undefined) ?? null,
+    args,
+    command: known ? command : undefined,
+    entrypoint: known ? entrypoint : undefined,
+    env: Object.keys(environment).length ? environment : undefined,
+    workdir,
+  };
 }
 
 /** KEY=VALUE lines of a compose project's `.env` file. */
@@ -391,30 +447,20 @@ function composeBuildsOf(files: string[]): { builds: ComposeBuild[]; warnings: s
       continue;
     }
     let env: Record<string, string> | undefined;
-    const services = (doc as { services?: Record<string, { build?: unknown; command?: unknown; entrypoint?: unknown }> } | null)?.services ?? {};
+    const services = (doc as { services?: Record<string, ComposeService> } | null)?.services ?? {};
     if (typeof services !== "object") continue;
     for (const [name, s] of Object.entries(services)) {
-      const b = s?.build;
-      if (!b) continue;
-      const bo = typeof b === "string" ? { context: b } : (b as { context?: string; dockerfile?: string; target?: string; args?: unknown });
-      const context = path.resolve(dir, bo.context ?? ".");
-      const dockerfile = path.resolve(context, bo.dockerfile ?? "Dockerfile");
-      const args: Record<string, string> = {};
-      if (Array.isArray(bo.args)) for (const a of bo.args) {
-        const [k, ...v] = String(a).split("=");
-        if (v.length) args[k] = v.join("=");
+      if (!s?.build) continue;
+      env ??= dotEnv(dir);
+      const read = composeService(name, s, dir, env);
+      if (typeof read === "string") {
+        warnings.push(`${file}: services.${name}: ${read}; this service is not checked from the compose file`);
+        continue;
       }
-      else if (bo.args && typeof bo.args === "object") for (const [k, v] of Object.entries(bo.args)) if (v !== null) args[k] = String(v);
       // The line of its command (or entrypoint), else of the service's first key.
       const at = (p: string[]) => (ydoc.getIn(p, true) as { range?: [number, number, number] } | undefined)?.range;
       const range = (s.command !== undefined ? at(["services", name, "command"]) : undefined) ?? (s.entrypoint !== undefined ? at(["services", name, "entrypoint"]) : undefined) ?? at(["services", name]);
-      const keyLine = range ? lc.linePos(range[0]).line : 1;
-      env ??= dotEnv(dir);
-      const command = composeArgv(s.command, env);
-      const entrypoint = composeArgv(s.entrypoint, env);
-      // An override whose variables are unknown: check the image's own command rather than guess.
-      const known = (s.command === undefined || command) && (s.entrypoint === undefined || entrypoint);
-      out.push({ dockerfile, context, target: bo.target ?? null, args, name, command: known ? command : undefined, entrypoint: known ? entrypoint : undefined, file, line: keyLine });
+      out.push({ ...read, name, file, line: range ? lc.linePos(range[0]).line : 1 });
     }
   }
   return { builds: out, warnings };
@@ -570,8 +616,14 @@ export function discover(targets: string[], cwd: string, fs: FsCache, useCache =
     }
     for (const c of cs) {
       const spec: ServiceSpec = { name: c.name, dockerfile: df, context: c.context, contextSource: "compose", target: c.target, buildArgs: c.args, entryPoints: [], ignore: [...config.ignore], build: "docker" };
-      if (c.command || c.entrypoint) spec.run = { command: c.command ?? null, entrypoint: c.entrypoint ?? null, file: c.file, line: c.line };
+      if (c.command || c.entrypoint || c.env || c.workdir) spec.run = { command: c.command ?? null, entrypoint: c.entrypoint ?? null, env: c.env, workdir: c.workdir, file: c.file, line: c.line };
       services.push(spec);
+    }
+    // Every compose service overrides the command (a dev compose file running `runserver`): the
+    // image's own CMD, which production runs, is checked as a service of its own.
+    if (cs.every((c) => c.command || c.entrypoint)) {
+      const c = cs[0];
+      services.push({ name: serviceName(repoRoot, df), dockerfile: df, context: c.context, contextSource: "compose", target: c.target, buildArgs: c.args, entryPoints: [], ignore: [...config.ignore], build: "docker" });
     }
   }
   if (!services.length) {

@@ -19,5 +19,5 @@ export interface ServiceSpec {
    * A compose service's `command:` / `entrypoint:`, which replace the image's CMD / ENTRYPOINT
    * (an `entrypoint:` also drops the image's CMD), and where they are written.
    */
-  run?: { command: string[] | null; entrypoint: string[] | null; file: string; line: number };
+  run?: { command: string[] | null; entrypoint: string[] | null; env?: Record<string, string>; workdir?: string; file: string; line: number };
 }

@@ -168,6 +168,38 @@ describe("discovery", () => {
     assert.deepEqual(unknown.results.map((r) => r.entryPoints.map((e) => e.label).join()), ["gunicorn api.main:app"]);
     assert.deepEqual(summary(unknown), []);
   });
+  test("when every compose service overrides the command (a dev compose file), the image's own CMD is checked too", () => {
+    const files = {
+      "compose.yaml": "services:\n  web:\n    build: .\n    command: python manage.py runserver\n    volumes: ['.:/app']\n",
+      "Dockerfile": FROM + "COPY manage.py .\nCMD [\"python\", \"-m\", \"prodapp.wsgi\"]\n",
+      "manage.py": "",
+      "prodapp/__init__.py": "",
+      "prodapp/wsgi.py": "",
+    };
+    const res = check(makeRepo(files));
+    assert.deepEqual(res.results.map((r) => r.service.name).sort(), [path.basename(res.repoRoot), "web"].sort());
+    assert.deepEqual(summary(res), ["SS110 Dockerfile:4 prodapp.wsgi"]);
+  });
+  test("compose environment: and working_dir: apply to the service's command", () => {
+    const files = {
+      "compose.yaml": "services:\n  web:\n    build: .\n  worker:\n    build: .\n    environment:\n      PYTHONPATH: /srv/src\n    working_dir: /srv\n    command: python -m app.worker\n",
+      "Dockerfile": "FROM python:3.11-slim\nWORKDIR /opt\nCOPY src/ /srv/src/\nCMD [\"python\", \"/srv/src/main.py\"]\n",
+      "src/main.py": "",
+      "src/app/__init__.py": "",
+      "src/app/worker.py": "import app.jobs\n",
+      "src/app/jobs.py": "",
+    };
+    assert.deepEqual(summary(check(makeRepo(files))), []);
+    // Without the environment, the module is not on sys.path.
+    const bare = { ...files, "compose.yaml": "services:\n  web:\n    build: .\n  worker:\n    build: .\n    command: python -m app.worker\n" };
+    assert.deepEqual(summary(check(makeRepo(bare))), ["SS110 compose.yaml:6 app.worker"]);
+  });
+  test("a compose service with wrongly typed build keys is a warning naming it, not a crash", () => {
+    const dir = makeRepo({ "compose.yaml": "services:\n  web:\n    build:\n      context: 5\n", "Dockerfile": FROM + "COPY a.py .\nCMD python a.py\n", "a.py": "" });
+    const r = cli(["check", "--no-cache"], dir);
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(r.stderr, "shipshape: warning: compose.yaml: services.web: build.context must be a string; this service is not checked from the compose file\n");
+  });
   test("an unparsable compose file is a warning on stderr, not silence", () => {
     const dir = makeRepo({ "compose.yaml": "services:\n  web:\n    build: [unclosed\n", "Dockerfile": FROM + "COPY a.py .\nCMD python a.py\n", "a.py": "" });
     const r = cli(["check", "--no-cache"], dir);
