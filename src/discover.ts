@@ -219,36 +219,6 @@ export function loadConfig(repoRoot: string): Config {
   return cfg;
 }
 
-export function findDockerfiles(repoRoot: string, exclude: string[]): string[] {
-  const out: string[] = [];
-  const ex = exclude.length ? dockerignore().add(exclude) : null;
-  const walk = (dir: string, relDir: string, depth: number) => {
-    if (depth > 25) return;
-    let ents;
-    try {
-      ents = readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-    } catch {
-      return;
-    }
-    for (const e of ents) {
-      const r = relDir ? relDir + "/" + e.name : e.name;
-      if (ex && ex.ignores(r)) continue;
-      // Symlinked directories are not followed (loops); symlinked Dockerfiles are.
-      if (e.isDirectory()) {
-        if (!SKIP_DIRS.has(e.name)) walk(path.join(dir, e.name), r, depth + 1);
-      } else if ((e.isFile() || e.isSymbolicLink()) && isDockerfileName(e.name)) {
-        try {
-          if (statSync(path.join(dir, e.name)).isFile()) out.push(path.join(dir, e.name));
-        } catch {
-          /* dangling link */
-        }
-      }
-    }
-  };
-  walk(repoRoot, "", 0);
-  return out;
-}
-
 export function serviceName(repoRoot: string, dockerfile: string): string {
   const relDir = path.relative(repoRoot, path.dirname(dockerfile)).split(path.sep).join("/");
   const base = path.basename(dockerfile);
@@ -320,11 +290,6 @@ interface ComposeBuild {
 }
 
 const COMPOSE_NAMES = ["compose.yaml", "compose.yml", "docker-compose.yaml", "docker-compose.yml"];
-
-/** `build:` sections of compose files in the repository. */
-export function composeBuilds(repoRoot: string): ComposeBuild[] {
-  return composeBuildsOf(walkRepo(repoRoot, []).composeFiles).builds;
-}
 
 /**
  * A compose `command:`/`entrypoint:` value as argv: a list as is, a string split like a shell
@@ -467,7 +432,7 @@ function composeBuildsOf(files: string[]): { builds: ComposeBuild[]; warnings: s
 }
 
 export interface RepoWalk {
-  /** What `findDockerfiles(repoRoot, exclude)` finds. */
+  /** Every Dockerfile below the root (up to depth 25), except what `exclude` names. */
   dockerfiles: string[];
   /** Compose files up to 6 levels down (exclude patterns do not apply). */
   composeFiles: string[];
@@ -476,9 +441,8 @@ export interface RepoWalk {
 }
 
 /**
- * One walk of the repository for everything discovery looks for: Dockerfiles (like
- * findDockerfiles), compose files, and the Python files seen on the way (parsed ahead of the
- * analysis on cold runs). The listings go into `fs`, so the analysis and the cache validation
+ * One walk of the repository for everything discovery looks for: Dockerfiles, compose files,
+ * and the Python files seen on the way (parsed ahead of the analysis on cold runs). The listings go into `fs`, so the analysis and the cache validation
  * do not list or stat those folders and files again.
  */
 export function walkRepo(repoRoot: string, exclude: string[], fs?: FsCache): RepoWalk {
@@ -594,7 +558,8 @@ export function discover(targets: string[], cwd: string, fs: FsCache, useCache =
     const abs = path.resolve(cwd, t);
     if (!existsSync(abs)) throw new UsageError(`no such file or directory: ${t}`);
     if (statSync(abs).isDirectory()) {
-      const found = abs === repoRoot ? repoWalk.dockerfiles : findDockerfiles(abs, config.exclude);
+      // `exclude` is relative to the repository root whatever folder is checked: one walk serves all.
+      const found = abs === repoRoot ? repoWalk.dockerfiles : repoWalk.dockerfiles.filter((f) => f.startsWith(abs + path.sep));
       wanted.push(...(config.discover || explicit ? found : found.filter((f) => declared.has(f))));
       for (const d of declared.keys()) if (d.startsWith(abs + path.sep) && !wanted.includes(d)) wanted.push(d);
     } else wanted.push(abs);

@@ -216,5 +216,8 @@ describe("discovery", () => {
   test("exclude patterns in config skip Dockerfiles", () => {
     const res = check(makeRepo({ "shipshape.toml": 'exclude = ["legacy/**"]\n', "legacy/Dockerfile": "FROBNICATE\n", "Dockerfile": FROM + "COPY a.py .\nCMD python a.py\n", "a.py": "" }));
     assert.equal(res.results.length, 1);
+    // Relative to the repository root, also when a subfolder is checked.
+    const dir = makeRepo({ "shipshape.toml": 'exclude = ["services/legacy/**"]\n', "services/legacy/Dockerfile": "FROBNICATE\n", "services/api/Dockerfile": FROM + "COPY a.py .\nCMD python a.py\n", "services/api/a.py": "" });
+    assert.deepEqual(check(dir, ["services"]).results.map((r) => r.service.name), ["services/api"]);
   });
 });
