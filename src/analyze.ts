@@ -994,7 +994,7 @@ function packagePhase(x: PackagePhase): void {
   const ectx: ExternalContext = { python: py.python, pythonSource: py.pythonSource, stdlib: py.stdlib, base: py.base, packages: pkgs, map, dfRepo, hiddenInstalls: hidden.size > 0 && !pkgs.records.length, hiddenPackages: hidden.size ? imagePackages({ model: { ...model, installs: [...hidden.keys()] }, ctx, fs: opts.fs, dfRepo, python: py.python }) : undefined };
   for (const m of pkgs.missingFiles) {
     const { fix, repoHint } = entryFix(m.image);
-    emit({ code: "SS204", file: dfRepo, line: m.line, module: "", message: `RUN installs requirements from ${m.written}${m.repoHint ? ` (${m.repoHint})` : ""}, but ${m.image} is not in the image at that point; the build fails ("Could not open requirements file")${repoHint}`, chain: [], fix: fix ? { ...fix, after_line: Math.max(1, m.line - 1) } : undefined });
+    emit({ code: "SS204", file: dfRepo, line: m.line, module: m.image, message: `RUN installs requirements from ${m.written}${m.repoHint ? ` (${m.repoHint})` : ""}, but ${m.image} is not in the image at that point; the build fails ("Could not open requirements file")${repoHint}`, chain: [], fix: fix ? { ...fix, after_line: Math.max(1, m.line - 1) } : undefined });
   }
   const pkgNotes = uncertainty(ectx);
   if (!pkgs.anyPythonInstall && !hidden.size && !py.base.known && externals.length) {

@@ -118,6 +118,15 @@ export function loadConfig(repoRoot: string): Config {
     table = read(st);
     cfg.file = "shipshape.toml";
   } else if (existsSync(pp)) {
+    // A pyproject.toml without [tool.shipshape] holds no configuration: if it is broken, the
+    // package rules say so (SS507) instead of the whole run stopping.
+    let ppText = "";
+    try {
+      ppText = readFileSync(pp, "utf8");
+    } catch {
+      /* unreadable: no configuration */
+    }
+    if (!/^\s*\[\s*tool\.shipshape\b/m.test(ppText)) return cfg;
     const t = read(pp);
     const tool = t.tool as Record<string, unknown> | undefined;
     if (tool && tool.shipshape) {

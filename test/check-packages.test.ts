@@ -90,7 +90,7 @@ describe("SS201 package-not-installed", () => {
     assert.deepEqual(pkg(check(ok)), []);
     const bad = makeRepo({ ...files, Dockerfile: `FROM python:3.11-slim\nWORKDIR /app\nCOPY requirements.txt ./\nRUN pip install -r requirements.txt\nCOPY main.py .\nCMD ["python", "main.py"]\n` });
     const res = check(bad);
-    assert.deepEqual(pkg(res), ["SS201 main.py:1 requests", "SS204 Dockerfile:4 "]);
+    assert.deepEqual(pkg(res), ["SS201 main.py:1 requests", "SS204 Dockerfile:4 /app/base.txt"]);
   });
 
   test("multi-stage: packages of a builder reach the final image only through COPY --from", () => {
@@ -156,7 +156,7 @@ describe("regressions", () => {
       "base.txt": "requests\n",
       "main.py": "import flask\nimport requests\n",
     });
-    assert.ok(pkg(check(dir)).includes("SS204 Dockerfile:4 "), pkg(check(dir)).join());
+    assert.ok(pkg(check(dir)).includes("SS204 Dockerfile:4 /app/base.txt"), pkg(check(dir)).join());
   });
   test("a requirements file an earlier RUN writes (poetry export, uv export >) is opaque, not SS204", () => {
     const df = (run: string) => `FROM python:3.11-slim\nWORKDIR /app\nCOPY pyproject.toml poetry.lock ./\n${run}\nRUN pip install -r requirements.txt\nCOPY main.py .\nCMD ["python", "main.py"]\n`;
@@ -167,7 +167,7 @@ describe("regressions", () => {
       assert.match(res.findings[0].notes!.join("\n"), /requirements\.txt is written by the RUN at Dockerfile:4/);
     }
     // Nothing writes it: the build fails.
-    assert.deepEqual(pkg(check(makeRepo({ ...files, Dockerfile: df("RUN true") }))), ["SS201 main.py:1 requests", "SS204 Dockerfile:5 "]);
+    assert.deepEqual(pkg(check(makeRepo({ ...files, Dockerfile: df("RUN true") }))), ["SS201 main.py:1 requests", "SS204 Dockerfile:5 /app/requirements.txt"]);
   });
 
   test("-r of a URL (inside a file or on the command line) is opaque, not a missing file", () => {
@@ -351,10 +351,14 @@ describe("SS203 executable-not-installed", () => {
 });
 
 describe("SS204 requirements-file-not-in-image", () => {
+  test("each missing file of one RUN is reported, not only the first", () => {
+    const res = check(makeRepo({ Dockerfile: `FROM python:3.11-slim\nWORKDIR /app\nCOPY requirements.txt .\nRUN pip install -r requirements.txt -r missing.txt\nCOPY main.py .\nCMD ["python", "main.py"]\n`, "requirements.txt": "-r nested-missing.txt\nflask\n", "main.py": "import flask\n" }));
+    assert.deepEqual(only(res, "SS204").map((f) => f.module).sort(), ["/app/missing.txt", "/app/nested-missing.txt"]);
+  });
   test("fires when pip install -r runs before the file is copied, silent after", () => {
     const bad = makeRepo({ Dockerfile: `FROM python:3.11-slim\nWORKDIR /app\nRUN pip install -r requirements.txt\nCOPY . .\nCMD ["python", "main.py"]\n`, "requirements.txt": "requests\n", "main.py": "import requests\n" });
     const res = check(bad);
-    assert.ok(pkg(res).includes("SS204 Dockerfile:3 "), pkg(res).join());
+    assert.ok(pkg(res).includes("SS204 Dockerfile:3 /app/requirements.txt"), pkg(res).join());
     assert.equal(only(res, "SS204")[0].fix?.insert, "COPY requirements.txt /app/requirements.txt");
     assert.deepEqual(pkg(check(app("requests\n", "import requests\n"))), []);
   });

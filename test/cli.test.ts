@@ -65,6 +65,15 @@ describe("exit codes", () => {
     assert.equal(r2.status, 2);
     assert.match(r2.stderr, /unknown code SS999/);
   });
+  test("a broken pyproject.toml without [tool.shipshape] is a finding (SS507), not a stopped run; a configured lock pair must exist", () => {
+    const dir = makeRepo({ "pyproject.toml": "[project\nname = 'x'\n", "Dockerfile": FROM + "COPY pyproject.toml .\nRUN pip install .\nCOPY a.py .\nCMD python a.py\n", "a.py": "" });
+    const r = cli(["check", "--no-cache"], dir);
+    assert.equal(r.status, 1, r.stderr);
+    assert.match(r.stdout, /pyproject\.toml:1: error SS507/);
+    const r2 = cli(["lock", "check"], makeRepo({ "shipshape.toml": "[lock]\npairs = [['deps/base.in', 'deps/base.lokc']]\n", "deps/base.in": "flask\n", "Dockerfile": FROM }));
+    assert.equal(r2.status, 2);
+    assert.equal(r2.stderr, "shipshape: error: shipshape.toml lock.pairs: no such file deps/base.lokc (paths are relative to the repository root)\n");
+  });
   test("a misspelt config key is an error naming the nearest key, not silently ignored", () => {
     const r = cli(["check"], makeRepo({ "shipshape.toml": "[services.api]\ndockerfile = 'Dockerfile'\nentrypoints = ['job.py']\n", "Dockerfile": FROM }));
     assert.equal(r.status, 2);

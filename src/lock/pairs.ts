@@ -43,7 +43,11 @@ export function loadLockConfig(repoRoot: string): LockConfig {
   try {
     if (existsSync(st)) table = parseToml(readFileSync(st, "utf8")) as Record<string, unknown>;
     else if (existsSync(pp)) {
-      const t = parseToml(readFileSync(pp, "utf8")) as Record<string, unknown>;
+      where = "[tool.shipshape]";
+      const text = readFileSync(pp, "utf8");
+      // A broken pyproject.toml without our table is the project's problem (SS507), not a config error.
+      if (!/^\s*\[\s*tool\.shipshape\b/m.test(text)) return cfg;
+      const t = parseToml(text) as Record<string, unknown>;
       const tool = t.tool as Record<string, unknown> | undefined;
       table = (tool?.shipshape as Record<string, unknown> | undefined) ?? null;
       where = "[tool.shipshape]";
@@ -58,6 +62,8 @@ export function loadLockConfig(repoRoot: string): LockConfig {
     if (!list.length && !Array.isArray(v)) throw new UsageError(`${what} must be a list of [loose, lock] pairs or a table`);
     for (const [a, b] of list) {
       if (typeof a !== "string" || typeof b !== "string") throw new UsageError(`${what}: each pair is two file paths, [loose, lock]`);
+      // A misspelt path must not check nothing (and take a real file away from its convention pair).
+      for (const f of [a, b]) if (!existsSync(path.join(repoRoot, f))) throw new UsageError(`${what}: no such file ${f} (paths are relative to the repository root)`);
       cfg.pairs.push({ loose: toPosix(path.normalize(a)), lock: toPosix(path.normalize(b)), source: "config" });
     }
   };
