@@ -331,6 +331,21 @@ describe("comparison by commit", () => {
     assert.equal(round.results[0].state, "STALE");
   });
 
+  test("--ref reads what the images are built from at that ref, not from the checked-out tree", async () => {
+    const dir = monorepo();
+    git(dir, ["checkout", "-q", "-b", "newmain"]);
+    // On newmain, worker starts copying shared/; the deployed commit is that one.
+    const deployed = commit(dir, "worker copies shared", { "worker/Dockerfile": FROM + "COPY worker/ /app/worker/\nCOPY shared/ /app/shared/\nCMD [\"python\", \"-m\", \"worker.main\"]\n" });
+    commit(dir, "shared changes", { "shared/old.py": "X = 2\n" });
+    git(dir, ["checkout", "-q", "main"]); // main's worker does not copy shared/
+    deployAll(dir, deployed, ["worker"]);
+    const round = await runRound({ cwd: dir, services: ["worker"], ref: "newmain" });
+    assert.equal(round.results[0].state, "STALE");
+    assert.deepEqual(round.results[0].revisions[0].commits.map((c) => c.subject), ["shared changes"]);
+    // The checked-out tree is left as it was.
+    assert.equal(git(dir, ["status", "--porcelain", "--untracked-files=no"]), "");
+  });
+
   test("--ref compares with another ref; a bad ref is a one-line error", async () => {
     const dir = monorepo();
     const first = git(dir, ["rev-parse", "HEAD"]);

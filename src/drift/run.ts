@@ -8,7 +8,11 @@ import { computeClosure, ClosureMode } from "./closure.js";
 import { loadDriftConfig, DriftConfig } from "./config.js";
 import { deployedRevisions, ProviderError } from "./providers.js";
 import { judgeRevision, serviceState, DriftState, RevisionVerdict } from "./compare.js";
-import { openRepo, resolveRef, GitError, git } from "./git.js";
+import { openRepo, resolveRef, GitError, git, type GitRepo } from "./git.js";
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { spawnSync } from "node:child_process";
 
 export interface ServiceDrift {
   service: string;
@@ -66,7 +70,7 @@ export function prepareRound(opts: RoundOptions): { repoRoot: string; config: Dr
 export async function runRound(opts: RoundOptions): Promise<Round> {
   const prep = prepareRound(opts);
   const { repoRoot, config, disc, fs } = prep;
-  let repo;
+  let repo: GitRepo;
   try {
     repo = await openRepo(repoRoot);
   } catch (e) {
@@ -84,39 +88,80 @@ export async function runRound(opts: RoundOptions): Promise<Round> {
   } catch (e) {
     throw new UsageError((e as Error).message);
   }
-  const shared = { fs, parseCache: new ParseCache(null), contexts: new Map<string, BuildContext>() };
-  const results = await Promise.all(
-    prep.names.map(async (name): Promise<ServiceDrift> => {
-      const pc = config.services.get(name)!;
-      const svc = disc.services.find((s) => s.name === name)!;
-      const mode = opts.closure ?? pc.closure ?? config.closure;
-      const closure = computeClosure(svc, repoRoot, mode, shared);
-      const out: ServiceDrift = { service: name, state: "UNKNOWN", provider: pc.provider, closure: mode, closureFiles: closure.files.size, ref, head, error: null, reason: null, revisions: [] };
-      if (!closure.files.size && closure.problems.length) {
-        out.reason = `cannot tell what the image is built from: ${closure.problems.join("; ")}`;
+  // What the images are built from is read from the compared commit's tree: with `--ref
+  // origin/main` and an older checkout, the working tree would be the wrong closure.
+  const tree = await refTree(repo, head);
+  const shared = { fs: tree ? new FsCache() : fs, parseCache: new ParseCache(null), contexts: new Map<string, BuildContext>() };
+  const treeRoot = tree ? path.join(tree.dir, repo.prefix) : repoRoot;
+  let treeServices = disc.services;
+  if (tree) {
+    try {
+      treeServices = discover([], treeRoot, shared.fs).services;
+    } catch {
+      treeServices = []; // no Dockerfile at that commit: each service says so
+    }
+  }
+  try {
+    return { repoRoot, config, ref, head, results: await judgeAll() };
+  } finally {
+    tree?.remove();
+  }
+
+  async function judgeAll(): Promise<ServiceDrift[]> {
+    return Promise.all(
+      prep.names.map(async (name): Promise<ServiceDrift> => {
+        const pc = config.services.get(name)!;
+        const svc = treeServices.find((s) => s.name === name);
+        const mode = opts.closure ?? pc.closure ?? config.closure;
+        if (!svc) return { service: name, state: "UNKNOWN", provider: pc.provider, closure: mode, closureFiles: 0, ref, head, error: null, reason: `${ref} has no Dockerfile for ${name} (it exists only in the working tree)`, revisions: [] };
+        const closure = computeClosure(svc, treeRoot, mode, shared);
+        const out: ServiceDrift = { service: name, state: "UNKNOWN", provider: pc.provider, closure: mode, closureFiles: closure.files.size, ref, head, error: null, reason: null, revisions: [] };
+        if (!closure.files.size && closure.problems.length) {
+          out.reason = `cannot tell what the image is built from: ${closure.problems.join("; ")}`;
+          return out;
+        }
+        let revs;
+        try {
+          revs = await deployedRevisions(pc, repoRoot);
+        } catch (e) {
+          if (!(e instanceof ProviderError)) throw e;
+          out.error = e.message;
+          return out;
+        }
+        try {
+          out.revisions = await Promise.all(revs.map((r) => judgeRevision(repo, head, ref, closure, r)));
+        } catch (e) {
+          if (!(e instanceof GitError)) throw e;
+          out.reason = e.message;
+          return out;
+        }
+        out.state = serviceState(out.revisions);
+        if (closure.problems.length) out.reason = closure.problems.join("; ");
         return out;
-      }
-      let revs;
-      try {
-        revs = await deployedRevisions(pc, repoRoot);
-      } catch (e) {
-        if (!(e instanceof ProviderError)) throw e;
-        out.error = e.message;
-        return out;
-      }
-      try {
-        out.revisions = await Promise.all(revs.map((r) => judgeRevision(repo, head, ref, closure, r)));
-      } catch (e) {
-        if (!(e instanceof GitError)) throw e;
-        out.reason = e.message;
-        return out;
-      }
-      out.state = serviceState(out.revisions);
-      if (closure.problems.length) out.reason = closure.problems.join("; ");
-      return out;
-    }),
-  );
-  return { repoRoot, config, ref, head, results };
+      }),
+    );
+  }
+}
+
+/**
+ * The files of `commit` in a temporary folder, when it is not the checked-out commit (null
+ * then: the working tree is what is compared). `git archive`, so the clone is not touched.
+ */
+async function refTree(repo: GitRepo, commit: string): Promise<{ dir: string; remove: () => void } | null> {
+  const cur = await git(repo.top, ["rev-parse", "--verify", "--quiet", "HEAD"], { allowFail: true });
+  if (cur.code === 0 && cur.stdout.trim() === commit) return null;
+  const dir = mkdtempSync(path.join(tmpdir(), "shipshape-drift-"));
+  const remove = () => rmSync(dir, { recursive: true, force: true });
+  const tar = path.join(dir, "tree.tar");
+  const r = await git(repo.top, ["archive", "--format=tar", "-o", tar, commit], { allowFail: true });
+  const x = r.code === 0 ? spawnSync("tar", ["-xf", tar, "-C", dir], { encoding: "utf8" }) : null;
+  if (!x || x.status !== 0) {
+    remove();
+    throw new GitError(`cannot read the files of ${commit.slice(0, 12)} to see what its images are built from (git archive${x ? " / tar" : ""} failed)`, r.code, "");
+  }
+  rmSync(tar);
+  mkdirSync(path.join(dir, ".git")); // the repository root marker discovery looks for
+  return { dir, remove };
 }
 
 /**
