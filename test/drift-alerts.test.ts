@@ -188,6 +188,28 @@ describe("dedupe and acknowledgements", () => {
       assert.equal(body.event, "provider_error");
       assert.equal(body.state, "UNKNOWN");
       assert.match(String(body.error), /deploy\/api\.json/);
+      // A provider error is not acknowledged away (it keeps exit status 2).
+      const ack = cli(["drift", "ack", "api", "--until", "7d", "--reason", "gcloud flaky"], dir);
+      assert.equal(ack.status, 2);
+      assert.match(ack.stderr, /api is UNKNOWN \(its deployed state could not be read\): fix the provider; only a known drift \(STALE\) can be acknowledged/);
+    } finally {
+      await hook.close();
+    }
+  });
+
+  test("a provider error between two rounds of the same drift does not alert that drift again", async () => {
+    const hook = await receiver(() => ({ status: 200 }));
+    process.env[ENV.webhook] = `${hook.url}/h`;
+    try {
+      const { dir, deployed, state } = repo();
+      commit(dir, "shared changes", { "shared/lock.py": "X = 2\n" });
+      const round = async () => alertRound(await runRound({ cwd: dir, services: [] }), ["webhook"], state);
+      await round(); // STALE: alerted
+      rmSync(path.join(dir, "deploy", "api.json"));
+      await round(); // the provider fails: its own alert
+      deployFile(dir, "api.json", { name: "api-00007-abc", commit: deployed.slice(0, 7), percent: 100 });
+      await round(); // the same drift again: nothing new
+      assert.deepEqual(hook.received.map((r) => (r.json as { event: string }).event), ["drift", "provider_error"]);
     } finally {
       await hook.close();
     }

@@ -13,6 +13,9 @@ export { loadDriftConfig } from "./config.js";
 export { StateDb, StateFileError } from "./state.js";
 export { GitError } from "./git.js";
 
+/** The state-file row of a service's provider error (its drift row is keyed by the service name). */
+export const unknownRow = (service: string) => `${service}\u0000unknown`;
+
 /** Exit status of a round: 2 if anything is UNKNOWN (or an alert failed), 1 if anything is STALE, else 0. Acknowledged drift does not count. */
 export function exitCode(round: Round, alertFailed: boolean): number {
   const live = round.results.filter((d) => !d.acknowledged);
@@ -54,13 +57,19 @@ export async function recordRound(round: Round, channels: AlertChannel[], stateP
   try {
     db.pruneAcks(now);
     for (const d of round.results) {
+      // A provider error is kept apart from the drift it interrupts: STALE, then a gcloud
+      // timeout, then the same STALE again alerts the drift once (and the error once).
+      const unknownKey = unknownRow(d.service);
       if (d.state === "CURRENT") {
         db.clearDrift(d.service);
+        db.clearDrift(unknownKey);
         continue;
       }
+      if (d.state === "STALE") db.clearDrift(unknownKey);
+      const key = d.state === "UNKNOWN" ? unknownKey : d.service;
       const fp = fingerprint(d);
-      let row = db.getDrift(d.service);
-      if (!row || row.fingerprint !== fp) row = { service: d.service, fingerprint: fp, state: d.state, summary: "", firstSeen: now.toISOString(), lastSeen: "", alertedAt: null, channels: [] };
+      let row = db.getDrift(key);
+      if (!row || row.fingerprint !== fp) row = { service: key, fingerprint: fp, state: d.state, summary: "", firstSeen: now.toISOString(), lastSeen: "", alertedAt: null, channels: [] };
       row.state = d.state;
       row.summary = headline(d);
       row.lastSeen = now.toISOString();

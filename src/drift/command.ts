@@ -128,7 +128,7 @@ export function registerDrift(program: Command, setCode: (code: number) => void)
     .requiredOption("--reason <text>", "why (shown in reports)")
     .option("--state <file>", "alert state database (default: [drift] state, else .shipshape/state.db)")
     .action(async (service: string, o: { until: string; reason: string; state?: string }, cmd: Command) => {
-      const { loadDriftConfig, parseUntil, StateDb } = await import("./actions.js");
+      const { loadDriftConfig, parseUntil, StateDb, unknownRow } = await import("./actions.js");
       const cwd = process.cwd();
       const repoRoot = findRepoRoot(cwd);
       const config = loadDriftConfig(repoRoot);
@@ -141,7 +141,11 @@ export function registerDrift(program: Command, setCode: (code: number) => void)
       const db = await StateDb.open(statePath);
       try {
         const row = db.getDrift(service);
-        if (!row) throw new UsageError(`no known drift for ${service}: run shipshape drift first (a current service has nothing to acknowledge)`);
+        if (!row) {
+          // A provider error is not acknowledged away: it says drift cannot be judged (exit 2).
+          if (db.getDrift(unknownRow(service))) throw new UsageError(`${service} is UNKNOWN (its deployed state could not be read): fix the provider; only a known drift (STALE) can be acknowledged`);
+          throw new UsageError(`no known drift for ${service}: run shipshape drift first (a current service has nothing to acknowledge)`);
+        }
         db.addAck({ service, fingerprint: row.fingerprint, until: until.toISOString(), reason: o.reason.trim(), createdAt: new Date().toISOString() });
         db.save();
         process.stdout.write(`acknowledged ${service} (${row.summary}) until ${until.toISOString()}: ${o.reason.trim()}\n`);
