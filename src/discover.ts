@@ -77,7 +77,7 @@ const SERVICE_KEYS = ["dockerfile", "context", "target", "build_args", "entry_po
 const IMAGE_KEYS = ["python", "packages", "system_packages"];
 
 /** Throw a usage error for a key that is not one of `keys`, suggesting the nearest. */
-function knownKeys(t: Record<string, unknown>, keys: string[], where: string, prefix: string): void {
+export function knownKeys(t: Record<string, unknown>, keys: string[], where: string, prefix: string): void {
   for (const k of Object.keys(t)) {
     if (keys.includes(k)) continue;
     const near = keys.map((c) => [c, editDistance(k.toLowerCase().replace(/-/g, "_"), c)] as const).sort((a, b) => a[1] - b[1])[0];

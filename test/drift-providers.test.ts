@@ -252,7 +252,7 @@ describe("HTTP endpoint", () => {
     try {
       const cases: [string, string, RegExp][] = [
         [`${server.url}/health`, "10s", /answered HTTP 500$/],
-        [`${closed.url}/version`, "10s", /is unreachable \(ECONNREFUSED\)/],
+        [`${closed.url}/version?token=s3cret`, "10s", /\/version is unreachable \(ECONNREFUSED\)$/],
         [`${server.url}/hang`, "300ms", /did not answer within 300 ms/],
       ];
       for (const [url, timeout, re] of cases) {
@@ -261,6 +261,7 @@ describe("HTTP endpoint", () => {
         assert.equal(r.code, 2, url);
         assert.equal(r.api.state, "UNKNOWN");
         assert.match(r.api.error!, re);
+        assert.doesNotMatch(r.api.error!, /s3cret/); // a token in the query string is never printed
       }
     } finally {
       await server.close();

@@ -502,6 +502,11 @@ describe("bad input", () => {
       [`[services.api]\ndockerfile = "api/Dockerfile"\n[services.api.drift]\nprovider = "command"\ncommand = "echo abc"\n`, /command must be a list of strings/],
       [`[services.api]\ndockerfile = "api/Dockerfile"\n`, /no service has a deployment to compare with/],
       [`[drift.alerts.slack]\nwebhook_env = "https://hooks.example/x"\n[services.api]\ndockerfile = "api/Dockerfile"\n[services.api.drift]\nprovider = "file"\npath = "d.json"\n`, /must name an environment variable/],
+      [`[services.api]\ndockerfile = "api/Dockerfile"\n[services.api.drift]\nprovider = "file"\npath = "d.json"\ncomit_label = "x"\n`, /unknown key 'services\.api\.drift\.comit_label'; did you mean 'services\.api\.drift\.commit_label'\?/],
+      [`[drift.alert]\ntimeout = "5s"\n[services.api]\ndockerfile = "api/Dockerfile"\n[services.api.drift]\nprovider = "file"\npath = "d.json"\n`, /unknown key 'drift\.alert'; did you mean 'drift\.alerts'\?/],
+      [`[services.api]\ndockerfile = "api/Dockerfile"\n[services.api.drift]\nprovider = "file"\npath = "d.json"\ntimeout = "30d"\n`, /timeout must be more than 0 and at most 24d/],
+      [`[drift.alerts]\ntimeout = "0s"\n[services.api]\ndockerfile = "api/Dockerfile"\n[services.api.drift]\nprovider = "file"\npath = "d.json"\n`, /drift\.alerts\.timeout must be more than 0/],
+      [`[services.api]\ndockerfile = "api/Dockerfile"\n[services.api.drift]\nprovider = "http"\nurl = "http://deploy:s3cret@127.0.0.1:1/v"\n`, /url must not hold a user or password/],
     ];
     for (const [toml, re] of cases) {
       const dir = makeRepo({ ...base, "shipshape.toml": toml });

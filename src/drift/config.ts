@@ -4,7 +4,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { parse as parseToml } from "smol-toml";
-import { UsageError } from "../discover.js";
+import { UsageError, knownKeys } from "../discover.js";
 import type { ClosureMode } from "./closure.js";
 
 export type ProviderKind = "cloudrun" | "kubernetes" | "http" | "file" | "command";
@@ -99,6 +99,8 @@ export function loadDriftConfig(repoRoot: string): DriftConfig {
     if (v === undefined) return dflt;
     const ms = parseDuration(v);
     if (ms === null) throw new UsageError(`${where} ${what} must be a duration like "10s" or "500ms"`);
+    // Node's timers take at most 2^31-1 ms (about 24.8 days); a longer one fires at once.
+    if (ms <= 0 || ms > 2 ** 31 - 1) throw new UsageError(`${where} ${what} must be more than 0 and at most 24d`);
     return ms;
   };
   const closureOf = (v: unknown, what: string): ClosureMode | undefined => {
@@ -109,6 +111,14 @@ export function loadDriftConfig(repoRoot: string): DriftConfig {
   const alerts = (d.alerts ?? {}) as Record<string, unknown>;
   const slack = (alerts.slack ?? {}) as Record<string, unknown>;
   const hook = (alerts.webhook ?? {}) as Record<string, unknown>;
+  // A misspelt key (`comit_label`, `[drift.alert]`) must not silently do nothing.
+  const tableKeys = (t: unknown, keys: string[], prefix: string) => {
+    if (t && typeof t === "object" && !Array.isArray(t)) knownKeys(t as Record<string, unknown>, keys, where, prefix);
+  };
+  tableKeys(d, ["state", "closure", "ref", "alerts"], "drift.");
+  tableKeys(alerts, ["timeout", "retries", "retry_base", "slack", "webhook"], "drift.alerts.");
+  tableKeys(slack, ["webhook_env"], "drift.alerts.slack.");
+  tableKeys(hook, ["url_env"], "drift.alerts.webhook.");
   const slackEnv = str(slack.webhook_env, "drift.alerts.slack.webhook_env") ?? "SHIPSHAPE_SLACK_WEBHOOK";
   const webhookEnv = str(hook.url_env, "drift.alerts.webhook.url_env") ?? "SHIPSHAPE_DRIFT_WEBHOOK";
   for (const [n, what] of [
@@ -140,6 +150,7 @@ export function loadDriftConfig(repoRoot: string): DriftConfig {
     const t = s.drift as Record<string, unknown>;
     const w = `services.${name}.drift`;
     if (typeof t !== "object" || Array.isArray(t)) throw new UsageError(`${where} ${w} must be a table`);
+    tableKeys(t, ["provider", "timeout", "closure", "service", "region", "project", "deployment", "namespace", "context", "container", "commit_label", "commit_annotation", "commit_env", "commit_from_tag", "url", "path", "json_path", "time_path", "command"], `${w}.`);
     const provider = t.provider;
     if (typeof provider !== "string" || !PROVIDERS.includes(provider as ProviderKind)) throw new UsageError(`${where} ${w}.provider must be one of ${PROVIDERS.map((p) => `"${p}"`).join(", ")}`);
     const p: ProviderConfig = {
@@ -180,6 +191,7 @@ export function loadDriftConfig(repoRoot: string): DriftConfig {
     } else if (p.provider === "http") {
       need("url");
       if (!/^https?:\/\//.test(p.url!)) throw new UsageError(`${where} ${w}.url must be an http:// or https:// URL`);
+      if (/^https?:\/\/[^/?#]*@/.test(p.url!)) throw new UsageError(`${where} ${w}.url must not hold a user or password (fetch refuses them, and the config is no place for secrets)`);
     } else if (p.provider === "file") need("path");
     else if (p.provider === "command") need("command");
     for (const k of ["service", "region", "project", "deployment", "namespace", "kube_context", "container"] as const) {

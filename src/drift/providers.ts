@@ -320,10 +320,11 @@ function fromDocument(text: string, cfg: ProviderConfig, name: string): Deployed
 }
 
 async function http(cfg: ProviderConfig, timeoutMs: number): Promise<DeployedRevision[]> {
-  const url = cfg.url!;
+  // Messages (and alerts) name the endpoint without its query string, which may hold a token.
+  const url = cfg.url!.replace(/[?#].*$/, "");
   let res: Response;
   try {
-    res = await fetch(url, { signal: AbortSignal.timeout(timeoutMs), headers: { accept: "application/json, text/plain;q=0.9" }, redirect: "follow" });
+    res = await fetch(cfg.url!, { signal: AbortSignal.timeout(timeoutMs), headers: { accept: "application/json, text/plain;q=0.9" }, redirect: "follow" });
   } catch (e) {
     const err = e as Error & { cause?: { code?: string } };
     if (err.name === "TimeoutError" || err.name === "AbortError") throw new ProviderError(`${url} did not answer within ${timeoutMs} ms`);
