@@ -478,8 +478,11 @@ describe("bad input", () => {
   test("one-line errors, exit 2, never a stack trace", async () => {
     const dir = monorepo();
     deployAll(dir, git(dir, ["rev-parse", "HEAD"]));
+    git(dir, ["remote", "add", "origin", path.join(dir, "no-such-remote")]);
     const cases: [string[], RegExp][] = [
       [["drift", "nope"], /unknown service nope \(configured for drift: api, worker, grading\)/],
+      // git's own reason, not a guess.
+      [["drift", "--fetch"], /git fetch failed: fatal: '.*no-such-remote' does not appear to be a git repository/],
       [["drift", "--watch", "soon"], /--watch: not an interval/],
       [["drift", "--alert", "slack"], /environment variable SHIPSHAPE_SLACK_WEBHOOK is not set/],
       [["drift", "ack", "api", "--until", "tomorrow", "--reason", "x"], /--until: not a date or duration/],

@@ -563,6 +563,10 @@ describe("verify CLI usage errors", () => {
     const u = cli(["verify", "nosuch"], dir, { DOCKER_HOST: "unix:///nonexistent/docker.sock" });
     assert.equal(u.status, 2);
     assert.equal(u.stderr.trim(), `shipshape: error: unknown service 'nosuch' (services: ${path.basename(dir)})`);
+    // A path that does not exist is said to be one, not an unknown service.
+    const np = cli(["verify", "./nopath"], dir);
+    assert.equal(np.status, 2);
+    assert.equal(np.stderr, "shipshape: error: no such file or directory: ./nopath\n");
     for (const args of [["verify", "--jobs", "0"], ["verify", "--format", "xml"], ["verify", "--probe-timeout", "soon"]]) {
       const r = cli(args, dir);
       assert.equal(r.status, 2, args.join(" "));

@@ -15,7 +15,7 @@ export class GitError extends Error {
 }
 
 /** Run git in `cwd` and return stdout. Colour is always off; the pager never runs. */
-export function git(cwd: string, args: string[], opts: { allowFail?: boolean } = {}): Promise<{ stdout: string; code: number }> {
+export function git(cwd: string, args: string[], opts: { allowFail?: boolean } = {}): Promise<{ stdout: string; code: number; stderr: string }> {
   return new Promise((resolve, reject) => {
     execFile(
       "git",
@@ -25,10 +25,10 @@ export function git(cwd: string, args: string[], opts: { allowFail?: boolean } =
         if (err) {
           const code = typeof (err as NodeJS.ErrnoException & { code?: unknown }).code === "number" ? ((err as unknown as { code: number }).code as number) : null;
           if ((err as NodeJS.ErrnoException).code === "ENOENT") return reject(new GitError("git is not installed (or not on PATH)", null, ""));
-          if (opts.allowFail) return resolve({ stdout, code: code ?? 1 });
+          if (opts.allowFail) return resolve({ stdout, code: code ?? 1, stderr: String(stderr) });
           return reject(new GitError(`git ${args[0]} failed: ${String(stderr).trim().split("\n")[0] || err.message}`, code, String(stderr)));
         }
-        resolve({ stdout, code: 0 });
+        resolve({ stdout, code: 0, stderr: String(stderr) });
       },
     );
   });

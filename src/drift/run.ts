@@ -78,7 +78,7 @@ export async function runRound(opts: RoundOptions): Promise<Round> {
   }
   if (opts.fetch) {
     const r = await git(repo.top, ["fetch", "--quiet", "--no-tags"], { allowFail: true });
-    if (r.code !== 0) throw new GitError("git fetch failed (check the remote and credentials)", r.code, "");
+    if (r.code !== 0) throw new GitError(`git fetch failed: ${r.stderr.trim().split("\n")[0] || "check the remote and credentials"}`, r.code, r.stderr);
     repo = await openRepo(repoRoot);
   }
   const ref = opts.ref ?? config.ref;

@@ -64,6 +64,8 @@ export async function runVerify(o: VerifyOptions): Promise<VerifyReport> {
   // A service name, or a path as `check` takes it; a bare word names a service when one has that name.
   const exists = (a: string) => existsSync(path.resolve(o.cwd, a));
   const pathLike = (a: string) => a.includes("/") || a.includes(path.sep) || a === "." || a === ".." || /dockerfile/i.test(a);
+  const missingPath = o.args.find((a) => pathLike(a) && !exists(a));
+  if (missingPath) throw new UsageError(`no such file or directory: ${missingPath}`);
   const targets = o.args.filter((a) => pathLike(a) && exists(a));
   let names = o.args.filter((a) => !targets.includes(a));
   const checkOf = (t: string[]) => runCheck({ targets: t.map((x) => path.resolve(o.cwd, x)), cwd: o.cwd, cache: false, keepExternals: true });
