@@ -352,6 +352,17 @@ describe("the CLI", () => {
       assert.equal(r.status, 2);
       assert.match(r.stdout, /^api\s+STALE/m);
       assert.match(r.stderr, /^shipshape: state file .*junk\.db is not a SQLite database \(.*\)\n$/);
+      // Another program's SQLite database: the report, and one line naming the file.
+      const SQL = await (await import("sql.js")).default();
+      const other = new SQL.Database();
+      other.exec("CREATE TABLE drift (id INTEGER, note TEXT)");
+      const foreign = path.join(tmp(), "foreign.db");
+      writeFileSync(foreign, other.export());
+      other.close();
+      r = await cliAsync(["drift", "--state", foreign, "--alert", "webhook"], dir, { [ENV.webhook]: `${hook.url}/s` });
+      assert.equal(r.status, 2);
+      assert.match(r.stdout, /^api\s+STALE/m);
+      assert.match(r.stderr, /^shipshape: state file .*foreign\.db is a SQLite database, but not shipshape's drift state \(.*\): give --state another file\n$/);
       assert.equal(hook.received.length, 0);
     } finally {
       await hook.close();

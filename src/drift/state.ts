@@ -103,7 +103,17 @@ export class StateDb {
         throw new StateFileError(`state file ${file} is not a SQLite database (${(e as Error).message.split("\n")[0]})`);
       }
     } else db = new SQL.Database();
-    db.exec(SCHEMA);
+    try {
+      db.exec(SCHEMA);
+      // Another program's SQLite file (a table of ours with other columns, or another schema version).
+      const v = db.exec("SELECT value FROM meta WHERE key = 'schema'")[0]?.values[0]?.[0];
+      if (v !== "1") throw new Error(`schema version ${String(v)}, expected 1`);
+      db.exec("SELECT service, fingerprint, state, summary, first_seen, last_seen, alerted_at, channels FROM drift LIMIT 0");
+      db.exec("SELECT service, fingerprint, until, reason, created_at FROM ack LIMIT 0");
+    } catch (e) {
+      db.close();
+      throw new StateFileError(`state file ${file} is a SQLite database, but not shipshape's drift state (${(e as Error).message.split("\n")[0]}): give --state another file`);
+    }
     return new StateDb(db, file);
   }
 
