@@ -312,6 +312,10 @@ describe("comparison by commit", () => {
     const r = await driftJson(dir);
     assert.equal(r.services.api.state, "STALE");
     assert.match(r.services.api.revisions[0].reason!, /not in the history of HEAD/);
+    // Not "0 commits behind": it runs code HEAD does not have.
+    const text = cli(["drift", "api"], dir);
+    assert.match(text.stdout, /^api\s+STALE\s+runs code that is not in HEAD/m);
+    assert.match(text.stdout, /STALE: runs code that is not in HEAD, and its build differs/);
     assert.equal(r.services.worker.state, "STALE"); // worker changed on main since the fork
     // grading's closure does not differ except for shared/lock.py, which HEAD does not have: stale too.
     assert.equal(r.services.grading.state, "STALE");

@@ -2,7 +2,7 @@
 // from environment variables named in config and are never printed. Delivery retries with
 // exponential backoff on 5xx, 429, network errors and timeouts; other 4xx fail at once.
 import type { ServiceDrift } from "./run.js";
-import { revisionFields } from "./report.js";
+import { behindText, revisionFields, short, unknownReason } from "./report.js";
 import type { AlertsConfig } from "./config.js";
 
 export type AlertChannel = "slack" | "webhook";
@@ -45,7 +45,6 @@ export async function postJson(url: string, body: unknown, label: string, o: Del
   throw new AlertError(`${label} alert not delivered: ${last}`);
 }
 
-const short = (s: string | null) => (s ? s.slice(0, 7) : "?");
 const esc = (s: string) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
 const MAX_COMMITS = 10;
 const MAX_FILES = 5;
@@ -54,16 +53,15 @@ const MAX_FILES = 5;
 export function headline(d: ServiceDrift): string {
   if (d.state === "STALE") {
     const n = Math.max(...d.revisions.map((r) => r.commits.length));
-    return `${d.service} is ${n} commit${n === 1 ? "" : "s"} behind ${d.ref}`;
+    return n > 0 ? `${d.service} is ${behindText(n, d.ref)}` : `${d.service} ${behindText(0, d.ref)}`;
   }
   if (d.error) return `${d.service}: cannot read the deployed state: ${d.error}`;
-  const why = d.revisions.find((r) => r.state === "UNKNOWN")?.reason ?? d.reason ?? "unknown";
-  return `${d.service}: drift unknown: ${why}`;
+  return `${d.service}: drift unknown: ${unknownReason(d)}`;
 }
 
 function revisionLine(d: ServiceDrift, r: ServiceDrift["revisions"][number]): string {
   const share = r.percent !== null ? `, ${r.percent}% of traffic` : "";
-  if (r.state === "STALE") return `*${esc(r.revision)}*${share} runs \`${short(r.commit ?? r.reportedCommit)}\`: *${r.commits.length} commit${r.commits.length === 1 ? "" : "s"} behind* ${esc(d.ref)}${r.staleSince ? ` (stale since ${r.staleSince.slice(0, 10)})` : ""}`;
+  if (r.state === "STALE") return `*${esc(r.revision)}*${share} runs \`${short(r.commit ?? r.reportedCommit)}\`: ${r.commits.length ? `*${r.commits.length} commit${r.commits.length === 1 ? "" : "s"} behind* ${esc(d.ref)}` : `*runs code that is not in* ${esc(d.ref)}`}${r.staleSince ? ` (stale since ${r.staleSince.slice(0, 10)})` : ""}`;
   if (r.state === "UNKNOWN") return `*${esc(r.revision)}*${share}: UNKNOWN: ${esc(r.reason ?? "")}${r.fix ? `\nfix: ${esc(r.fix)}` : ""}`;
   return `*${esc(r.revision)}*${share} runs \`${short(r.commit)}\`: current`;
 }

@@ -2,8 +2,21 @@
 import type { Round, ServiceDrift } from "./run.js";
 import type { RevisionVerdict } from "./compare.js";
 
-const short = (s: string | null) => (s ? s.slice(0, 7) : "?");
+export const short = (s: string | null) => (s ? s.slice(0, 7) : "?");
 const plural = (n: number, w: string) => `${n} ${w}${n === 1 ? "" : "s"}`;
+
+/**
+ * How far a stale revision (or service) is from the ref: "3 commits behind main", or, for a deploy
+ * from another branch or a rewritten history whose build differs, "runs code that is not in main".
+ */
+export function behindText(n: number, ref: string): string {
+  return n > 0 ? `${plural(n, "commit")} behind ${ref}` : `runs code that is not in ${ref}`;
+}
+
+/** Why a service is UNKNOWN: its own reason first, else the first unknown revision's. */
+export function unknownReason(d: ServiceDrift): string {
+  return d.reason ?? d.revisions.find((r) => r.state === "UNKNOWN")?.reason ?? "unknown";
+}
 
 function revisionText(r: RevisionVerdict, ref: string): string[] {
   const share = r.percent !== null ? ` (${r.percent}% of traffic)` : "";
@@ -11,7 +24,9 @@ function revisionText(r: RevisionVerdict, ref: string): string[] {
   const deployed = r.deployedAt ? `, deployed ${r.deployedAt}` : "";
   const lines: string[] = [];
   let verdict: string;
-  if (r.state === "STALE") {
+  if (r.state === "STALE" && !r.commits.length) {
+    verdict = `STALE: ${behindText(0, ref)}, and its build differs`;
+  } else if (r.state === "STALE") {
     const total = r.totalCommits !== null ? ` of ${r.totalCommits}` : "";
     verdict = `STALE: ${r.commits.length}${total} commit${(r.totalCommits ?? r.commits.length) === 1 ? "" : "s"} on ${ref} since then changed what its image is built from${r.staleSince ? `; stale since ${r.staleSince}` : ""}`;
   } else if (r.state === "CURRENT") {
@@ -31,9 +46,9 @@ function serviceHeadline(d: ServiceDrift): string {
   if (d.error) return `cannot read the deployed state: ${d.error}`;
   if (d.state === "STALE") {
     const n = Math.max(...d.revisions.map((r) => r.commits.length));
-    return `${plural(n, "commit")} behind`;
+    return n > 0 ? `${plural(n, "commit")} behind` : behindText(0, d.ref);
   }
-  if (d.state === "UNKNOWN") return d.reason ?? d.revisions.find((r) => r.state === "UNKNOWN")?.reason ?? "";
+  if (d.state === "UNKNOWN") return unknownReason(d);
   return "";
 }
 
