@@ -134,7 +134,11 @@ ensure_derived() {
   local tags=("$@") missing=0
   # Rebuilt when the derived image's recipe (below) changes: bump DERIVED_VERSION then.
   for t in "${tags[@]}"; do
-    [ "$(docker image inspect -f '{{index .Config.Labels "org.shipshape.e2e"}}' "$t" 2>/dev/null)" = "$DERIVED_VERSION" ] || missing=1
+    local label
+    if ! label=$(docker image inspect -f '{{index .Config.Labels "org.shipshape.e2e"}}' "$t" 2>/dev/null); then missing=1; continue; fi
+    # A real image under that tag (someone's own python:3.11-slim on their engine): never replace it.
+    [ -z "$EXTERNAL" ] || { [ -n "$label" ] && [ "$label" != "<no value>" ]; } || cannot "the engine at DOCKER_HOST has its own $t, which the suite would replace with its offline stand-in: run it on a private engine (unset DOCKER_HOST)"
+    [ "$label" = "$DERIVED_VERSION" ] || missing=1
   done
   [ $missing = 0 ] && return 0
   import_base "$base" "$name" "$extra"
@@ -179,6 +183,7 @@ EOF
   log "tagged ${tags[*]}"
 }
 
+EXTERNAL="" # set when the engine is someone else's (DOCKER_HOST): its own images are never replaced
 cmd=${1:-start}
 mkdir -p "$STATE"
 case "$cmd" in
@@ -186,6 +191,7 @@ case "$cmd" in
     t0=$SECONDS
     if [ -n "${DOCKER_HOST:-}" ] && [ "$DOCKER_HOST" != "unix://$SOCK" ] && answers; then
       log "using the engine at DOCKER_HOST=$DOCKER_HOST"
+      EXTERNAL=1
     else
       ensure_tools
       start_daemon
