@@ -42,6 +42,8 @@ export interface AnalyzeOptions {
   keepExternals?: boolean;
   /** [[implicit]] rules from configuration. */
   implicitRules?: import("./packages/implicit.js").ImplicitRule[];
+  /** Top-level names of the repository's own Python folders and modules → where (see check.ts). */
+  localModules?: Map<string, string>;
 }
 
 const lockPairsMemo = new WeakMap<object, { pairs: LockPair[]; config: LockConfig }>();
@@ -1013,7 +1015,20 @@ function packagePhase(x: PackagePhase): void {
     if (generatesProtos && /_pb2(_grpc)?$/.test(e.absName.split(".").pop() ?? "")) continue;
     const jk = e.absName + "\0" + names.join(",");
     let v = judged.get(jk);
-    if (v === undefined) judged.set(jk, (v = judgeExternal(e.absName, ectx, names)));
+    if (v === undefined) {
+      let w = judgeExternal(e.absName, ectx, names);
+      // No install provides it, and nothing but its own name says which package would: if the
+      // repository has a folder or module of that name, the image lacks local code. Telling the
+      // user to install the name from an index would fetch someone else's package.
+      const top = e.absName.split(".")[0];
+      const local = opts.localModules?.get(top);
+      if (w?.code === "SS201" && local && map.providersOf(e.absName)[0]?.source === "name") {
+        const ctxRepo = ctx.repoPath("");
+        const outside = ctxRepo !== "." && !local.startsWith(ctxRepo + "/") ? ` (outside the build context ${ctxRepo}: build from a context that holds it)` : "";
+        w = { ...w, code: "SS101", key: top, message: `module '${top}' is not in the image, and nothing it installs provides it; the repository has ${local}${outside} — copy it into the image where Python looks (sys.path), rather than installing '${top}' from a package index, which would fetch someone else's package of that name` };
+      }
+      judged.set(jk, (v = w));
+    }
     if (opts.keepExternals && !externalsSeen.has(e.absName)) {
       // Null also means "nothing to go on" (SS209, an unknown Python version): recorded only when known.
       const stdlib = !v && Boolean(py.stdlib?.names.has(e.absName.split(".")[0]));

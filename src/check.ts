@@ -134,6 +134,27 @@ function coldWorker(opts: CheckOptions): Worker | null {
   }
 }
 
+/**
+ * Top-level names the repository's own Python files could be imported as, each with where it is
+ * (repository-relative): a folder holding .py files (`libs/shared/` → `shared`) and a module
+ * (`tools/fmt.py` → `fmt`). Used to tell a local folder the image lacks from a missing package.
+ */
+function localModules(repoRoot: string, pyFiles: string[]): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const abs of pyFiles) {
+    const rel = path.relative(repoRoot, abs).split(path.sep).join("/");
+    const slash = rel.lastIndexOf("/");
+    const stem = rel.slice(slash + 1, -3);
+    if (stem !== "__init__" && stem !== "__main__" && !out.has(stem)) out.set(stem, rel);
+    if (slash > 0) {
+      const dir = rel.slice(0, slash);
+      const name = dir.slice(dir.lastIndexOf("/") + 1);
+      if (!out.has(name)) out.set(name, dir + "/");
+    }
+  }
+  return out;
+}
+
 /** Below this many files to parse, a worker thread costs more than it saves. */
 const PARALLEL_MIN_FILES = 150;
 
@@ -145,13 +166,14 @@ const PARALLEL_MIN_FILES = 150;
 function plan(opts: CheckOptions, parallel = false): Plan {
   const fs = new FsCache();
   let t0 = performance.now();
-  const early: { parseCache: ParseCache | null } = { parseCache: null };
+  const early: { parseCache: ParseCache | null; localModules: Map<string, string> } = { parseCache: null, localModules: new Map() };
   // A cold run (no parse cache yet) starts the parse worker first thing, so that it has booted
   // by the time the walk has listed the Python files.
   let worker = parallel && availableParallelism() > 1 ? coldWorker(opts) : null;
   const disc = (() => {
     try {
       return discover(opts.targets, opts.cwd, fs, opts.cache, (repoRoot, pyFiles) => {
+        early.localModules = localModules(repoRoot, pyFiles);
         const pc = (early.parseCache = new ParseCache(opts.cache ? path.join(repoRoot, ".shipshape_cache") : null));
         if (worker && pyFiles.length >= PARALLEL_MIN_FILES && !(pc.file && existsSync(pc.file))) {
           pc.attachWorker(pyFiles, worker);
@@ -170,10 +192,12 @@ function plan(opts: CheckOptions, parallel = false): Plan {
   const serviceCache = new DepCache<Stored>(opts.cache ? path.join(disc.repoRoot, ".shipshape_cache", "services-v2.json") : null);
   const stdlib = stdlibNames();
   const envStamp = environmentStamp(disc.config.packages.environments);
-  const aopts: AnalyzeOptions = { repoRoot: disc.repoRoot, fs, parseCache, stdlib, severities: disc.config.severity, contexts: new Map(), prepared: new Map(), packagesConfig: disc.config.packages, images: disc.config.images, implicitRules: disc.config.implicit, keepExternals: opts.keepExternals };
+  const aopts: AnalyzeOptions = { repoRoot: disc.repoRoot, fs, parseCache, stdlib, severities: disc.config.severity, contexts: new Map(), prepared: new Map(), packagesConfig: disc.config.packages, images: disc.config.images, implicitRules: disc.config.implicit, keepExternals: opts.keepExternals, localModules: early.localModules };
+  // A local folder appearing or disappearing changes how a missing import is explained.
+  const localStamp = DepCache.key([...early.localModules.keys()].sort());
   const p: Plan = { disc, fs, parseCache, serviceCache, aopts, hits: new Map(), deps: new Map(), keys: new Map(), t0 };
   for (const svc of disc.services) {
-    const key = DepCache.key({ svc, severities: disc.config.severity, repoRoot: disc.repoRoot, parser: PARSER_VERSION, version: TOOL_VERSION, stdlib: stdlib.size, packages: disc.config.packages, images: disc.config.images, implicit: disc.config.implicit, envStamp });
+    const key = DepCache.key({ svc, severities: disc.config.severity, repoRoot: disc.repoRoot, parser: PARSER_VERSION, version: TOOL_VERSION, stdlib: stdlib.size, packages: disc.config.packages, images: disc.config.images, implicit: disc.config.implicit, envStamp, localStamp });
     p.keys.set(svc, key);
     const hit = serviceCache.lookup(key, fs);
     if (hit) {

@@ -41,6 +41,16 @@ describe("SS201 package-not-installed", () => {
     assert.match(only(res, "SS201")[0].message, /google-cloud-bigquery/);
   });
 
+  test("a missing import named like a folder of the repository is local code the image lacks (SS101), never 'install it from an index'", () => {
+    const res = check(makeRepo({ "libs/shared/__init__.py": "", "libs/shared/util.py": "", "services/api/main.py": "import shared.util\n", "services/api/Dockerfile": `FROM python:3.11-slim\nWORKDIR /app\nCOPY main.py .\nCMD ["python", "main.py"]\n` }));
+    assert.deepEqual(res.findings.map((f) => `${f.code} ${f.file}:${f.line} ${f.module}`), ["SS101 services/api/main.py:1 shared.util"]);
+    assert.match(res.findings[0].message, /the repository has libs\/shared\/ \(outside the build context services\/api: build from a context that holds it\) — copy it into the image/);
+    assert.doesNotMatch(res.findings[0].message, /add shared to the requirements/);
+    // A name the tables map (yaml → PyYAML) stays a package finding even with a local yaml/ folder.
+    const y = check(makeRepo({ "tools/yaml/__init__.py": "", "main.py": "import yaml\n", Dockerfile: `FROM python:3.11-slim\nWORKDIR /app\nCOPY main.py .\nCMD ["python", "main.py"]\n` }));
+    assert.deepEqual(pkg(y), ["SS201 main.py:1 yaml"]);
+  });
+
   test("namespace roots (google, opentelemetry): never suggest the bare root; from-imports judge each subpackage", () => {
     const res = check(app("opentelemetry-api==1.25\n", "import google.zzgenai\nfrom opentelemetry import trace, metrics\nfrom opentelemetry import zzsdk\n"));
     assert.deepEqual(pkg(res), ["SS201 main.py:1 google.zzgenai", "SS201 main.py:3 opentelemetry.zzsdk"]);

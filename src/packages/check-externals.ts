@@ -7,7 +7,7 @@ import { NAMESPACE_ROOTS } from "./import-map.js";
 import type { ImagePackages, InstalledDist } from "./image-packages.js";
 
 export interface ExternalVerdict {
-  code: "SS201" | "SS202" | "SS301";
+  code: "SS201" | "SS202" | "SS301" | "SS101";
   message: string;
   /** Lowered to a warning: the image's packages are not all known. */
   uncertain: boolean;
