@@ -305,7 +305,10 @@ function parseRequirementStringUncached(s: string): ParsedRequirementString {
   const rawName = d.name.data;
   const extras = (d.extras ?? []).map((x) => x.data);
   const marker = d.environmentMarkerTree ? text.slice(d.environmentMarkerTree.location.startIdx, d.environmentMarkerTree.location.endIdx).trim() : null;
-  if (d.type === "ProjectURL") return { rawName, name: normalizeName(rawName), specifier: "", extras, marker, url: d.url.data };
+  if (d.type === "ProjectURL") {
+    if (!d.url.data.trim()) throw new Error(`expected a URL after '@' (pip: "Expected URL")`);
+    return { rawName, name: normalizeName(rawName), specifier: "", extras, marker, url: d.url.data };
+  }
   const specifier = (d.versionSpec ?? []).map((v) => `${v.data.operator.data}${v.data.version.data}`).join(",");
   return { rawName, name: normalizeName(rawName), specifier, extras, marker, url: null };
 }
