@@ -6,6 +6,7 @@ import { UsageError, findRepoRoot } from "../discover.js";
 import { parseDuration } from "./config.js";
 import type { ClosureMode } from "./closure.js";
 import type { HeldState } from "./actions.js";
+import { MAX_TIMER_MS } from "../timers.js";
 
 interface DriftOptions {
   format: "text" | "json";
@@ -19,7 +20,6 @@ interface DriftOptions {
 }
 
 /** The longest delay setTimeout takes: a longer one fires after 1 ms (TimeoutOverflowWarning). */
-const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /**
  * Sleep `ms` (any length: in steps setTimeout can take, ~24.8 days each), or until `stop.wake()`.

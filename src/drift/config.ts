@@ -6,6 +6,7 @@ import path from "node:path";
 import { parse as parseToml } from "smol-toml";
 import { UsageError, knownKeys } from "../discover.js";
 import type { ClosureMode } from "./closure.js";
+import { MAX_TIMER_MS } from "../timers.js";
 
 export type ProviderKind = "cloudrun" | "kubernetes" | "http" | "file" | "command";
 
@@ -100,7 +101,7 @@ export function loadDriftConfig(repoRoot: string): DriftConfig {
     const ms = parseDuration(v);
     if (ms === null) throw new UsageError(`${where} ${what} must be a duration like "10s" or "500ms"`);
     // Node's timers take at most 2^31-1 ms (about 24.8 days); a longer one fires at once.
-    if (ms <= 0 || ms > 2 ** 31 - 1) throw new UsageError(`${where} ${what} must be more than 0 and at most 24d`);
+    if (ms <= 0 || ms > MAX_TIMER_MS) throw new UsageError(`${where} ${what} must be more than 0 and at most 24d`);
     return ms;
   };
   const closureOf = (v: unknown, what: string): ClosureMode | undefined => {

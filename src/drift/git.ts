@@ -100,11 +100,6 @@ export async function countCommits(repo: GitRepo, range: string): Promise<number
   return Number(r.stdout.trim()) || 0;
 }
 
-export async function commitTime(repo: GitRepo, sha: string): Promise<string> {
-  const r = await git(repo.top, ["show", "-s", "--no-color", "--format=%cI", sha]);
-  return r.stdout.trim();
-}
-
 export interface Commit {
   sha: string;
   /** Committer date, ISO 8601. */
@@ -152,14 +147,4 @@ export async function logPaths(repo: GitRepo, revArgs: string[], specs: string[]
     out.push({ sha, date, author, subject: subject ?? "", files });
   }
   return out;
-}
-
-/** Files of the tree at a commit under the given shipshape-relative directories. */
-export async function treeFiles(repo: GitRepo, commit: string, dirs: string[]): Promise<string[]> {
-  if (!dirs.length) return [];
-  const { stdout } = await git(repo.top, ["ls-tree", "-r", "-z", "--name-only", "--full-tree", commit, "--", ...dirs.map((d) => pathspec(repo, d))]);
-  return stdout
-    .split("\0")
-    .filter(Boolean)
-    .map((p) => (repo.prefix ? p.slice(repo.prefix.length + 1) : p));
 }

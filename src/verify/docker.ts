@@ -3,6 +3,7 @@
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { UsageError } from "../discover.js";
+import { MAX_TIMER_MS } from "../timers.js";
 
 export interface RunResult {
   code: number | null;
@@ -17,7 +18,7 @@ export interface RunResult {
 
 const MAX_KEEP = 4 * 1024 * 1024;
 /** setTimeout's limit: a longer delay overflows, and Node fires it after 1 ms instead. */
-export const MAX_TIMEOUT_MS = 2 ** 31 - 1;
+export const MAX_TIMEOUT_MS = MAX_TIMER_MS;
 
 export function docker(args: string[], opts: { input?: string; timeoutMs?: number; env?: NodeJS.ProcessEnv } = {}): Promise<RunResult> {
   return new Promise((resolve) => {

@@ -1,5 +1,6 @@
 // `shipshape verify`, registered on the CLI program.
 import { Command, InvalidArgumentError, Option } from "commander";
+import { MAX_TIMER_MS } from "../timers.js";
 
 const positive = (what: string) => (v: string) => {
   const n = Number(v);
@@ -8,7 +9,7 @@ const positive = (what: string) => (v: string) => {
 };
 
 /** setTimeout's limit (2^31-1 ms, about 24.8 days): a longer time limit would fire at once. */
-const MAX_SECONDS = Math.floor((2 ** 31 - 1) / 1000);
+const MAX_SECONDS = Math.floor(MAX_TIMER_MS / 1000);
 const seconds = (what: string) => (v: string) => {
   const n = positive(what)(v);
   if (n > MAX_SECONDS) throw new InvalidArgumentError(`${what} must be at most ${MAX_SECONDS} seconds (about 24 days)`);
