@@ -133,7 +133,10 @@ export function summarize(services: ServiceVerdict[], builds: number, seconds: n
 async function buildAndProbe(plans: ServicePlan[], verdicts: Map<ServicePlan, ServiceVerdict>, o: VerifyOptions): Promise<void> {
   const svc = plans[0].service;
   const tag = imageTag(svc.name);
-  const args = ["build", "-f", svc.dockerfile, "-t", tag, "--label", "org.shipshape.verify=1"];
+  // A label unique to this build gives it an image of its own: two builds of identical content
+  // (two runs, or two services of one run) would otherwise share one image id, and removing one
+  // tag while the other build is still tagging can delete the image from under it.
+  const args = ["build", "-f", svc.dockerfile, "-t", tag, "--label", "org.shipshape.verify=1", "--label", `org.shipshape.verify.build=${tag.slice(tag.lastIndexOf(":") + 1)}`];
   if (svc.target) args.push("--target", svc.target);
   for (const [k, v] of Object.entries(svc.buildArgs)) args.push("--build-arg", `${k}=${v}`);
   if (o.buildNetwork) args.push("--network", o.buildNetwork);
