@@ -136,9 +136,14 @@ interface QueueItem {
   isMain: boolean;
   chain: string[];
   deferred: boolean;
-  /** Filled when visited: repository path and candidate-roots key. */
-  repo?: string;
-  candKey?: string;
+  /** Filled when visited: repository path and candidate-roots key (created as undefined, so
+   * every item has one shape and the walk's property loads stay monomorphic). */
+  repo: string | undefined;
+  candKey: string | undefined;
+}
+
+function queueItem(img: string, module: string | null, isInit: boolean, isMain: boolean, chain: string[], deferred: boolean): QueueItem {
+  return { img, module, isInit, isMain, chain, deferred, repo: undefined, candKey: undefined };
 }
 
 interface Candidate {
@@ -351,7 +356,7 @@ export function analyzeService(svc: ServiceSpec, opts: AnalyzeOptions): ServiceR
     }
     const sp = runner === "functions-framework" ? [...tail, dirnameImage(r.real)] : [dirnameImage(r.real), ...tail];
     const ep: EntryPoint = { label, file: r.real, module: null, sysPath: sp };
-    entries.push({ ep, item: { img: r.real, module: runner === "functions-framework" ? baseName(r.real) : null, isInit: false, isMain, chain: [], deferred: false }, dfLine: model.argvLine });
+    entries.push({ ep, item: queueItem(r.real, runner === "functions-framework" ? baseName(r.real) : null, false, isMain, [], false), dfLine: model.argvLine });
   };
   const addModule = (module: string, label: string, sysPath: string[], asMain: boolean) => {
     entryAttempted = true;
@@ -395,11 +400,11 @@ export function analyzeService(svc: ServiceSpec, opts: AnalyzeOptions): ServiceR
     const items: QueueItem[] = [];
     for (const s of steps) {
       const f = specFile(s.spec);
-      if (f) items.push({ img: f, module: s.name, isInit: s.spec.kind === "package", isMain: false, chain: [], deferred: false });
+      if (f) items.push(queueItem(f, s.name, s.spec.kind === "package", false, [], false));
     }
     if (asMain && final.kind !== "module") {
       const main = resolver.findSpec("__main__", final.dirs);
-      if (main && main.kind === "module") items.push({ img: main.file, module: module + ".__main__", isInit: false, isMain: true, chain: [], deferred: false });
+      if (main && main.kind === "module") items.push(queueItem(main.file, module + ".__main__", false, true, [], false));
     } else if (asMain && items.length) items[items.length - 1].isMain = true;
     first = items[items.length - 1] ?? null;
     ep.file = first?.img ?? null;
@@ -842,6 +847,9 @@ export function analyzeService(svc: ServiceSpec, opts: AnalyzeOptions): ServiceR
     }
   };
 
+  // The walk is its own function: V8 optimises (and on-stack-replaces) this loop alone, not the
+  // whole of analyzeService, whose repeated compilation cost more than the walk itself.
+  const walk = (): number => {
   let visits = 0;
   for (let qi = 0; qi < queue.length; qi++) {
     const { item, sysPath } = queue[qi];
@@ -892,7 +900,7 @@ export function analyzeService(svc: ServiceSpec, opts: AnalyzeOptions): ServiceR
         const base = pkgParts.slice(0, pkgParts.length - (imp.level - 1)).join(".");
         absName = imp.module ? base + "." + imp.module : base;
       }
-      const childItem = (s: ResolveStep, f: string): QueueItem => ({ img: f, module: s.name, isInit: s.spec.kind === "package", isMain: false, chain, deferred: item.deferred || imp.deferred });
+      const childItem = (s: ResolveStep, f: string): QueueItem => queueItem(f, s.name, s.spec.kind === "package", false, chain, item.deferred || imp.deferred);
       const { steps, missing } = resolver.resolveDotted(absName, sysPath);
       const childDeferred = item.deferred || imp.deferred;
       for (const s of steps) {
@@ -928,7 +936,9 @@ export function analyzeService(svc: ServiceSpec, opts: AnalyzeOptions): ServiceR
       } else if (last.spec.kind === "namespace") checkNamespace(last, imp, item, null);
     }
   }
-  result.filesVisited = visits;
+  return visits;
+  };
+  result.filesVisited = walk();
   result.reachable = [...reachable.values()];
 
   // 5-6. Packages, the Python version, the standard library and lock files (SS2xx-SS5xx).
