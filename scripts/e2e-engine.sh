@@ -120,7 +120,7 @@ import_base() {
   docker import -c 'CMD ["python3"]' "$tarball" "$1" >/dev/null
 }
 
-DERIVED_VERSION=2 # 2: the offline pip keeps -e (editable installs)
+DERIVED_VERSION=3 # 2: the offline pip keeps -e (editable installs); 3: --user/--prefix/--target, pip wheel
 
 ensure_images() {
   ensure_derived "$BASE_TAG" bookworm-minbase-python3 "" "${TAGS[@]}"
@@ -149,13 +149,17 @@ ensure_derived() {
 #!/bin/sh
 # shipshape e2e base image: no package index is reachable while building fixtures, so
 # requirements from an index are skipped (announced on stderr); local project paths
-# (`pip install .`, `pip install /src`, `pip install -e .`) are really installed, offline, without build isolation.
+# (`pip install .`, `pip install /src`, `pip install -e .`, wheel files) are really installed, offline, without
+# build isolation, where --user/--prefix/--target say; `pip wheel` builds local projects the same way.
+if [ "$1" = wheel ]; then shift; exec python3 -m pip wheel --no-index --no-build-isolation --no-deps "$@"; fi
 if [ "$1" != install ]; then exec python3 -m pip "$@"; fi
 shift
-local_paths=""; skipped=""
+local_paths=""; skipped=""; where=""
 while [ $# -gt 0 ]; do
   case "$1" in
-    -r|--requirement|-c|--constraint|-i|--index-url|--extra-index-url|-f|--find-links|--target|-t|--prefix|--root) skipped="$skipped $1 $2"; shift 2 || shift ;;
+    --target|-t|--prefix|--root) where="$where $1 $2"; shift 2 || shift ;;
+    --target=*|--prefix=*|--root=*|--user) where="$where $1"; shift ;;
+    -r|--requirement|-c|--constraint|-i|--index-url|--extra-index-url|-f|--find-links) skipped="$skipped $1 $2"; shift 2 || shift ;;
     -e|--editable) local_paths="$local_paths -e $2"; shift 2 || shift ;;
     -*) shift ;;
     .|./*|/*|../*) local_paths="$local_paths $1"; shift ;;
@@ -165,7 +169,7 @@ done
 [ -n "$skipped" ] && echo "e2e offline pip: not installing index requirements:$skipped" >&2
 if [ -n "$local_paths" ]; then
   # shellcheck disable=SC2086
-  exec python3 -m pip install --no-index --no-build-isolation --no-deps --break-system-packages --root-user-action=ignore $local_paths
+  exec python3 -m pip install --no-index --no-build-isolation --no-deps --break-system-packages --root-user-action=ignore $where $local_paths
 fi
 exit 0
 EOF

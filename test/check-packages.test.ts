@@ -113,6 +113,59 @@ describe("SS201 package-not-installed", () => {
     assert.deepEqual(pkg(check(venv)), []);
     const otherDir = makeRepo({ ...base, Dockerfile: `FROM python:3.11-slim AS build\nRUN python -m venv /opt/venv\nENV PATH=/opt/venv/bin:$PATH\nCOPY requirements.txt .\nRUN pip install -r requirements.txt\n\nFROM python:3.11-slim\nCOPY --from=build /etc/hostname /tmp/x\nWORKDIR /app\nCOPY main.py .\nCMD ["python", "main.py"]\n` });
     assert.deepEqual(pkg(check(otherDir)), ["SS201 main.py:1 requests"]);
+    // pip install --user as a named USER goes to that user's ~/.local, not /root/.local.
+    const asUser = (copied: string) => `FROM python:3.11-slim AS build\nRUN useradd -m app\nUSER app\nCOPY requirements.txt /tmp/\nRUN pip install --user -r /tmp/requirements.txt\n\nFROM python:3.11-slim\nRUN useradd -m app\nCOPY --from=build ${copied} /home/app/.local\nUSER app\nWORKDIR /app\nCOPY main.py .\nCMD ["python", "main.py"]\n`;
+    assert.deepEqual(pkg(check(makeRepo({ ...base, Dockerfile: asUser("/home/app/.local") }))), []);
+    assert.deepEqual(pkg(check(makeRepo({ ...base, Dockerfile: asUser("/root/.local") }))), ["SS201 main.py:1 requests"]);
+  });
+
+  describe("multi-stage: a local project installed in a builder", () => {
+    // The project (src layout) needs flask; the final image gets it only through what it copies.
+    const proj = {
+      "pyproject.toml": `[project]\nname = "myapp"\nversion = "0.1"\ndependencies = ["flask==3.0.0"]\n`,
+      "src/myapp/__init__.py": "",
+      "src/myapp/main.py": "import flask\nfrom myapp import util\napp = flask.Flask(__name__)\n",
+      "src/myapp/util.py": "X = 1\n",
+    };
+    const builder = (install: string, dir = "/src") => `FROM python:3.11-slim AS builder\nWORKDIR ${dir}\nCOPY pyproject.toml .\nCOPY src/ src/\nRUN ${install}\n\nFROM python:3.11-slim\n`;
+    const codes = (res: CheckResult) => res.findings.map((f) => `${f.code} ${f.module}`).sort();
+    const run = `CMD ["python", "-m", "myapp.main"]\n`;
+
+    test("pip install . into a virtualenv, the virtualenv copied: the project is in the image", () => {
+      const df = `FROM python:3.11-slim AS builder\nRUN python -m venv /opt/venv\nENV PATH=/opt/venv/bin:$PATH\nWORKDIR /src\nCOPY pyproject.toml .\nCOPY src/ src/\nRUN pip install --no-cache-dir .\n\nFROM python:3.11-slim\nCOPY --from=builder /opt/venv /opt/venv\nENV PATH=/opt/venv/bin:$PATH\n${run}`;
+      assert.deepEqual(codes(check(makeRepo({ ...proj, Dockerfile: df }))), []);
+      // Copying something else leaves the project (and flask) behind.
+      const lost = df.replace("COPY --from=builder /opt/venv /opt/venv", "COPY --from=builder /etc/hostname /tmp/x");
+      assert.deepEqual(codes(check(makeRepo({ ...proj, Dockerfile: lost }))), ["SS110 myapp.main"]);
+    });
+
+    test("--prefix and --user installs copied to /usr/local and ~/.local", () => {
+      const prefix = builder("pip install --prefix=/install .") + `COPY --from=builder /install /usr/local\n${run}`;
+      assert.deepEqual(codes(check(makeRepo({ ...proj, Dockerfile: prefix }))), []);
+      const user = builder("pip install --user .") + `RUN useradd -m app\nCOPY --from=builder /root/.local /home/app/.local\nUSER app\n${run}`;
+      assert.deepEqual(codes(check(makeRepo({ ...proj, Dockerfile: user }))), []);
+    });
+
+    test("pip wheel in the builder, pip install of the wheels in the final stage", () => {
+      const wheels = builder("pip wheel --no-cache-dir --wheel-dir /wheels .") + `COPY --from=builder /wheels /wheels\nRUN pip install --no-cache-dir /wheels/*.whl\n${run}`;
+      assert.deepEqual(codes(check(makeRepo({ ...proj, Dockerfile: wheels }))), []);
+      // The wheels copied but never installed: nothing of the project is importable.
+      const notInstalled = builder("pip wheel -w /wheels .") + `COPY --from=builder /wheels /wheels\n${run}`;
+      assert.deepEqual(codes(check(makeRepo({ ...proj, Dockerfile: notInstalled }))), ["SS110 myapp.main"]);
+      // The wheels' dependencies are read from the project: an import it does not declare is SS201.
+      const undeclared = check(makeRepo({ ...proj, "src/myapp/util.py": "import requests\n", Dockerfile: wheels }));
+      assert.deepEqual(pkg(undeclared), ["SS201 src/myapp/util.py:1 requests"]);
+      assert.equal(only(undeclared, "SS201")[0].severity, "error");
+      // A wheel holds the project as it was when it was built: code copied afterwards is not in it.
+      const early = `FROM python:3.11-slim AS builder\nWORKDIR /src\nCOPY pyproject.toml .\nCOPY src/myapp/__init__.py src/myapp/main.py src/myapp/\nRUN pip wheel -w /wheels .\nCOPY src/ src/\n\nFROM python:3.11-slim\nCOPY --from=builder /wheels/ /tmp/wheels/\nRUN pip install /tmp/wheels/*\n${run}`;
+      assert.deepEqual(codes(check(makeRepo({ ...proj, Dockerfile: early }))), ["SS101 myapp.util"]);
+    });
+
+    test("an editable install carried over needs the project folder in the final image", () => {
+      const df = (copyApp: string) => `FROM python:3.11-slim AS builder\nRUN python -m venv /opt/venv\nENV PATH=/opt/venv/bin:$PATH\nWORKDIR /app\nCOPY pyproject.toml .\nCOPY src/ src/\nRUN pip install -e .\n\nFROM python:3.11-slim\nWORKDIR /srv\nCOPY --from=builder /opt/venv /opt/venv\n${copyApp}ENV PATH=/opt/venv/bin:$PATH\n${run}`;
+      assert.deepEqual(codes(check(makeRepo({ ...proj, Dockerfile: df("COPY --from=builder /app /app\n") }))), []);
+      assert.deepEqual(codes(check(makeRepo({ ...proj, Dockerfile: df("") }))), ["SS110 myapp.main"]);
+    });
   });
 
   test("unknown base image: a warning with a note, and config can declare what it carries", () => {

@@ -322,6 +322,19 @@ describe("SS110 entry point missing", () => {
     const res = check(makeRepo({ "Dockerfile": FROM + "COPY app/ .\nCMD gunicorn app.main:app\n", "app/__init__.py": "", "app/main.py": "app = 1\n" }));
     assert.deepEqual(codes(res), ["SS110"]);
   });
+  test("a project installed in a builder stage reaches the final image only through what COPY --from takes", () => {
+    // Built for real by the differential suite (no dependencies: its engine has no package index;
+    // --prefix is in check-packages: its Debian python reads dist-packages, not site-packages).
+    const proj = { "pyproject.toml": `[project]\nname = "svc"\nversion = "0.1"\n[build-system]\nrequires = ["setuptools"]\nbuild-backend = "setuptools.build_meta"\n`, "src/svc/__init__.py": "", "src/svc/main.py": "from svc import util\n", "src/svc/util.py": "X = 1\n" };
+    const builder = (install: string) => `FROM python:3.11-slim AS builder\nWORKDIR /src\nCOPY pyproject.toml .\nCOPY src/ src/\nRUN ${install}\n\nFROM python:3.11-slim\nWORKDIR /srv\n`;
+    const run = `CMD ["python", "-m", "svc.main"]\n`;
+    for (const df of [
+      builder("pip install --user .") + `COPY --from=builder /root/.local /root/.local\n${run}`,
+      builder("pip wheel --no-deps -w /wheels .") + `COPY --from=builder /wheels /tmp/wheels\nRUN pip install /tmp/wheels/*.whl\n${run}`,
+    ]) assert.deepEqual(summary(check(makeRepo({ ...proj, Dockerfile: df }))), [], df);
+    const lost = builder("pip install --user .") + `COPY --from=builder /src/pyproject.toml /tmp/\n${run}`;
+    assert.deepEqual(codes(check(makeRepo({ ...proj, Dockerfile: lost }))), ["SS110"]);
+  });
   test("gunicorn --chdir puts the folder on sys.path", () => {
     const res = check(makeRepo({ "Dockerfile": FROM + "COPY app/ /srv/app/\nCMD gunicorn --chdir /srv/app main:app\n", "app/main.py": "import helpers\napp = 1\n", "app/helpers.py": "" }));
     assert.deepEqual(summary(res), []);

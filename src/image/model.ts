@@ -8,7 +8,7 @@ import { dockerignore } from "../context/dockerignore.js";
 import type { DfInstruction, DfStage, ParsedDockerfile } from "../types.js";
 import { BuildContext, hasWildcard } from "../context/context.js";
 import { ImageTree, INode, Origin, cloneNode, joinImage, newDir, normalizeImagePath, dirnameImage } from "./tree.js";
-import { carryInstalls, InstallRecord, recordInstalls } from "../packages/image-installs.js";
+import { carryInstalls, carryWheels, InstallRecord, locationPath, recordInstalls, WheelBuild } from "../packages/image-installs.js";
 
 export interface CopyRecord {
   line: number;
@@ -45,9 +45,10 @@ export interface StageState {
    * Local projects installed with `pip install <dir>` / `-e <dir>` (or a project installer's own
    * project): image directories. A non-editable install copies the project's packages into
    * site-packages at that RUN: `snapshot` is the directory as it was then (later COPYs do not
-   * reach site-packages).
+   * reach site-packages). `location` is where the install went (as in InstallRecord);
+   * `carriedBy`, the COPY --from line that brought it from another stage.
    */
-  pipProjects: { dir: string; line: number; editable: boolean; snapshot?: INode; /** Set by the analysis: the site-packages folder it was installed into. */ site?: string }[];
+  pipProjects: { dir: string; line: number; editable: boolean; snapshot?: INode; location?: string; carriedBy?: number; /** Set by the analysis: the site-packages folder it was installed into. */ site?: string }[];
   /** RUN lines that may create or move files we do not model. */
   fileRuns: { line: number; text: string }[];
   copies: CopyRecord[];
@@ -55,6 +56,8 @@ export interface StageState {
   baseImage: string;
   /** Package installs (pip, uv, poetry, pdm, apt, apk) this stage ran or inherited. */
   installs: InstallRecord[];
+  /** Folders of wheels built with `pip wheel` (moved along by COPY --from). */
+  wheels: WheelBuild[];
   /** Virtual environments created with `python -m venv DIR` (image folders). */
   venvs: string[];
 }
@@ -92,6 +95,7 @@ function emptyState(base: string): StageState {
     copies: [],
     baseImage: base,
     installs: [],
+    wheels: [],
     venvs: [],
   };
 }
@@ -106,6 +110,7 @@ function cloneState(s: StageState): StageState {
     copies: [...s.copies],
     shell: [...s.shell],
     installs: [...s.installs],
+    wheels: [...s.wheels],
     venvs: [...s.venvs],
   };
 }
@@ -253,7 +258,12 @@ export function writesFiles(script: string): boolean {
 
 function evalRun(ins: DfInstruction, state: StageState, stage: number, argEnv: Record<string, string> = {}): void {
   const text = [ins.args.join(" "), ...(ins.heredocs ?? []).map((h) => h.content)].join("\n");
+  const before = state.installs.length;
+  const pipBefore = state.pipProjects.length;
   recordInstalls(ins, text, stage, state, argEnv);
+  const made = state.installs.slice(before);
+  // Projects installed from wheels that `pip wheel` built: their packages as they were then.
+  for (const rec of made) for (const p of rec.projects) if (p.snapshot) state.pipProjects.push({ dir: p.dir, line: ins.range.line, editable: false, snapshot: p.snapshot, location: rec.location });
   // pip install of a local project puts its packages in site-packages.
   for (const cmd of text.split(/&&|;|\|\||\n/)) {
     const words = cmd.trim().split(/\s+/);
@@ -292,6 +302,11 @@ function evalRun(ins: DfInstruction, state: StageState, stage: number, argEnv: R
       editable = false;
     }
   }
+  // Where each project install went, so that COPY --from of that folder takes the project along.
+  for (const pp of state.pipProjects.slice(pipBefore)) {
+    if (pp.location !== undefined) continue;
+    pp.location = made.find((r) => r.projects.some((p) => p.dir === pp.dir))?.location ?? made.find((r) => r.cmd.kind !== "system")?.location ?? "system";
+  }
   if (writesFiles(text)) state.fileRuns.push({ line: ins.range.line, text: text.length > 120 ? text.slice(0, 117) + "..." : text });
 }
 
@@ -325,6 +340,19 @@ function ctxNode(ctx: BuildContext, rel: string, line: number, exclude: ((p: str
   }
   void depth;
   return dir;
+}
+
+/**
+ * COPY --from of the folder a project was installed into (a virtualenv, a --prefix, ~/.local,
+ * /usr/local) takes the installed project along: its packages in site-packages (non-editable),
+ * or the path file pointing at its folder (editable: the folder must be in this image too).
+ */
+function carryProjects(src: StageState["pipProjects"], srcPath: string, into: StageState["pipProjects"], line: number): void {
+  for (const pp of src) {
+    if (pp.location === undefined || into.some((x) => x.dir === pp.dir && x.line === pp.line)) continue;
+    const loc = locationPath(pp.location);
+    if (srcPath === "/" || loc === srcPath || loc.startsWith(srcPath + "/") || srcPath.startsWith(loc + "/")) into.push({ ...pp, carriedBy: line });
+  }
 }
 
 function retag(n: INode, line: number, via: Origin["via"]): INode {
@@ -396,6 +424,8 @@ function evalCopy(
       }
       const srcPath = normalizeImagePath(raw, "/");
       carryInstalls(srcState.installs, [srcPath], state.installs, line);
+      carryProjects(srcState.pipProjects, srcPath, state.pipProjects, line);
+      carryWheels(srcState.wheels, srcPath, hasWildcard(raw), destAbs, state.wheels);
       const matches = hasWildcard(raw) ? globTree(srcState.tree, srcPath) : [srcPath];
       if (matches.length > 1) multi = true;
       for (const m of matches) {

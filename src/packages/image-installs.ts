@@ -4,7 +4,7 @@
 // only when the folder they were installed into is copied across with COPY --from.
 import type { DfInstruction } from "../types.js";
 import { expandVars, installCommands, InstallCommand, PipInstall, ProjectInstall } from "./install-commands.js";
-import { ImageTree, INode, joinImage, normalizeImagePath, dirnameImage } from "../image/tree.js";
+import { ImageTree, INode, cloneNode, joinImage, normalizeImagePath, dirnameImage } from "../image/tree.js";
 
 /** A file the install reads, as found in the image at the time of the RUN. */
 export interface FileRef {
@@ -28,13 +28,34 @@ export interface InstallRecord {
   cwd: string;
   /** Requirement (-r) and constraint (-c) files; `ref` null when the file is not in the image. */
   files: { role: "requirement" | "constraint"; written: string; image: string; ref: FileRef | null }[];
-  /** Local projects installed (`pip install .`, `uv sync`, `poetry install`): their pyproject.toml and lock. */
-  projects: { written: string; dir: string; pyproject: FileRef | null; lock: FileRef | null; editable: boolean; root: boolean }[];
+  /**
+   * Local projects installed (`pip install .`, `uv sync`, `poetry install`): their pyproject.toml
+   * and lock. `snapshot` (a project installed from a wheel that `pip wheel` built): the project
+   * folder as it was when the wheel was built.
+   */
+  projects: { written: string; dir: string; pyproject: FileRef | null; lock: FileRef | null; editable: boolean; root: boolean; snapshot?: INode }[];
   /** Where the packages go: "system", or an image folder (venv, --target, --prefix, ~/.local). */
   location: string;
   /** Set by COPY --from when the record was carried over from another stage. */
   carriedBy?: number;
   /** The image tree as it was when the RUN ran (for -r includes inside requirement files). */
+  tree?: ImageTree;
+  /** Wheel files or globs of the command that name wheels a `pip wheel` built (not opaque). */
+  builtWheels?: string[];
+}
+
+/**
+ * `pip wheel` into a folder: what the wheels there were built from (requirement files, named
+ * packages, local projects), so that a later `pip install /wheels/*.whl` (in this stage, or in
+ * another one that copies the folder) installs the same.
+ */
+export interface WheelBuild {
+  line: number;
+  /** The image folder the wheels are in (moved by COPY --from). */
+  dir: string;
+  packages: string[];
+  files: InstallRecord["files"];
+  projects: InstallRecord["projects"];
   tree?: ImageTree;
 }
 
@@ -67,7 +88,7 @@ export function recordInstalls(
   ins: DfInstruction,
   text: string,
   stage: number,
-  state: { tree: ImageTree; env: Record<string, string>; workdir: string; installs: InstallRecord[]; venvs: string[] },
+  state: { tree: ImageTree; env: Record<string, string>; workdir: string; installs: InstallRecord[]; venvs: string[]; wheels?: WheelBuild[]; user?: string | null },
   argEnv: Record<string, string> = {},
 ): void {
   const venvSet = new Set(state.venvs);
@@ -84,7 +105,7 @@ export function recordInstalls(
   }
   let cmds: InstallCommand[];
   try {
-    cmds = installCommands(text, { ...argEnv, ...state.env });
+    cmds = installCommands(text, { ...argEnv, ...state.env }, true);
   } catch {
     return;
   }
@@ -95,13 +116,29 @@ export function recordInstalls(
     }
     const cwd = cmd.cwd ? normalizeImagePath(cmd.cwd, state.workdir) : state.workdir;
     const rec: InstallRecord = { line: ins.range.line, stage, cmd, cwd, files: [], projects: [], location: "system" };
+    if (cmd.kind === "pip" && cmd.mode === "wheel") {
+      state.wheels?.push(wheelBuild(cmd, cwd, ins.range.line, state.tree));
+      continue;
+    }
     if (cmd.kind === "pip") {
-      rec.location = pipLocation(cmd, state.env, venvSet, cwd);
+      rec.location = pipLocation(cmd, state.env, venvSet, cwd, state.user ?? null);
       for (const [role, list] of [["requirement", cmd.requirementFiles], ["constraint", cmd.constraintFiles]] as const) {
         for (const w of list) {
           if (/^[a-z]+:\/\//i.test(w)) continue;
           const image = normalizeImagePath(w, cwd);
           rec.files.push({ role, written: w, image, ref: fileRef(state.tree, image) });
+        }
+      }
+      const built = state.wheels?.length ? builtBy(cmd, cwd, state.wheels) : null;
+      if (built) {
+        // `pip install /wheels/*.whl`: the wheels of an earlier `pip wheel`. It installs what they
+        // were built from, read as the install itself would read it.
+        rec.builtWheels = built.paths;
+        rec.cmd = { ...cmd, packages: [...cmd.packages, ...built.builds.flatMap((b) => b.packages)] };
+        for (const b of built.builds) {
+          rec.files.push(...b.files);
+          rec.projects.push(...b.projects);
+          if (b.tree && !rec.tree) rec.tree = b.tree;
         }
       }
       for (const [list, editable] of [[cmd.localPaths, false], [cmd.editable, true]] as const) {
@@ -121,15 +158,70 @@ export function recordInstalls(
       else if (p.kind === "poetry-install") rec.location = /^(false|0)$/i.test(state.env.POETRY_VIRTUALENVS_CREATE ?? "") ? "system" : state.env.POETRY_VIRTUALENVS_IN_PROJECT && /^(true|1)$/i.test(state.env.POETRY_VIRTUALENVS_IN_PROJECT) ? joinImage(dir, ".venv") : "poetry-cache";
       else rec.location = joinImage(dir, ".venv");
     }
-    if (rec.files.length) rec.tree = state.tree.clone();
+    if (rec.files.length && !rec.tree) rec.tree = state.tree.clone();
     state.installs.push(rec);
   }
 }
 
-function pipLocation(cmd: PipInstall, env: Record<string, string>, venvs: Set<string>, cwd: string): string {
+function wheelBuild(cmd: PipInstall, cwd: string, line: number, tree: ImageTree): WheelBuild {
+  const b: WheelBuild = { line, dir: normalizeImagePath(cmd.wheelDir ?? ".", cwd), packages: [...cmd.packages], files: [], projects: [] };
+  for (const [role, list] of [["requirement", cmd.requirementFiles], ["constraint", cmd.constraintFiles]] as const) {
+    for (const w of list) {
+      if (/^[a-z]+:\/\//i.test(w)) continue;
+      const image = normalizeImagePath(w, cwd);
+      b.files.push({ role, written: w, image, ref: fileRef(tree, image) });
+    }
+  }
+  for (const w of [...cmd.localPaths, ...cmd.editable]) {
+    if (/^[a-z+]+:\/\//i.test(w) || /\.(whl|tar\.gz|zip)$/i.test(w)) continue;
+    const dir = normalizeImagePath(w.replace(/\[.*\]$/, ""), cwd);
+    const node = tree.get(dir);
+    if (node?.type !== "dir") continue;
+    // A wheel holds the project as it was at this RUN (later changes to the folder are not in it).
+    b.projects.push({ written: w, dir, pyproject: fileRef(tree, joinImage(dir, "pyproject.toml")), lock: null, editable: false, root: true, snapshot: cloneNode(node) });
+  }
+  if (b.files.length) b.tree = tree.clone();
+  return b;
+}
+
+/**
+ * The wheel builds a `pip install` takes its wheels from: wheel files or globs in a build's
+ * folder (`/wheels/*.whl`, `/wheels/*`, `/wheels/app-1.0-py3-none-any.whl`).
+ */
+function builtBy(cmd: PipInstall, cwd: string, wheels: WheelBuild[]): { builds: WheelBuild[]; paths: string[] } | null {
+  const builds: WheelBuild[] = [];
+  const paths: string[] = [];
+  for (const w of cmd.localPaths) {
+    if (!/\.whl$|\*$/.test(w)) continue;
+    const p = normalizeImagePath(w, cwd);
+    const b = wheels.filter((x) => x.dir === dirnameImage(p));
+    if (!b.length) continue;
+    paths.push(w);
+    for (const x of b) if (!builds.includes(x)) builds.push(x);
+  }
+  return builds.length ? { builds, paths } : null;
+}
+
+/**
+ * COPY --from=<stage> <src> <dest>: wheel folders of the source stage that the copy takes
+ * along, at their new place.
+ */
+export function carryWheels(src: WheelBuild[], srcPath: string, glob: boolean, dest: string, into: WheelBuild[]): void {
+  for (const b of src) {
+    let dir: string | null = null;
+    if (glob) {
+      if (dirnameImage(srcPath) === b.dir) dir = dest;
+    } else if (srcPath === "/" || b.dir === srcPath || b.dir.startsWith(srcPath + "/")) {
+      dir = joinImage(dest, b.dir.slice(srcPath === "/" ? 1 : srcPath.length).replace(/^\//, "") || ".");
+    }
+    if (dir !== null) into.push({ ...b, dir: normalizeImagePath(dir, "/") });
+  }
+}
+
+function pipLocation(cmd: PipInstall, env: Record<string, string>, venvs: Set<string>, cwd: string, user: string | null): string {
   if (cmd.target) return normalizeImagePath(cmd.target, cwd);
   if (cmd.prefix) return normalizeImagePath(cmd.prefix, cwd);
-  if (cmd.user) return "user";
+  if (cmd.user) return userBase(env, user);
   // `/opt/venv/bin/pip install`, `/opt/venv/bin/python -m pip install`
   const exe = cmd.argv[0] ?? "";
   if (exe.includes("/")) {
@@ -139,6 +231,17 @@ function pipLocation(cmd: PipInstall, env: Record<string, string>, venvs: Set<st
   }
   if (cmd.tool === "uv" && cmd.system) return "system";
   return activeVenv(env, venvs) ?? "system";
+}
+
+/**
+ * Where `pip install --user` puts packages: ~/.local of the stage's USER (HOME when set, else
+ * /root for root, /home/NAME for a named user, as `useradd -m` makes it).
+ */
+function userBase(env: Record<string, string>, user: string | null): string {
+  const name = (user ?? "").split(":")[0];
+  if (env.HOME) return joinImage(normalizeImagePath(env.HOME, "/"), ".local");
+  if (!name || name === "root" || name === "0" || /^\d+$/.test(name)) return "user";
+  return `/home/${name}/.local`;
 }
 
 /** Image folder a location stands for, for COPY --from matching. */

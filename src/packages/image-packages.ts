@@ -242,6 +242,7 @@ export function imagePackages(inp: PackageInputs): ImagePackages {
         addReq({ name: r.name, rawName: r.rawName, specifier: r.specifier, extras: r.extras, marker: r.marker, url: r.url, editable: false, path: null, hashes: [], file: inp.dfRepo, line: rec.line, text: spec }, where);
       }
       for (const w of [...cmd.localPaths, ...cmd.editable]) {
+        if (rec.builtWheels?.includes(w)) continue; // read from what `pip wheel` built them from
         if (/\.whl$|\*/.test(w) || /^[a-z+]+:\/\//i.test(w)) out.opaque.push({ line: rec.line, reason: `${w} is installed by file name or URL; its packages are not read` });
       }
     }

@@ -9,8 +9,14 @@ import { commandsFromShellScript } from "../entry/argv.js";
 export interface PipInstall {
   kind: "pip";
   tool: "pip" | "uv";
-  /** "install", or "sync" for pip-sync / `uv pip sync` (positional arguments are requirement files). */
-  mode: "install" | "sync";
+  /**
+   * "install", or "sync" for pip-sync / `uv pip sync` (positional arguments are requirement
+   * files), or "wheel" for `pip wheel` (builds wheels into `wheelDir`, installs nothing; only
+   * returned when asked for).
+   */
+  mode: "install" | "sync" | "wheel";
+  /** `pip wheel -w DIR` (null: the current directory). */
+  wheelDir?: string | null;
   /** Directory from an earlier `cd` in the same RUN, as written (null: the WORKDIR). */
   cwd: string | null;
   requirementFiles: string[];
@@ -99,7 +105,7 @@ const PIP_VALUE_OPTS = new Set([
   "--prerelease", "--index", "--default-index", "--extra", "--group", "--reinstall-package", "--upgrade-package",
   "-P", "--no-build-isolation-package", "-b", "--build-constraint", "--build-constraints", "--override", "--overrides",
   "--exclude-newer", "--link-mode", "--config-setting", "--refresh-package", "--no-binary-package", "--only-binary-package",
-  "--directory", "--project", "--color", "--torch-backend", "--target-platform",
+  "--directory", "--project", "--color", "--torch-backend", "--target-platform", "-w", "--wheel-dir",
 ]);
 
 function splitOpt(w: string): [string, string | null] {
@@ -121,11 +127,12 @@ function isLocalPath(arg: string): boolean {
   return head.includes("/") || /\.(whl|tar\.gz|zip|tgz)$/i.test(head);
 }
 
-function pipInstall(args: string[], tool: "pip" | "uv", mode: "install" | "sync", cwd: string | null, argv: string[]): PipInstall {
+function pipInstall(args: string[], tool: "pip" | "uv", mode: PipInstall["mode"], cwd: string | null, argv: string[]): PipInstall {
   const r: PipInstall = {
     kind: "pip", tool, mode, cwd, requirementFiles: [], constraintFiles: [], packages: [], localPaths: [], editable: [],
     target: null, prefix: null, user: false, system: false, noDeps: false, noIndex: false, findLinks: [], indexUrls: [], upgrade: false, argv,
   };
+  if (mode === "wheel") r.wheelDir = null;
   for (let i = 0; i < args.length; i++) {
     const w = args[i];
     if (w === "--") {
@@ -151,6 +158,7 @@ function pipInstall(args: string[], tool: "pip" | "uv", mode: "install" | "sync"
       case "-f": case "--find-links": r.findLinks.push(value!); break;
       case "-i": case "--index-url": case "--extra-index-url": case "--index": case "--default-index": r.indexUrls.push(value!); break;
       case "-U": case "--upgrade": r.upgrade = true; break;
+      case "-w": case "--wheel-dir": r.wheelDir = value; break;
     }
   }
   return r;
@@ -215,7 +223,7 @@ function systemInstall(manager: "apt" | "apk", args: string[], argv: string[]): 
 }
 
 /** Interpret one simple command's argv (already split); null when it installs nothing. */
-export function installFromArgv(argv0: string[], cwd: string | null, env: Record<string, string> = {}): InstallCommand | null {
+export function installFromArgv(argv0: string[], cwd: string | null, env: Record<string, string> = {}, wheels = false): InstallCommand | null {
   let argv = argv0.map((w) => expandVars(w, env));
   // Leading assignments and wrappers: `FOO=1 pip ...`, `sudo`, `env X=1`, `exec`, `time`, `nice`.
   for (;;) {
@@ -235,9 +243,9 @@ export function installFromArgv(argv0: string[], cwd: string | null, env: Record
     const mod = rest[i] === "-m" ? rest[i + 1] : rest[i]?.startsWith("-m") ? rest[i].slice(2) : undefined;
     if (mod !== "pip") return null;
     rest = rest.slice(rest[i] === "-m" ? i + 2 : i + 1);
-    return pipSub(rest, "pip", cwd, argv);
+    return pipSub(rest, "pip", cwd, argv, wheels);
   }
-  if (PIP_RE.test(cmd)) return pipSub(rest, "pip", cwd, argv);
+  if (PIP_RE.test(cmd)) return pipSub(rest, "pip", cwd, argv, wheels);
   if (cmd === "pip-sync") return pipInstall(rest, "pip", "sync", cwd, argv);
   if (cmd === "uv") {
     const i = subcommandIndex(rest);
@@ -282,7 +290,7 @@ function subcommandIndex(rest: string[]): number {
   return -1;
 }
 
-function pipSub(rest: string[], tool: "pip" | "uv", cwd: string | null, argv: string[]): PipInstall | null {
+function pipSub(rest: string[], tool: "pip" | "uv", cwd: string | null, argv: string[], wheels = false): PipInstall | null {
   // Global options before the subcommand (`pip --no-cache-dir install`, `pip -q install`).
   let i = 0;
   while (i < rest.length && rest[i].startsWith("-")) {
@@ -290,7 +298,7 @@ function pipSub(rest: string[], tool: "pip" | "uv", cwd: string | null, argv: st
     i += PIP_VALUE_OPTS.has(n) && v === null ? 2 : 1;
   }
   const sub = rest[i];
-  if (sub !== "install" && sub !== "sync") return null;
+  if (sub !== "install" && sub !== "sync" && !(sub === "wheel" && wheels && tool === "pip")) return null;
   const r = pipInstall(rest.slice(i + 1), tool, sub, cwd, argv);
   // pip refuses an install with nothing to install.
   if (!r.requirementFiles.length && !r.packages.length && !r.localPaths.length && !r.editable.length) return null;
@@ -299,9 +307,10 @@ function pipSub(rest: string[], tool: "pip" | "uv", cwd: string | null, argv: st
 
 /**
  * Every package install a RUN script performs, in order. `env` holds the stage's ARG/ENV
- * values for `$VAR` references; `export X=...` and `X=...` in the script add to it.
+ * values for `$VAR` references; `export X=...` and `X=...` in the script add to it. With
+ * `wheels`, `pip wheel` commands are returned too (mode "wheel").
  */
-export function installCommands(script: string, env: Record<string, string> = {}): InstallCommand[] {
+export function installCommands(script: string, env: Record<string, string> = {}, wheels = false): InstallCommand[] {
   const out: InstallCommand[] = [];
   const vars = { ...env };
   let cwd: string | null = null;
@@ -323,10 +332,10 @@ export function installCommands(script: string, env: Record<string, string> = {}
     }
     if ((cmd === "sh" || cmd === "bash" || cmd === "dash") && argv.includes("-c")) {
       const s = argv[argv.indexOf("-c") + 1];
-      if (s !== undefined) for (const c of installCommands(expandVars(s, vars), vars)) out.push(c.kind === "system" ? c : { ...c, cwd: c.cwd ?? cwd });
+      if (s !== undefined) for (const c of installCommands(expandVars(s, vars), vars, wheels)) out.push(c.kind === "system" ? c : { ...c, cwd: c.cwd ?? cwd });
       continue;
     }
-    const ic = installFromArgv(argv, cwd, vars);
+    const ic = installFromArgv(argv, cwd, vars, wheels);
     if (ic) out.push(ic);
   }
   return out;
