@@ -7,7 +7,7 @@ import path from "node:path";
 import { dockerignore } from "../context/dockerignore.js";
 import type { DfInstruction, DfStage, ParsedDockerfile } from "../types.js";
 import { BuildContext, hasWildcard } from "../context/context.js";
-import { ImageTree, INode, Origin, cloneNode, joinImage, newDir, normalizeImagePath, dirnameImage } from "./tree.js";
+import { ImageTree, INode, Origin, cloneNode, fileNode, joinImage, makeOrigin, newDir, normalizeImagePath, dirnameImage, symlinkNode } from "./tree.js";
 import { carryInstalls, carryWheels, InstallRecord, locationPath, recordInstalls, WheelBuild } from "../packages/image-installs.js";
 
 export interface CopyRecord {
@@ -177,7 +177,7 @@ export function evaluateImage(df: ParsedDockerfile, ctx: BuildContext, target?: 
         case "WORKDIR": {
           if (ins.args.length) {
             state.workdir = normalizeImagePath(ins.args.join(" "), state.workdir);
-            state.tree.mkdirp(state.workdir, { via: "run", line: ins.range.line });
+            state.tree.mkdirp(state.workdir, makeOrigin("run", ins.range.line));
           }
           break;
         }
@@ -313,9 +313,9 @@ function evalRun(ins: DfInstruction, state: StageState, stage: number, argEnv: R
 function ctxNode(ctx: BuildContext, rel: string, line: number, exclude: ((p: string) => boolean) | null, depth = 0): INode | null {
   const e = ctx.entry(rel);
   if (!e) return null;
-  const origin: Origin = { via: "context", ctx: rel, line };
-  if (e.type === "file") return { type: "file", origin };
-  if (e.type === "symlink") return { type: "symlink", target: e.target, origin };
+  const origin: Origin = makeOrigin("context", line, rel);
+  if (e.type === "file") return fileNode(origin);
+  if (e.type === "symlink") return symlinkNode(e.target, origin);
   const dir = newDir(origin);
   // Build from the walk so Docker's ignore semantics (including `!` re-includes) apply.
   for (const child of ctx.walk(rel)) {
@@ -326,17 +326,17 @@ function ctxNode(ctx: BuildContext, rel: string, line: number, exclude: ((p: str
     for (let i = 0; i < parts.length - 1; i++) {
       let c = d.children!.get(parts[i]);
       if (!c || c.type !== "dir") {
-        c = newDir({ via: "context", ctx: (rel ? rel + "/" : "") + parts.slice(0, i + 1).join("/"), line });
+        c = newDir(makeOrigin("context", line, (rel ? rel + "/" : "") + parts.slice(0, i + 1).join("/")));
         d.children!.set(parts[i], c);
       }
       d = c;
     }
     const name = parts[parts.length - 1];
-    const o: Origin = { via: "context", ctx: child.rel, line };
+    const o: Origin = makeOrigin("context", line, child.rel);
     if (child.type === "dir") {
       if (!d.children!.has(name)) d.children!.set(name, newDir(o));
-    } else if (child.type === "symlink") d.children!.set(name, { type: "symlink", target: child.target, origin: o });
-    else d.children!.set(name, { type: "file", origin: o });
+    } else if (child.type === "symlink") d.children!.set(name, symlinkNode(child.target, o));
+    else d.children!.set(name, fileNode(o));
   }
   void depth;
   return dir;
@@ -360,7 +360,7 @@ function retag(n: INode, line: number, via: Origin["via"]): INode {
   const stack = [c];
   while (stack.length) {
     const x = stack.pop()!;
-    x.origin = { ...(x.origin ?? { via }), via: x.origin?.via === "context" || x.origin?.via === "stage" ? "stage" : via, line };
+    x.origin = makeOrigin(x.origin?.via === "context" || x.origin?.via === "stage" ? "stage" : via, line, x.origin?.ctx, x.origin?.content);
     if (x.type === "dir") for (const v of x.children!.values()) stack.push(v);
   }
   return c;
@@ -397,7 +397,7 @@ function evalCopy(
     const destAbs = normalizeImagePath(dest, state.workdir);
     for (const h of ins.heredocs) {
       const p = dest.endsWith("/") || ins.heredocs.length > 1 ? joinImage(destAbs, h.name) : destAbs;
-      state.tree.put(p, { type: "file", origin: { via: "heredoc", line, content: h.content } });
+      state.tree.put(p, fileNode(makeOrigin("heredoc", line, undefined, h.content)));
     }
     return;
   }
@@ -419,7 +419,7 @@ function evalCopy(
       if (!srcState) {
         // An external image (or unknown stage): contents unknown.
         const name = raw.split("/").filter(Boolean).pop() ?? "";
-        items.push({ node: { type: "file", origin: { via: "external", line } }, name, parentsRel: name, isDirSource: false });
+        items.push({ node: fileNode(makeOrigin("external", line)), name, parentsRel: name, isDirSource: false });
         continue;
       }
       const srcPath = normalizeImagePath(raw, "/");
@@ -438,7 +438,7 @@ function evalCopy(
     for (const raw of rawSources) {
       if (/^(https?:\/\/|git@|git:\/\/)/.test(raw)) {
         const name = keyword === "ADD" ? raw.split("/").filter(Boolean).pop()!.replace(/[?#].*$/, "") : raw;
-        items.push({ node: { type: "file", origin: { via: "external", line } }, name, parentsRel: name, isDirSource: false });
+        items.push({ node: fileNode(makeOrigin("external", line)), name, parentsRel: name, isDirSource: false });
         continue;
       }
       // `--parents` pivot: everything before a "/./" is dropped from the kept path.
@@ -497,17 +497,17 @@ function evalCopy(
         }
         if (keyword === "ADD" && e.type === "file" && TAR_RE.test(m)) {
           const entries = listTar(ctx.abs(m));
-          const dir = newDir({ via: "tar", ctx: m, line });
+          const dir = newDir(makeOrigin("tar", line, m));
           for (const ent of entries ?? []) {
             const p = normalizeImagePath(ent, "/");
             if (ent.endsWith("/")) {
               const t = new ImageTree();
               t.root = dir;
-              t.mkdirp(p, { via: "tar", ctx: m, line });
+              t.mkdirp(p, makeOrigin("tar", line, m));
             } else {
               const t = new ImageTree();
               t.root = dir;
-              t.put(p, { type: "file", origin: { via: "tar", ctx: m, line } });
+              t.put(p, fileNode(makeOrigin("tar", line, m)));
             }
           }
           items.push({ node: dir, name: "", parentsRel: "", isDirSource: true });
