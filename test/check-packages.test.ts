@@ -161,6 +161,16 @@ describe("SS201 package-not-installed", () => {
       assert.deepEqual(codes(check(makeRepo({ ...proj, Dockerfile: early }))), ["SS101 myapp.util"]);
     });
 
+    test("-e . or . inside a requirements file installs the project, from pip's working directory", () => {
+      for (const line of ["-e .", ".", "-e .[web]"]) {
+        const df = `FROM python:3.11-slim\nWORKDIR /app\nCOPY pyproject.toml requirements.txt ./\nCOPY src/ src/\nRUN pip install -r requirements.txt\n${run}`;
+        const res = check(makeRepo({ ...proj, "requirements.txt": `${line}\nrequests==2.31.0\n`, "src/myapp/util.py": "import requests\nimport yaml\n", Dockerfile: df }));
+        // The project's own requirement (flask) and the file's (requests) count; the image is not opaque.
+        assert.deepEqual(codes(res), ["SS201 yaml"], line);
+        assert.equal(only(res, "SS201")[0].severity, "error", line);
+      }
+    });
+
     test("an editable install carried over needs the project folder in the final image", () => {
       const df = (copyApp: string) => `FROM python:3.11-slim AS builder\nRUN python -m venv /opt/venv\nENV PATH=/opt/venv/bin:$PATH\nWORKDIR /app\nCOPY pyproject.toml .\nCOPY src/ src/\nRUN pip install -e .\n\nFROM python:3.11-slim\nWORKDIR /srv\nCOPY --from=builder /opt/venv /opt/venv\n${copyApp}ENV PATH=/opt/venv/bin:$PATH\n${run}`;
       assert.deepEqual(codes(check(makeRepo({ ...proj, Dockerfile: df("COPY --from=builder /app /app\n") }))), []);

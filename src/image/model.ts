@@ -3,12 +3,14 @@
 // the container's command, local projects installed with pip, and the problems the build
 // itself would hit (sources missing or escaping the context).
 import { execFileSync } from "node:child_process";
+import { readFileSync } from "node:fs";
 import path from "node:path";
 import { dockerignore } from "../context/dockerignore.js";
 import type { DfInstruction, DfStage, ParsedDockerfile } from "../types.js";
 import { BuildContext, hasWildcard } from "../context/context.js";
 import { ImageTree, INode, Origin, cloneNode, fileNode, joinImage, makeOrigin, newDir, normalizeImagePath, dirnameImage, symlinkNode } from "./tree.js";
-import { carryInstalls, carryWheels, InstallRecord, locationPath, recordInstalls, WheelBuild } from "../packages/image-installs.js";
+import { carryInstalls, carryWheels, fileRef, FileRef, InstallRecord, locationPath, recordInstalls, WheelBuild } from "../packages/image-installs.js";
+import { parseRequirements } from "../packages/requirements.js";
 
 export interface CopyRecord {
   line: number;
@@ -199,7 +201,7 @@ export function evaluateImage(df: ParsedDockerfile, ctx: BuildContext, target?: 
           if (!cmdSetHere) state.cmd = null;
           break;
         case "RUN":
-          evalRun(ins, state, st.index, argEnv);
+          evalRun(ins, state, st.index, argEnv, ctx);
           break;
         case "COPY":
         case "ADD":
@@ -256,12 +258,13 @@ export function writesFiles(script: string): boolean {
   return false;
 }
 
-function evalRun(ins: DfInstruction, state: StageState, stage: number, argEnv: Record<string, string> = {}): void {
+function evalRun(ins: DfInstruction, state: StageState, stage: number, argEnv: Record<string, string> = {}, ctx?: BuildContext): void {
   const text = [ins.args.join(" "), ...(ins.heredocs ?? []).map((h) => h.content)].join("\n");
   const before = state.installs.length;
   const pipBefore = state.pipProjects.length;
   recordInstalls(ins, text, stage, state, argEnv);
   const made = state.installs.slice(before);
+  if (ctx) for (const rec of made) projectsInRequirementFiles(rec, state, ctx, ins.range.line);
   // Projects installed from wheels that `pip wheel` built: their packages as they were then.
   for (const rec of made) for (const p of rec.projects) if (p.snapshot) state.pipProjects.push({ dir: p.dir, line: ins.range.line, editable: false, snapshot: p.snapshot, location: rec.location });
   // pip install of a local project puts its packages in site-packages.
@@ -340,6 +343,42 @@ function ctxNode(ctx: BuildContext, rel: string, line: number, exclude: ((p: str
   }
   void depth;
   return dir;
+}
+
+/**
+ * Local projects a requirements file installs (`-e .`, `./libs/x`): pip reads such paths relative
+ * to its working directory. They install like `pip install -e .` on the command line: the
+ * project's packages (or its folder, editable) and its own requirements.
+ */
+function projectsInRequirementFiles(rec: InstallRecord, state: StageState, ctx: BuildContext, line: number): void {
+  if (rec.cmd.kind !== "pip" || rec.cmd.mode !== "install") return;
+  for (const f of rec.files) {
+    if (f.role !== "requirement" || !f.ref) continue;
+    const text = refText(ctx, f.ref);
+    // Only files with a line that could be a local path are parsed here (image-packages reads them all).
+    if (text === null || !/^[ \t]*(-e|--editable|\.|\/|~)/m.test(text)) continue;
+    for (const r of parseRequirements(text, f.image).requirements) {
+      if (!r.path || /\.(whl|tar\.gz|zip|tgz)$/i.test(r.path)) continue;
+      const dir = normalizeImagePath(r.path, rec.cwd);
+      const node = state.tree.get(dir);
+      if (node?.type !== "dir" || rec.projects.some((p) => p.dir === dir)) continue;
+      const written = r.path + (r.extras.length ? `[${r.extras.join(",")}]` : "");
+      rec.projects.push({ written, dir, pyproject: fileRef(state.tree, joinImage(dir, "pyproject.toml")), lock: null, editable: r.editable, root: true });
+      state.pipProjects.push({ dir, line, editable: r.editable, snapshot: r.editable ? undefined : cloneNode(node), location: rec.location });
+    }
+  }
+}
+
+function refText(ctx: BuildContext, ref: FileRef): string | null {
+  if (ref.content !== undefined) return ref.content;
+  if (ref.ctx === undefined) return null;
+  const abs = ctx.abs(ref.ctx);
+  ctx.fs.noteFile(abs);
+  try {
+    return readFileSync(abs, "utf8");
+  } catch {
+    return null;
+  }
 }
 
 /**

@@ -59,7 +59,7 @@ export interface WheelBuild {
   tree?: ImageTree;
 }
 
-function fileRef(tree: ImageTree, image: string): FileRef | null {
+export function fileRef(tree: ImageTree, image: string): FileRef | null {
   const r = tree.resolve(image);
   if (!r || r.node.type !== "file") return null;
   return nodeRef(r.node, r.real);

@@ -181,6 +181,8 @@ export function imagePackages(inp: PackageInputs): ImagePackages {
       addLock(lock, `${label(ref)} (${where})`, null, input ? { input: ref.ctx !== undefined ? path.posix.join(path.posix.dirname(label(ref)), input) : input, lock: label(ref), tool: hdr?.[1] ?? "pip-compile" } : undefined);
     } else {
       for (const r of rf.requirements) {
+        // A local project (`-e .`) is read as a project of the install (see image/model.ts).
+        if (r.path && rec.projects.some((p) => p.dir === normalizeImagePath(r.path!, rec.cwd))) continue;
         if (r.path || (r.url && !r.name)) {
           out.opaque.push({ line: rec.line, reason: `${label(ref)}:${r.line} installs ${r.text}, whose package names are not read` });
           continue;
