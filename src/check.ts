@@ -57,6 +57,13 @@ export const TOOL_VERSION = (() => {
   }
 })();
 
+/**
+ * Part of every cached service's key besides the package version: bump it when the analysis
+ * gives a different result for the same inputs, so that a cache written by an older build (of the
+ * same package version) is not reused. 2: projects carried across stages, wheels, requirement-file projects.
+ */
+export const ANALYSIS_VERSION = 2;
+
 let stdlibMemo: Set<string> | null = null;
 /** Standard-library top-level names: the union over the shipped per-version lists. */
 export function stdlibNames(): Set<string> {
@@ -197,7 +204,7 @@ function plan(opts: CheckOptions, parallel = false): Plan {
   const localStamp = DepCache.key([...early.localModules.keys()].sort());
   const p: Plan = { disc, fs, parseCache, serviceCache, aopts, hits: new Map(), deps: new Map(), keys: new Map(), t0 };
   for (const svc of disc.services) {
-    const key = DepCache.key({ svc, severities: disc.config.severity, repoRoot: disc.repoRoot, parser: PARSER_VERSION, version: TOOL_VERSION, stdlib: stdlib.size, packages: disc.config.packages, images: disc.config.images, implicit: disc.config.implicit, envStamp, localStamp });
+    const key = DepCache.key({ svc, severities: disc.config.severity, repoRoot: disc.repoRoot, parser: PARSER_VERSION, version: `${TOOL_VERSION}+${ANALYSIS_VERSION}`, stdlib: stdlib.size, packages: disc.config.packages, images: disc.config.images, implicit: disc.config.implicit, envStamp, localStamp });
     p.keys.set(svc, key);
     const hit = serviceCache.lookup(key, fs);
     if (hit) {
