@@ -162,13 +162,30 @@ describe("SS201 package-not-installed", () => {
     });
 
     test("-e . or . inside a requirements file installs the project, from pip's working directory", () => {
-      for (const line of ["-e .", ".", "-e .[web]"]) {
+      for (const line of ["-e .", ".", "-e .[web]", ".[web]", "-r base.txt"]) {
         const df = `FROM python:3.11-slim\nWORKDIR /app\nCOPY pyproject.toml requirements.txt ./\nCOPY src/ src/\nRUN pip install -r requirements.txt\n${run}`;
-        const res = check(makeRepo({ ...proj, "requirements.txt": `${line}\nrequests==2.31.0\n`, "src/myapp/util.py": "import requests\nimport yaml\n", Dockerfile: df }));
+        // "-r base.txt": the project line is in an included file.
+        const res = check(makeRepo({ ...proj, "requirements.txt": `${line}\nrequests==2.31.0\n`, "base.txt": "-e .\n", "src/myapp/util.py": "import requests\nimport yaml\n", Dockerfile: df.replace("requirements.txt ./", "requirements.txt base.txt ./") }));
         // The project's own requirement (flask) and the file's (requests) count; the image is not opaque.
         assert.deepEqual(codes(res), ["SS201 yaml"], line);
         assert.equal(only(res, "SS201")[0].severity, "error", line);
       }
+    });
+
+    test("the install's own working directory counts: cd in the RUN, uv sync --project", () => {
+      const cd = `FROM python:3.11-slim AS builder\nWORKDIR /\nCOPY pyproject.toml /srv/\nCOPY src/ /srv/src/\nRUN cd /srv && pip install --prefix=/install .\n\nFROM python:3.11-slim\nCOPY --from=builder /install /usr/local\n${run}`;
+      assert.deepEqual(codes(check(makeRepo({ ...proj, Dockerfile: cd }))), []);
+      const uv = `FROM python:3.11-slim AS builder\nWORKDIR /\nCOPY pyproject.toml /srv/\nCOPY src/ /srv/src/\nRUN uv sync --no-editable --project /srv\n\nFROM python:3.11-slim\nCOPY --from=builder /srv/.venv /srv/.venv\nENV PATH=/srv/.venv/bin:$PATH\n${run}`;
+      assert.deepEqual(codes(check(makeRepo({ ...proj, Dockerfile: uv }))), []);
+      // Editable (uv's default): the venv alone points at a folder the final image lacks.
+      assert.deepEqual(codes(check(makeRepo({ ...proj, Dockerfile: uv.replace("--no-editable ", "") }))), ["SS110 myapp.main"]);
+    });
+
+    test("pip install --find-links of a pip wheel folder, by name", () => {
+      const df = builder("pip wheel --wheel-dir /wheels .") + `COPY --from=builder /wheels /wheels\nRUN pip install --no-index --find-links=/wheels myapp\n${run}`;
+      assert.deepEqual(codes(check(makeRepo({ ...proj, Dockerfile: df }))), []);
+      const undeclared = check(makeRepo({ ...proj, "src/myapp/util.py": "import requests\n", Dockerfile: df }));
+      assert.deepEqual(pkg(undeclared), ["SS201 src/myapp/util.py:1 requests"]);
     });
 
     test("an editable install carried over needs the project folder in the final image", () => {

@@ -10,7 +10,7 @@ import type { DfInstruction, DfStage, ParsedDockerfile } from "../types.js";
 import { BuildContext, hasWildcard } from "../context/context.js";
 import { ImageTree, INode, Origin, cloneNode, fileNode, joinImage, makeOrigin, newDir, normalizeImagePath, dirnameImage, symlinkNode } from "./tree.js";
 import { carryInstalls, carryWheels, fileRef, FileRef, InstallRecord, locationPath, recordInstalls, WheelBuild } from "../packages/image-installs.js";
-import { parseRequirements } from "../packages/requirements.js";
+import { localProjectPath, parseRequirements } from "../packages/requirements.js";
 
 export interface CopyRecord {
   line: number;
@@ -261,54 +261,23 @@ export function writesFiles(script: string): boolean {
 function evalRun(ins: DfInstruction, state: StageState, stage: number, argEnv: Record<string, string> = {}, ctx?: BuildContext): void {
   const text = [ins.args.join(" "), ...(ins.heredocs ?? []).map((h) => h.content)].join("\n");
   const before = state.installs.length;
-  const pipBefore = state.pipProjects.length;
   recordInstalls(ins, text, stage, state, argEnv);
   const made = state.installs.slice(before);
-  if (ctx) for (const rec of made) projectsInRequirementFiles(rec, state, ctx, ins.range.line);
-  // Projects installed from wheels that `pip wheel` built: their packages as they were then.
-  for (const rec of made) for (const p of rec.projects) if (p.snapshot) state.pipProjects.push({ dir: p.dir, line: ins.range.line, editable: false, snapshot: p.snapshot, location: rec.location });
-  // pip install of a local project puts its packages in site-packages.
-  for (const cmd of text.split(/&&|;|\|\||\n/)) {
-    const words = cmd.trim().split(/\s+/);
-    // Project installers that install the project in the working directory itself.
-    const tool = words.findIndex((w) => /(^|\/)(poetry|uv|pdm|hatch)$/.test(w));
-    if (tool >= 0) {
-      const sub = words[tool + 1];
-      const tname = words[tool].split("/").pop();
-      const skipRoot = words.some((w) => w === "--no-root" || w === "--no-install-project" || w === "--only-deps" || w === "--no-self");
-      if (((tname === "poetry" || tname === "pdm") && sub === "install") || (tname === "uv" && sub === "sync")) {
-        // They install the project editable (a .pth to its folder), unless told not to.
-        const editable = !words.includes("--no-editable");
-        const node = state.tree.get(state.workdir);
-        if (!skipRoot && state.tree.get(joinImage(state.workdir, "pyproject.toml"))) state.pipProjects.push({ dir: state.workdir, line: ins.range.line, editable, snapshot: editable || !node ? undefined : cloneNode(node) });
+  if (ctx) for (const rec of made) projectsInRequirementFiles(rec, state, ctx);
+  // Local projects installed (`pip install .`, `-e .`, `uv sync`, `poetry install`, wheels that
+  // `pip wheel` built): a non-editable install puts the project's packages in site-packages as the
+  // folder is at this RUN (a wheel: as it was when built); an editable one points at the folder.
+  for (const rec of made) {
+    for (const p of rec.projects) {
+      if (!p.root || state.pipProjects.some((x) => x.dir === p.dir && x.line === ins.range.line)) continue;
+      let snapshot = p.snapshot;
+      if (!snapshot) {
+        const node = state.tree.get(p.dir);
+        if (node?.type !== "dir" || (rec.cmd.kind !== "pip" && !p.pyproject)) continue;
+        if (!p.editable) snapshot = cloneNode(node);
       }
+      state.pipProjects.push({ dir: p.dir, line: ins.range.line, editable: p.editable && !p.snapshot, snapshot, location: rec.location });
     }
-    const pipAt = words.findIndex((w, i) => (w === "install" && i > 0 && /(^|\/)(pip3?(\.\d+)?|uv)$|^-m$|^pip$/.test(words[i - 1])) || false);
-    if (pipAt < 0) continue;
-    let editable = false;
-    for (let i = pipAt + 1; i < words.length; i++) {
-      let w = words[i].replace(/^["']|["']$/g, "");
-      if (w === "-e" || w === "--editable") {
-        editable = true;
-        continue;
-      }
-      if (w.startsWith("-")) {
-        if (/^(-r|-c|--requirement|--constraint|-i|--index-url|--extra-index-url|-f|--find-links|-t|--target|--prefix|--root)$/.test(w)) i++;
-        continue;
-      }
-      w = w.replace(/\[.*\]$/, "");
-      if (w === "." || w.startsWith("./") || w.startsWith("/") || w.startsWith("../")) {
-        const dir = normalizeImagePath(w, state.workdir);
-        const node = state.tree.get(dir);
-        if (node?.type === "dir") state.pipProjects.push({ dir, line: ins.range.line, editable, snapshot: editable ? undefined : cloneNode(node) });
-      }
-      editable = false;
-    }
-  }
-  // Where each project install went, so that COPY --from of that folder takes the project along.
-  for (const pp of state.pipProjects.slice(pipBefore)) {
-    if (pp.location !== undefined) continue;
-    pp.location = made.find((r) => r.projects.some((p) => p.dir === pp.dir))?.location ?? made.find((r) => r.cmd.kind !== "system")?.location ?? "system";
   }
   if (writesFiles(text)) state.fileRuns.push({ line: ins.range.line, text: text.length > 120 ? text.slice(0, 117) + "..." : text });
 }
@@ -346,27 +315,34 @@ function ctxNode(ctx: BuildContext, rel: string, line: number, exclude: ((p: str
 }
 
 /**
- * Local projects a requirements file installs (`-e .`, `./libs/x`): pip reads such paths relative
- * to its working directory. They install like `pip install -e .` on the command line: the
- * project's packages (or its folder, editable) and its own requirements.
+ * Local projects a requirements file installs (`-e .`, `.[server]`, `./libs/x`), also through
+ * its `-r` includes: pip reads such paths relative to its working directory (includes relative
+ * to the including file). They install like the same argument on the command line.
  */
-function projectsInRequirementFiles(rec: InstallRecord, state: StageState, ctx: BuildContext, line: number): void {
+function projectsInRequirementFiles(rec: InstallRecord, state: StageState, ctx: BuildContext): void {
   if (rec.cmd.kind !== "pip" || rec.cmd.mode !== "install") return;
-  for (const f of rec.files) {
-    if (f.role !== "requirement" || !f.ref) continue;
-    const text = refText(ctx, f.ref);
-    // Only files with a line that could be a local path are parsed here (image-packages reads them all).
-    if (text === null || !/^[ \t]*(-e|--editable|\.|\/|~)/m.test(text)) continue;
-    for (const r of parseRequirements(text, f.image).requirements) {
-      if (!r.path || /\.(whl|tar\.gz|zip|tgz)$/i.test(r.path)) continue;
-      const dir = normalizeImagePath(r.path, rec.cwd);
-      const node = state.tree.get(dir);
-      if (node?.type !== "dir" || rec.projects.some((p) => p.dir === dir)) continue;
-      const written = r.path + (r.extras.length ? `[${r.extras.join(",")}]` : "");
-      rec.projects.push({ written, dir, pyproject: fileRef(state.tree, joinImage(dir, "pyproject.toml")), lock: null, editable: r.editable, root: true });
-      state.pipProjects.push({ dir, line, editable: r.editable, snapshot: r.editable ? undefined : cloneNode(node), location: rec.location });
+  const seen = new Set<string>();
+  const read = (ref: FileRef, depth: number): void => {
+    if (seen.has(ref.image) || depth > 10) return;
+    seen.add(ref.image);
+    const text = refText(ctx, ref);
+    if (text === null) return;
+    const rf = parseRequirements(text, ref.image);
+    for (const r of rf.requirements) {
+      const local = r.path ? localProjectPath(r.path) : null;
+      if (!local) continue;
+      const dir = normalizeImagePath(local.path, rec.cwd);
+      if (state.tree.get(dir)?.type !== "dir" || rec.projects.some((p) => p.dir === dir)) continue;
+      const extras = [...new Set([...local.extras, ...r.extras])];
+      rec.projects.push({ written: local.path + (extras.length ? `[${extras.join(",")}]` : ""), dir, pyproject: fileRef(state.tree, joinImage(dir, "pyproject.toml")), lock: null, editable: r.editable, root: true });
     }
-  }
+    for (const inc of rf.includes) {
+      if (inc.kind !== "requirement" || /^[a-z][a-z0-9+.-]*:\/\//i.test(inc.path)) continue;
+      const sub = fileRef(state.tree, normalizeImagePath(inc.path, dirnameImage(ref.image)));
+      if (sub) read(sub, depth + 1);
+    }
+  };
+  for (const f of rec.files) if (f.role === "requirement" && f.ref) read(f.ref, 0);
 }
 
 function refText(ctx: BuildContext, ref: FileRef): string | null {

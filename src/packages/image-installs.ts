@@ -153,7 +153,7 @@ export function recordInstalls(
       const p = cmd as ProjectInstall;
       const dir = p.project ? normalizeImagePath(p.project, cwd) : cwd;
       const lockName = p.kind === "uv-sync" ? "uv.lock" : p.kind === "poetry-install" ? "poetry.lock" : "pdm.lock";
-      rec.projects.push({ written: p.project ?? ".", dir, pyproject: fileRef(state.tree, joinImage(dir, "pyproject.toml")), lock: fileRef(state.tree, joinImage(dir, lockName)), editable: true, root: !p.noRoot });
+      rec.projects.push({ written: p.project ?? ".", dir, pyproject: fileRef(state.tree, joinImage(dir, "pyproject.toml")), lock: fileRef(state.tree, joinImage(dir, lockName)), editable: p.editable, root: !p.noRoot });
       if (p.kind === "uv-sync") rec.location = state.env.UV_PROJECT_ENVIRONMENT ? normalizeImagePath(state.env.UV_PROJECT_ENVIRONMENT, dir) : joinImage(dir, ".venv");
       else if (p.kind === "poetry-install") rec.location = /^(false|0)$/i.test(state.env.POETRY_VIRTUALENVS_CREATE ?? "") ? "system" : state.env.POETRY_VIRTUALENVS_IN_PROJECT && /^(true|1)$/i.test(state.env.POETRY_VIRTUALENVS_IN_PROJECT) ? joinImage(dir, ".venv") : "poetry-cache";
       else rec.location = joinImage(dir, ".venv");
@@ -186,7 +186,8 @@ function wheelBuild(cmd: PipInstall, cwd: string, line: number, tree: ImageTree)
 
 /**
  * The wheel builds a `pip install` takes its wheels from: wheel files or globs in a build's
- * folder (`/wheels/*.whl`, `/wheels/*`, `/wheels/app-1.0-py3-none-any.whl`).
+ * folder (`/wheels/*.whl`, `/wheels/*`, `/wheels/app-1.0-py3-none-any.whl`), or the folder
+ * given to `--find-links`.
  */
 function builtBy(cmd: PipInstall, cwd: string, wheels: WheelBuild[]): { builds: WheelBuild[]; paths: string[] } | null {
   const builds: WheelBuild[] = [];
@@ -198,6 +199,15 @@ function builtBy(cmd: PipInstall, cwd: string, wheels: WheelBuild[]): { builds: 
     if (!b.length) continue;
     paths.push(w);
     for (const x of b) if (!builds.includes(x)) builds.push(x);
+  }
+  // `--find-links /wheels name`: pip takes name and its dependencies from the wheels there. Which
+  // project `name` is needs its pyproject.toml read, so every build in that folder counts.
+  if (cmd.packages.length || cmd.requirementFiles.length) {
+    for (const f of cmd.findLinks) {
+      if (/^[a-z][a-z0-9+.-]*:\/\//i.test(f)) continue;
+      const dir = normalizeImagePath(f, cwd);
+      for (const x of wheels) if (x.dir === dir && !builds.includes(x)) builds.push(x);
+    }
   }
   return builds.length ? { builds, paths } : null;
 }

@@ -11,7 +11,7 @@ import type { BuildContext, FsCache } from "../context/context.js";
 import type { ImageModel } from "../image/model.js";
 import { normalizeImagePath, dirnameImage, joinImage } from "../image/tree.js";
 import type { FileRef, InstallRecord } from "./image-installs.js";
-import { normalizeName, parseRequirements, parseRequirementString, Requirement } from "./requirements.js";
+import { localProjectPath, normalizeName, parseRequirements, parseRequirementString, Requirement } from "./requirements.js";
 import { defaultEnvironment, tryEvaluateMarker, MarkerEnv } from "./markers.js";
 import { parseLockFile, LockFile } from "./locks.js";
 import { parsePyproject } from "./pyproject.js";
@@ -182,7 +182,8 @@ export function imagePackages(inp: PackageInputs): ImagePackages {
     } else {
       for (const r of rf.requirements) {
         // A local project (`-e .`) is read as a project of the install (see image/model.ts).
-        if (r.path && rec.projects.some((p) => p.dir === normalizeImagePath(r.path!, rec.cwd))) continue;
+        const local = r.path ? localProjectPath(r.path) : null;
+        if (local && rec.projects.some((p) => p.dir === normalizeImagePath(local.path, rec.cwd))) continue;
         if (r.path || (r.url && !r.name)) {
           out.opaque.push({ line: rec.line, reason: `${label(ref)}:${r.line} installs ${r.text}, whose package names are not read` });
           continue;

@@ -47,6 +47,8 @@ export interface ProjectInstall {
   project: string | null;
   /** The project itself is not installed (`--no-root`, `--no-install-project`, `--no-self`). */
   noRoot: boolean;
+  /** The project is installed editable (a path file to its folder), unless `--no-editable`. */
+  editable: boolean;
   /** The lock is used as is (`--frozen`, `--locked`, pdm `--frozen-lockfile`; poetry always installs its lock). */
   frozen: boolean;
   /** Fails when the lock is out of date (`uv sync --locked`, `pdm install --check`). */
@@ -171,7 +173,7 @@ function positional(r: PipInstall, w: string): void {
 }
 
 function projectInstall(kind: ProjectInstall["kind"], args: string[], cwd: string | null, argv: string[]): ProjectInstall {
-  const r: ProjectInstall = { kind, cwd, project: null, noRoot: false, frozen: kind === "poetry-install", locked: false, noDev: false, groups: [], onlyGroups: [], withoutGroups: [], extras: [], allExtras: false, argv };
+  const r: ProjectInstall = { kind, cwd, project: null, noRoot: false, editable: true, frozen: kind === "poetry-install", locked: false, noDev: false, groups: [], onlyGroups: [], withoutGroups: [], extras: [], allExtras: false, argv };
   const valueOpts = new Set(["--directory", "--project", "-C", "-P", "-p", "--group", "--only-group", "--no-group", "--extra", "-E", "--extras", "--only", "--with", "--without", "-G", "--python", "--package", "--index", "--index-url", "--extra-index-url", "-f", "--find-links", "-L", "--lockfile", "--venv", "--config-setting", "--config-settings", "--exclude-newer", "--link-mode", "--no-extra", "--color", "--cache-dir"]);
   const list = (v: string) => v.split(",").map((x) => x.trim()).filter(Boolean);
   for (let i = 0; i < args.length; i++) {
@@ -187,6 +189,7 @@ function projectInstall(kind: ProjectInstall["kind"], args: string[], cwd: strin
       case "-P": if (kind === "poetry-install") r.project = v; break;
       case "-p": if (kind === "pdm-install") r.project = v; break;
       case "--no-root": case "--no-install-project": case "--no-self": r.noRoot = true; break;
+      case "--no-editable": r.editable = false; break;
       case "--only-root": r.onlyGroups.push(":root"); break;
       case "--frozen": case "--frozen-lockfile": r.frozen = true; break;
       case "--locked": case "--check": r.locked = true; r.frozen = true; break;

@@ -417,3 +417,11 @@ function editableRequirement(value: string, base: { file: string; line: number; 
     url: isUrl ? v : null, editable: true, path: isUrl ? null : em[1], hashes,
   };
 }
+
+/** A requirement's local path as a project folder (`.[server]` → `.`, extras), or null for a file. */
+export function localProjectPath(p: string): { path: string; extras: string[] } | null {
+  const m = /^(.*?)\[([^\]]*)\]$/.exec(p);
+  const path = m ? m[1] : p;
+  if (!path || /\.(whl|tar\.gz|zip|tgz|tar\.bz2)$/i.test(path)) return null;
+  return { path, extras: m ? m[2].split(",").map((x) => x.trim()).filter(Boolean) : [] };
+}
