@@ -195,6 +195,24 @@ describe("SS201 package-not-installed", () => {
     });
   });
 
+  test("RUN --mount=type=bind: the install reads the mounted context files (pip, uv)", () => {
+    const pip = (reqs: string) => makeRepo({ "requirements.txt": reqs, "main.py": "import requests\n", Dockerfile: `FROM python:3.11-slim\nWORKDIR /app\nRUN --mount=type=cache,target=/root/.cache/pip \\\n    --mount=type=bind,source=requirements.txt,target=/tmp/requirements.txt \\\n    pip install -r /tmp/requirements.txt\nCOPY main.py .\nCMD ["python", "main.py"]\n` });
+    assert.deepEqual(pkg(check(pip("requests==2.31.0\n"))), []);
+    const missing = check(pip("flask\n"));
+    assert.deepEqual(pkg(missing), ["SS201 main.py:1 requests"]);
+    assert.equal(only(missing, "SS201")[0].severity, "error");
+    // uv's documented pattern: dependencies from the bind-mounted lock, then the project.
+    const uv = check(makeRepo({
+      "pyproject.toml": `[project]\nname = "hello"\nversion = "0.1"\ndependencies = ["requests"]\n`,
+      "uv.lock": `version = 1\nrequires-python = ">=3.11"\n\n[[package]]\nname = "hello"\nversion = "0.1"\nsource = { editable = "." }\ndependencies = [{ name = "requests" }]\n\n[[package]]\nname = "requests"\nversion = "2.31.0"\nsource = { registry = "https://pypi.org/simple" }\n`,
+      "src/hello/__init__.py": "",
+      "src/hello/main.py": "import requests\nimport yaml\n",
+      Dockerfile: `FROM python:3.11-slim\nCOPY --from=ghcr.io/astral-sh/uv:latest /uv /bin/\nWORKDIR /app\nRUN --mount=type=bind,source=uv.lock,target=uv.lock --mount=type=bind,source=pyproject.toml,target=pyproject.toml uv sync --frozen --no-install-project --no-dev\nCOPY . /app\nRUN uv sync --frozen --no-dev\nENV PATH="/app/.venv/bin:$PATH"\nCMD ["python", "-m", "hello.main"]\n`,
+    }));
+    assert.deepEqual(pkg(uv), ["SS201 src/hello/main.py:2 yaml"]);
+    assert.equal(only(uv, "SS201")[0].severity, "error");
+  });
+
   test("unknown base image: a warning with a note, and config can declare what it carries", () => {
     const files = { "requirements.txt": "flask\n", "main.py": "import flask\nimport yaml\n" };
     const df = `FROM gcr.io/acme/py-base:2\nWORKDIR /app\nCOPY requirements.txt .\nRUN pip install -r requirements.txt\nCOPY main.py .\nCMD ["python", "main.py"]\n`;

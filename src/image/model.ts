@@ -261,9 +261,20 @@ export function writesFiles(script: string): boolean {
 function evalRun(ins: DfInstruction, state: StageState, stage: number, argEnv: Record<string, string> = {}, ctx?: BuildContext): void {
   const text = [ins.args.join(" "), ...(ins.heredocs ?? []).map((h) => h.content)].join("\n");
   const before = state.installs.length;
-  recordInstalls(ins, text, stage, state, argEnv);
+  // `RUN --mount=type=bind,source=X,target=Y`: during this RUN, Y holds the context's X (a
+  // requirements file, uv.lock and pyproject.toml, the project itself), then it is gone again.
+  const binds = ctx ? contextBindMounts(ins, state.workdir) : [];
+  let view: StageState = state;
+  if (binds.length) {
+    view = { ...state, tree: state.tree.clone() };
+    for (const b of binds) {
+      const node = ctxNode(ctx!, b.source.replace(/^\.?\/+|\/+$/g, "").replace(/^\.$/, ""), ins.range.line, null);
+      if (node) view.tree.put(b.target, node);
+    }
+  }
+  recordInstalls(ins, text, stage, view, argEnv);
   const made = state.installs.slice(before);
-  if (ctx) for (const rec of made) projectsInRequirementFiles(rec, state, ctx);
+  if (ctx) for (const rec of made) projectsInRequirementFiles(rec, view, ctx);
   // Local projects installed (`pip install .`, `-e .`, `uv sync`, `poetry install`, wheels that
   // `pip wheel` built): a non-editable install puts the project's packages in site-packages as the
   // folder is at this RUN (a wheel: as it was when built); an editable one points at the folder.
@@ -272,7 +283,8 @@ function evalRun(ins: DfInstruction, state: StageState, stage: number, argEnv: R
       if (!p.root || state.pipProjects.some((x) => x.dir === p.dir && x.line === ins.range.line)) continue;
       let snapshot = p.snapshot;
       if (!snapshot) {
-        const node = state.tree.get(p.dir);
+        // An editable install of a bind-mounted folder points at nothing once the RUN is over.
+        const node = (p.editable ? state : view).tree.get(p.dir);
         if (node?.type !== "dir" || (rec.cmd.kind !== "pip" && !p.pyproject)) continue;
         if (!p.editable) snapshot = cloneNode(node);
       }
@@ -571,4 +583,22 @@ function globTree(tree: ImageTree, pattern: string): string[] {
     cur = next;
   }
   return cur;
+}
+
+/** Context bind mounts of a RUN (`--mount=type=bind,source=...,target=...`, no `from=`). */
+export function contextBindMounts(ins: DfInstruction, workdir: string): { source: string; target: string }[] {
+  const out: { source: string; target: string }[] = [];
+  for (const f of ins.flags) {
+    if (f.name !== "mount" || !f.value) continue;
+    const kv: Record<string, string> = {};
+    for (const part of f.value.split(",")) {
+      const eq = part.indexOf("=");
+      if (eq > 0) kv[part.slice(0, eq).trim().toLowerCase()] = part.slice(eq + 1).trim();
+    }
+    if ((kv.type ?? "bind") !== "bind" || kv.from) continue;
+    const target = kv.target ?? kv.dst ?? kv.destination;
+    if (!target) continue;
+    out.push({ source: kv.source ?? kv.src ?? "", target: normalizeImagePath(target, workdir) });
+  }
+  return out;
 }

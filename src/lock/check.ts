@@ -19,7 +19,7 @@ import { baseImageInfo } from "../image/base.js";
 import { discover, findRepoRoot, loadConfig, UsageError, Discovery } from "../discover.js";
 import { FsCache } from "../context/context.js";
 import { ParseCache } from "../parse-cache.js";
-import { findStage, evaluateImage, ImageModel, neededStages } from "../image/model.js";
+import { contextBindMounts, findStage, evaluateImage, ImageModel, neededStages } from "../image/model.js";
 import { normalizeImagePath } from "../image/tree.js";
 import { parseRequirements, parseRequirementString, Requirement } from "../packages/requirements.js";
 import { parseLockFile, LockPackage } from "../packages/locks.js";
@@ -274,7 +274,7 @@ export function imageInstalls(svc: ServiceSpec, prepared: Prepared, repoRoot: st
       } else if (ins.keyword === "WORKDIR" && ins.args.length) workdir = normalizeImagePath(ins.args.join(" "), workdir);
       else if (ins.keyword === "RUN") {
         // `RUN --mount=type=bind,source=X,target=Y`: files under Y come from the context's X.
-        const binds = bindMounts(ins, workdir);
+        const binds = contextBindMounts(ins, workdir);
         const viaMount = (img: string): string | null => {
           for (const b of binds) {
             if (img !== b.target && !img.startsWith(b.target.replace(/\/$/, "") + "/")) continue;
@@ -292,23 +292,6 @@ export function imageInstalls(svc: ServiceSpec, prepared: Prepared, repoRoot: st
   return res;
 }
 
-/** Context bind mounts of a RUN (`--mount=type=bind,source=...,target=...`, no `from=`). */
-function bindMounts(ins: DfInstruction, workdir: string): { source: string; target: string }[] {
-  const out: { source: string; target: string }[] = [];
-  for (const f of ins.flags) {
-    if (f.name !== "mount" || !f.value) continue;
-    const kv: Record<string, string> = {};
-    for (const part of f.value.split(",")) {
-      const eq = part.indexOf("=");
-      if (eq > 0) kv[part.slice(0, eq).trim().toLowerCase()] = part.slice(eq + 1).trim();
-    }
-    if ((kv.type ?? "bind") !== "bind" || kv.from) continue;
-    const target = kv.target ?? kv.dst ?? kv.destination;
-    if (!target) continue;
-    out.push({ source: kv.source ?? kv.src ?? "", target: normalizeImagePath(target, workdir) });
-  }
-  return out;
-}
 
 function runCommands(ins: DfInstruction, env: Record<string, string>): InstallCommand[] {
   if (ins.jsonForm) {
