@@ -519,6 +519,28 @@ describe("SS205 packages-not-on-path", () => {
   });
 });
 
+describe("dependency groups a project install installs", () => {
+  const run = (pyproject: string, install: string, extra: Record<string, string> = {}) =>
+    pkg(check(makeRepo({ "pyproject.toml": pyproject, "main.py": "import gunicorn\n", ...extra, Dockerfile: `FROM python:3.12-slim\nENV POETRY_VIRTUALENVS_CREATE=false UV_PROJECT_ENVIRONMENT=/usr/local\nWORKDIR /app\nCOPY . .\nRUN ${install}\nCMD ["python", "main.py"]\n` })));
+  const poetry = (optional: boolean) => `[tool.poetry]\nname = "app"\nversion = "0.1"\n[tool.poetry.dependencies]\npython = "^3.12"\n[tool.poetry.group.dev.dependencies]\npytest = "^8"\n[tool.poetry.group.server]\noptional = ${optional}\n[tool.poetry.group.server.dependencies]\ngunicorn = "^22"\n`;
+  const missing = ["SS201 main.py:1 gunicorn"];
+
+  test("poetry install: every group not marked optional, minus --without; --with adds an optional one", () => {
+    assert.deepEqual(run(poetry(false), "poetry install --no-root --without dev"), []);
+    assert.deepEqual(run(poetry(false), "poetry install --no-root --only main"), missing);
+    assert.deepEqual(run(poetry(true), "poetry install --no-root"), missing);
+    assert.deepEqual(run(poetry(true), "poetry install --no-root --with server"), []);
+  });
+
+  test("uv sync: [tool.uv].default-groups, else dev", () => {
+    const uv = (defaults: string) => `[project]\nname = "app"\nversion = "0.1"\ndependencies = []\n[dependency-groups]\ndev = ["pytest"]\nserver = ["gunicorn"]\n${defaults}`;
+    assert.deepEqual(run(uv(""), "uv sync --no-install-project"), missing);
+    assert.deepEqual(run(uv(""), "uv sync --no-install-project --group server"), []);
+    assert.deepEqual(run(uv(`[tool.uv]\ndefault-groups = ["dev", "server"]\n`), "uv sync --no-install-project --no-dev"), []);
+    assert.deepEqual(run(uv(`[tool.uv]\ndefault-groups = ["dev", "server"]\n`), "uv sync --no-install-project --no-group server"), missing);
+  });
+});
+
 describe("SS209 packages-unknown", () => {
   test("an unknown base with no installs: one info finding instead of guesses", () => {
     const dir = makeRepo({ Dockerfile: `FROM acme/ml-base:5\nWORKDIR /app\nCOPY main.py .\nCMD ["python", "main.py"]\n`, "main.py": "import torch\nimport yaml\n" });

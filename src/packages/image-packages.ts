@@ -11,6 +11,7 @@ import type { BuildContext, FsCache } from "../context/context.js";
 import type { ImageModel } from "../image/model.js";
 import { normalizeImagePath, dirnameImage, joinImage } from "../image/tree.js";
 import type { FileRef, InstallRecord } from "./image-installs.js";
+import type { ProjectInstall } from "./install-commands.js";
 import { localProjectPath, normalizeName, parseRequirements, parseRequirementString, Requirement } from "./requirements.js";
 import { defaultEnvironment, tryEvaluateMarker, MarkerEnv } from "./markers.js";
 import { parseLockFile, LockFile } from "./locks.js";
@@ -263,11 +264,11 @@ export function imagePackages(inp: PackageInputs): ImagePackages {
       for (const e of pp.errors) out.errors.push({ file: label(p.pyproject), line: e.line, message: e.message, kind: "pyproject", run: rec.line, inContext: p.pyproject.ctx !== undefined });
       const extras = /\[([^\]]*)\]$/.exec(p.written)?.[1]?.split(",").map((s) => s.trim()) ?? [];
       const project = cmd.kind !== "pip" ? cmd : null;
-      const groups: string[] = [];
-      if (project && !project.noDev) groups.push("dev", ...Object.keys(pp.groups).filter((g) => g === "dev"));
-      if (project) groups.push(...project.groups, ...project.onlyGroups);
+      const groups = project ? installedGroups(project, pp) : [];
+      const mainGroup = project?.kind === "pdm-install" ? "default" : "main";
+      const withMain = !project || !project.onlyGroups.length || project.onlyGroups.includes(mainGroup);
       const directReqs: Requirement[] = [
-        ...(project && project.onlyGroups.length && !project.onlyGroups.includes("main") ? [] : pp.dependencies),
+        ...(withMain ? pp.dependencies : []),
         ...extras.flatMap((e) => pp.optional[e] ?? []),
         ...(project?.allExtras ? Object.values(pp.optional).flat() : (project?.extras ?? []).flatMap((e) => pp.optional[e] ?? [])),
         ...groups.flatMap((g) => pp.groups[g] ?? []),
@@ -282,9 +283,10 @@ export function imagePackages(inp: PackageInputs): ImagePackages {
           for (const e of lock.errors) out.errors.push({ file: label(p.lock), line: e.line, message: e.message, kind: "lock", run: rec.line, inContext: p.lock!.ctx !== undefined });
           if (!lock.errors.length || lock.packages.length) {
             lockRead = true;
-            const mainGroup = project?.kind === "pdm-install" ? "default" : "main";
-            const onlyMain = (project?.kind === "poetry-install" || project?.kind === "pdm-install") && (project.noDev || project.onlyGroups.includes(mainGroup));
-            const filtered: LockFile = onlyMain ? { ...lock, packages: lock.packages.filter((x) => !x.groups || x.groups.includes(mainGroup)) } : lock;
+            // Poetry and PDM locks say which groups need each package: keep those of the installed groups.
+            const byGroup = project?.kind === "poetry-install" || project?.kind === "pdm-install";
+            const keep = new Set([...(withMain ? [mainGroup] : []), ...groups]);
+            const filtered: LockFile = byGroup ? { ...lock, packages: lock.packages.filter((x) => !x.groups || x.groups.some((g) => keep.has(normalizeName(g)))) } : lock;
             addLock(filtered, `${label(p.lock)} (${where})`, directNames);
           }
         }
@@ -318,3 +320,22 @@ export function imagePackages(inp: PackageInputs): ImagePackages {
 }
 
 export { joinImage };
+
+/**
+ * The dependency groups a project install installs. Poetry: every group not marked optional,
+ * minus `--without`, plus `--with`; `--only` alone. uv: `[tool.uv].default-groups` (else "dev"),
+ * minus `--no-dev`/`--no-group`, plus `--group`; `--only-group` alone. PDM: every group unless
+ * `--prod`, plus `-G`.
+ */
+function installedGroups(project: ProjectInstall, pp: ReturnType<typeof parsePyproject>): string[] {
+  const all = Object.keys(pp.groups);
+  const norm = (l: string[]) => l.map(normalizeName);
+  if (project.onlyGroups.length) return norm(project.onlyGroups).filter((g) => all.includes(g) || g === "dev");
+  let defaults: string[];
+  if (project.kind === "poetry-install") defaults = all.filter((g) => !pp.optionalGroups.includes(g));
+  else if (project.kind === "uv-sync") defaults = pp.uvDefaultGroups === "all" ? all : pp.uvDefaultGroups ?? ["dev"];
+  else defaults = project.noDev ? [] : all;
+  const without = new Set(norm(project.withoutGroups));
+  if (project.noDev) without.add("dev");
+  return [...new Set([...defaults.filter((g) => !without.has(g)), ...norm(project.groups)])];
+}

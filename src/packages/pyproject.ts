@@ -16,6 +16,10 @@ export interface PyprojectDependencies {
   optional: Record<string, Requirement[]>;
   /** Dependency groups (PEP 735, uv dev-dependencies as "dev", Poetry groups) by group name. */
   groups: Record<string, Requirement[]>;
+  /** Poetry groups marked `optional = true` (not installed unless asked for with --with). */
+  optionalGroups: string[];
+  /** `[tool.uv].default-groups`: the groups `uv sync` installs by default (null: just "dev"). */
+  uvDefaultGroups: string[] | "all" | null;
   /** Which tool's table the dependencies came from. */
   style: "pep621" | "poetry" | "none";
   errors: { line: number; message: string }[];
@@ -67,7 +71,7 @@ export function poetryConstraintToPep440(c: string): string {
 }
 
 export function parsePyproject(text: string, file: string): PyprojectDependencies {
-  const res: PyprojectDependencies = { file, name: null, requiresPython: null, dependencies: [], optional: {}, groups: {}, style: "none", errors: [] };
+  const res: PyprojectDependencies = { file, name: null, requiresPython: null, dependencies: [], optional: {}, groups: {}, optionalGroups: [], uvDefaultGroups: null, style: "none", errors: [] };
   let doc: Tbl;
   try {
     doc = parseToml(text) as Tbl;
@@ -106,6 +110,8 @@ export function parsePyproject(text: string, file: string): PyprojectDependencie
   if (isTbl(doc["dependency-groups"])) for (const [k, v] of Object.entries(doc["dependency-groups"])) res.groups[normalizeName(k)] = fromStrings(v, `[dependency-groups].${k}`);
   const uv = isTbl(tool.uv) ? tool.uv : null;
   if (uv && Array.isArray(uv["dev-dependencies"])) res.groups.dev = [...(res.groups.dev ?? []), ...fromStrings(uv["dev-dependencies"], "[tool.uv].dev-dependencies")];
+  if (uv && uv["default-groups"] === "all") res.uvDefaultGroups = "all";
+  else if (uv && Array.isArray(uv["default-groups"])) res.uvDefaultGroups = uv["default-groups"].filter((g): g is string => typeof g === "string").map(normalizeName);
   if (poetry) {
     if (!res.name && typeof poetry.name === "string") res.name = normalizeName(poetry.name);
     const fromPoetry = (t: unknown, where: string, optionalOut?: Requirement[]): Requirement[] => {
@@ -166,6 +172,7 @@ export function parsePyproject(text: string, file: string): PyprojectDependencie
       for (const [g, t] of Object.entries(poetry.group)) {
         if (!isTbl(t)) continue;
         res.groups[normalizeName(g)] = [...(res.groups[normalizeName(g)] ?? []), ...fromPoetry(t.dependencies, `[tool.poetry.group.${g}.dependencies]`)];
+        if (t.optional === true) res.optionalGroups.push(normalizeName(g));
       }
     }
   }
