@@ -117,6 +117,13 @@ describe("SS201 package-not-installed", () => {
     const asUser = (copied: string) => `FROM python:3.11-slim AS build\nRUN useradd -m app\nUSER app\nCOPY requirements.txt /tmp/\nRUN pip install --user -r /tmp/requirements.txt\n\nFROM python:3.11-slim\nRUN useradd -m app\nCOPY --from=build ${copied} /home/app/.local\nUSER app\nWORKDIR /app\nCOPY main.py .\nCMD ["python", "main.py"]\n`;
     assert.deepEqual(pkg(check(makeRepo({ ...base, Dockerfile: asUser("/home/app/.local") }))), []);
     assert.deepEqual(pkg(check(makeRepo({ ...base, Dockerfile: asUser("/root/.local") }))), ["SS201 main.py:1 requests"]);
+    // Only bin/ copied: the packages stay behind; its site-packages copied into the system's: they
+    // come along. PYTHONUSERBASE moves --user installs.
+    const binOnly = `FROM python:3.11-slim AS build\nRUN python -m venv /opt/venv\nENV PATH=/opt/venv/bin:$PATH\nCOPY requirements.txt .\nRUN pip install -r requirements.txt\n\nFROM python:3.11-slim\nCOPY --from=build /opt/venv/bin /opt/venv/bin\nENV PATH=/opt/venv/bin:$PATH\nWORKDIR /app\nCOPY main.py .\nCMD ["python", "main.py"]\n`;
+    assert.deepEqual(pkg(check(makeRepo({ ...base, Dockerfile: binOnly }))), ["SS201 main.py:1 requests"]);
+    assert.deepEqual(pkg(check(makeRepo({ ...base, Dockerfile: binOnly.replace("/opt/venv/bin /opt/venv/bin", "/opt/venv/lib/python3.11/site-packages /usr/local/lib/python3.11/site-packages") }))), []);
+    const userBase = `FROM python:3.11-slim AS build\nENV PYTHONUSERBASE=/install\nCOPY requirements.txt .\nRUN pip install --user -r requirements.txt\n\nFROM python:3.11-slim\nENV PYTHONUSERBASE=/install\nCOPY --from=build /install /install\nWORKDIR /app\nCOPY main.py .\nCMD ["python", "main.py"]\n`;
+    assert.deepEqual(pkg(check(makeRepo({ ...base, Dockerfile: userBase }))), []);
   });
 
   describe("multi-stage: a local project installed in a builder", () => {

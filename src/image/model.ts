@@ -9,7 +9,7 @@ import { dockerignore } from "../context/dockerignore.js";
 import type { DfInstruction, DfStage, ParsedDockerfile } from "../types.js";
 import { BuildContext, hasWildcard } from "../context/context.js";
 import { ImageTree, INode, Origin, cloneNode, fileNode, joinImage, makeOrigin, newDir, normalizeImagePath, dirnameImage, symlinkNode } from "./tree.js";
-import { carryInstalls, carryWheels, fileRef, FileRef, InstallRecord, locationPath, recordInstalls, WheelBuild } from "../packages/image-installs.js";
+import { carryInstalls, carryWheels, copiesLocation, fileRef, FileRef, InstallRecord, recordInstalls, WheelBuild } from "../packages/image-installs.js";
 import { localProjectPath, parseRequirements } from "../packages/requirements.js";
 
 export interface CopyRecord {
@@ -377,8 +377,7 @@ function refText(ctx: BuildContext, ref: FileRef): string | null {
 function carryProjects(src: StageState["pipProjects"], srcPath: string, into: StageState["pipProjects"], line: number): void {
   for (const pp of src) {
     if (pp.location === undefined || into.some((x) => x.dir === pp.dir && x.line === pp.line)) continue;
-    const loc = locationPath(pp.location);
-    if (srcPath === "/" || loc === srcPath || loc.startsWith(srcPath + "/") || srcPath.startsWith(loc + "/")) into.push({ ...pp, carriedBy: line });
+    if (copiesLocation(srcPath, pp.location)) into.push({ ...pp, carriedBy: line });
   }
 }
 

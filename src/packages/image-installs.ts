@@ -249,9 +249,21 @@ function pipLocation(cmd: PipInstall, env: Record<string, string>, venvs: Set<st
  */
 function userBase(env: Record<string, string>, user: string | null): string {
   const name = (user ?? "").split(":")[0];
+  if (env.PYTHONUSERBASE) return normalizeImagePath(env.PYTHONUSERBASE, "/");
   if (env.HOME) return joinImage(normalizeImagePath(env.HOME, "/"), ".local");
   if (!name || name === "root" || name === "0" || /^\d+$/.test(name)) return "user";
   return `/home/${name}/.local`;
+}
+
+/**
+ * Does a COPY --from of `src` take the packages installed at `location` along? It does when it
+ * copies the folder or one above it, or the way down to site-packages inside it (`lib/...`;
+ * copying only its `bin/` does not).
+ */
+export function copiesLocation(src: string, location: string): boolean {
+  const loc = locationPath(location);
+  if (src === "/" || loc === src || loc.startsWith(src + "/")) return true;
+  return location === "system" ? src.startsWith(loc + "/") : src === loc + "/lib" || src.startsWith(loc + "/lib/") || src.startsWith(loc + "/lib64");
 }
 
 /** Image folder a location stands for, for COPY --from matching. */
@@ -271,11 +283,7 @@ export function carryInstalls(src: InstallRecord[], sources: string[], into: Ins
   const have = new Set(into);
   for (const rec of src) {
     if (have.has(rec) || rec.cmd.kind === "system") continue;
-    const loc = locationPath(rec.location);
-    const hit = sources.some((s) => {
-      const p = normalizeImagePath(s, "/");
-      return p === "/" || loc === p || loc.startsWith(p + "/") || p.startsWith(loc + "/");
-    });
+    const hit = sources.some((s) => copiesLocation(normalizeImagePath(s, "/"), rec.location));
     if (hit) into.push({ ...rec, carriedBy: line });
   }
 }
