@@ -18,6 +18,14 @@ function version(): string {
 }
 
 export async function main(argv: string[]): Promise<number> {
+  // `shipshape check --format json | head`: the reader went away. Stop quietly, as other
+  // command-line tools do, instead of dying on an unhandled EPIPE.
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on("error", (e: NodeJS.ErrnoException) => {
+      if (e.code !== "EPIPE") process.stderr.write(`shipshape: error: cannot write output: ${e.message}\n`);
+      process.exit(e.code === "EPIPE" ? (typeof process.exitCode === "number" ? process.exitCode : 0) : 2);
+    });
+  }
   let code = 0;
   const program = new Command();
   program

@@ -9,7 +9,7 @@ import { dockerignore } from "./context/dockerignore.js";
 import type { ServiceSpec } from "./service.js";
 import type { Severity } from "./findings.js";
 import { RULES } from "./findings.js";
-import { parseDockerfile } from "./dockerfile/parse.js";
+import { KNOWN_INSTRUCTIONS, parseDockerfile } from "./dockerfile/parse.js";
 import { BuildContext, DepSet, FsCache, hasWildcard } from "./context/context.js";
 import { cleanSource } from "./image/tree.js";
 import { DepCache } from "./service-cache.js";
@@ -556,8 +556,10 @@ export function discover(targets: string[], cwd: string, fs: FsCache, useCache =
   for (const c of composeRead.builds) {
     const list = compose.get(c.dockerfile) ?? [];
     compose.set(c.dockerfile, list);
-    // Compose services with the same build and command run the same image the same way: one service.
-    const same = (a: ComposeBuild) => a.context === c.context && a.target === c.target && JSON.stringify(a.args) === JSON.stringify(c.args) && JSON.stringify(a.command) === JSON.stringify(c.command) && JSON.stringify(a.entrypoint) === JSON.stringify(c.entrypoint);
+    // Compose services with the same build, command, environment and working directory run the
+    // same image the same way: one service.
+    const key = (x: ComposeBuild) => JSON.stringify([x.context, x.target, x.args, x.command, x.entrypoint, x.env, x.workdir]);
+    const same = (a: ComposeBuild) => key(a) === key(c);
     if (!list.some(same)) list.push(c);
   }
 
@@ -571,7 +573,10 @@ export function discover(targets: string[], cwd: string, fs: FsCache, useCache =
       const found = abs === repoRoot ? repoWalk.dockerfiles : repoWalk.dockerfiles.filter((f) => f.startsWith(abs + path.sep));
       wanted.push(...(config.discover || explicit ? found : found.filter((f) => declared.has(f))));
       for (const d of declared.keys()) if (d.startsWith(abs + path.sep) && !wanted.includes(d)) wanted.push(d);
-    } else wanted.push(abs);
+    } else {
+      notADockerfile(abs, t);
+      wanted.push(abs);
+    }
   }
   const services: ServiceSpec[] = [];
   const seen = new Set<string>();
@@ -616,4 +621,29 @@ export function discover(targets: string[], cwd: string, fs: FsCache, useCache =
   }
   ctxCache.save();
   return { repoRoot, config, services, warnings: composeRead.warnings.map((w) => path.relative(cwd, w.slice(0, w.indexOf(": "))) + w.slice(w.indexOf(": "))) };
+}
+
+/**
+ * A file given on the command line is checked as a Dockerfile. One whose name does not say so
+ * and whose first instruction is not one (`check main.py`, `check compose.yaml`) is a usage error,
+ * not a page of SS001 findings. A broken Dockerfile (a known first keyword) still gets SS001.
+ */
+function notADockerfile(abs: string, written: string): void {
+  if (/dockerfile|containerfile/i.test(path.basename(abs))) return;
+  let head: string;
+  try {
+    head = readFileSync(abs).subarray(0, 65536).toString("latin1");
+  } catch {
+    return; // unreadable: SS001 says why
+  }
+  const first = head.split(/\r?\n/).map((l) => l.trim()).find((l) => l && !l.startsWith("#"));
+  const words = first?.split(/\s+/) ?? [];
+  const word = words[0]?.toUpperCase() ?? "";
+  // `from x import y` is Python; `FROM image [AS name]` is a Dockerfile.
+  const args = words.slice(1).filter((w) => !w.startsWith("--"));
+  const pythonFrom = word === "FROM" && !(args.length === 1 || (args.length === 3 && args[1].toLowerCase() === "as"));
+  const otherKind = /\.(py|pyi|toml|json|ya?ml|txt|cfg|ini|md|lock)$/i.test(abs);
+  if (KNOWN_INSTRUCTIONS.has(word) && !pythonFrom && !otherKind) return;
+  const hint = COMPOSE_NAMES.includes(path.basename(abs)) ? "; compose files are read from the folder they are in: give the folder" : "; give a Dockerfile or a folder";
+  throw new UsageError(`${written} is not a Dockerfile (${first === undefined ? "it has no instructions" : `it starts with \`${first.slice(0, 40)}\``})${hint}`);
 }

@@ -193,6 +193,12 @@ describe("discovery", () => {
     // Without the environment, the module is not on sys.path.
     const bare = { ...files, "compose.yaml": "services:\n  web:\n    build: .\n  worker:\n    build: .\n    command: python -m app.worker\n" };
     assert.deepEqual(summary(check(makeRepo(bare))), ["SS110 compose.yaml:6 app.worker"]);
+     // Two services that differ only in their environment are two services: the one without it fails.
+    const twins = { ...files, "compose.yaml": "services:\n  a:\n    build: .\n    environment: {PYTHONPATH: /srv/src}\n    command: python -m app.worker\n  d:\n    build: .\n    command: python -m app.worker\n" };
+    const res = check(makeRepo(twins));
+    // (and the image's own CMD, which every compose service overrides)
+    assert.deepEqual(res.results.map((r) => r.service.name).sort(), ["a", "d", path.basename(res.repoRoot)]);
+    assert.deepEqual(summary(res), ["SS110 compose.yaml:8 app.worker"]);
   });
   test("a compose service with wrongly typed build keys is a warning naming it, not a crash", () => {
     const dir = makeRepo({ "compose.yaml": "services:\n  web:\n    build:\n      context: 5\n", "Dockerfile": FROM + "COPY a.py .\nCMD python a.py\n", "a.py": "" });

@@ -3,6 +3,7 @@ import { test, describe } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync, writeFileSync, existsSync, cpSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
+import { spawnSync } from "node:child_process";
 import path from "node:path";
 import { makeRepo, cli, PROJECT_ROOT } from "./helpers.js";
 
@@ -88,6 +89,28 @@ describe("exit codes", () => {
     const r4 = cli(["check", "--no-cache"], makeRepo({ "shipshape.toml": all, "Dockerfile": FROM + "COPY a.py .\nCMD python a.py\n", "a.py": "" }));
     assert.equal(r4.status, 0, r4.stderr);
   });
+});
+
+test("a file that is not a Dockerfile is a usage error; a broken Dockerfile given by path still gets SS001", () => {
+  const dir = makeRepo({ "main.py": "from lib import util\n", "compose.yaml": "services:\n  a:\n    build: .\n", "api.docker": "FROM python:3.11-slim\nCOPY app.py .\nCMD [\"python\", \"app.py\"]\n", "broken.docker": "FROM python:3.11-slim\nFRM x\n", "app.py": "" });
+  for (const [f, why] of [["main.py", "it starts with `from lib import util`\\); give a Dockerfile or a folder"], ["compose.yaml", "compose files are read from the folder"]]) {
+    const r = cli(["check", f, "--no-cache"], dir);
+    assert.equal(r.status, 2, f);
+    assert.equal(r.stderr.trim().split("\n").length, 1, r.stderr);
+    assert.match(r.stderr, new RegExp(`^shipshape: error: ${f.replace(".", "\\.")} is not a Dockerfile .*${why}`));
+  }
+  assert.equal(cli(["check", "api.docker", "--no-cache"], dir).status, 0);
+  const broken = cli(["check", "broken.docker", "--no-cache"], dir);
+  assert.equal(broken.status, 1);
+  assert.match(broken.stdout, /SS001/);
+});
+
+test("a reader that stops early (| head) ends the run quietly, not with an EPIPE stack trace", () => {
+  const bin = path.join(PROJECT_ROOT, "bin", "shipshape.js");
+  const ex = path.join(PROJECT_ROOT, "examples", "monorepo");
+  const r = spawnSync("sh", ["-c", `"${process.execPath}" "${bin}" check "${ex}" --format sarif --no-cache | head -c 10 >/dev/null`], { encoding: "utf8", timeout: 60000 });
+  assert.equal(r.status, 0);
+  assert.equal(r.stderr, "");
 });
 
 describe("formats", () => {

@@ -43,7 +43,7 @@ export interface ParseDockerfileOptions {
 /** Docker's default PATH (BuildKit gives it to `FROM scratch`; every common base image sets it). */
 export const DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
-const KNOWN_INSTRUCTIONS = new Set([
+export const KNOWN_INSTRUCTIONS = new Set([
   "ADD", "ARG", "CMD", "COPY", "ENTRYPOINT", "ENV", "EXPOSE", "FROM", "HEALTHCHECK", "LABEL",
   "MAINTAINER", "ONBUILD", "RUN", "SHELL", "STOPSIGNAL", "USER", "VOLUME", "WORKDIR",
 ]);
