@@ -19,7 +19,8 @@ import { ImportMap } from "./packages/import-map.js";
 import { imagePackages } from "./packages/image-packages.js";
 import { judgeExternal, providerIn, RUNNER_DISTRIBUTIONS, uncertainty, ExternalContext } from "./packages/check-externals.js";
 import { implicitFindings, triggerTops } from "./packages/implicit.js";
-import { invisibleReason, InstallRecord } from "./packages/image-installs.js";
+import { invisibleReason, InstallRecord, locationPath } from "./packages/image-installs.js";
+import { parsePyproject } from "./packages/pyproject.js";
 import { lockFindings } from "./lock/check.js";
 import { findLockPairs, loadLockConfig, LockPair, LockConfig } from "./lock/pairs.js";
 
@@ -455,6 +456,10 @@ export function analyzeService(svc: ServiceSpec, opts: AnalyzeOptions): ServiceR
       }
       const label = `${spec.runner}${spec.runner === "python" ? " -m" : ""} ${module}${spec.attr ? ":" + spec.attr : ""}`;
       addModule(module, label, sp, spec.runner === "python");
+    } else if (spec.kind === "other") {
+      // A bare program name that is a console script of a project the image installs.
+      const prog = spec.argv[0] ?? "";
+      if (prog && !prog.includes("/")) consoleScript(prog, null);
     } else if (spec.kind === "shell-script") {
       if (depth > 3) return;
       // A bare program name is found through PATH, like the kernel's execvp.
@@ -467,6 +472,7 @@ export function analyzeService(svc: ServiceSpec, opts: AnalyzeOptions): ServiceR
             break;
           }
         }
+        if (!img && consoleScript(spec.file, null)) return;
         if (!img) {
           // From the base image or a package, not ours to read: such wrappers
           // (docker-entrypoint.sh, tini) conventionally `exec "$@"`, so check the arguments.
@@ -476,6 +482,7 @@ export function analyzeService(svc: ServiceSpec, opts: AnalyzeOptions): ServiceR
       } else img = normalizeImagePath(spec.file, workdir);
       const node = tree.resolve(img);
       if (!node || node.node.type !== "file") {
+        if (consoleScript(img.split("/").pop()!, dirnameImage(img))) return;
         entryAttempted = true;
         const { fix, repoHint } = entryFix(img);
         emit({ code: "SS110", file: model.argvFile ?? dfRepo, line: model.argvLine || 1, module: "", message: `the container runs ${spec.file}, but ${img} is not in the image${repoHint}`, chain: [], fix });
@@ -484,6 +491,38 @@ export function analyzeService(svc: ServiceSpec, opts: AnalyzeOptions): ServiceR
       const src = readImageText(node.node);
       if (!src) return;
       for (const s of interpretShellScript(src, env, spec.argv, { cwd: workdir, scriptPath: img })) handleSpec(s, depth + 1, cmdArgv);
+    }
+  };
+
+  /**
+   * A console script (`[project.scripts]`) of a project the image installs: pip writes the
+   * program into the bin/ folder of the install (a virtualenv, a prefix, ~/.local, /usr/local).
+   * Its module is the entry point. `binDir` null: found through PATH.
+   */
+  const consoleScript = (name: string, binDir: string | null): boolean => {
+    for (const rec of model.installs) {
+      if (rec.cmd.kind === "system") continue;
+      const bin = rec.location === "system" ? "/usr/local/bin" : locationPath(rec.location) + "/bin";
+      if (binDir !== null && binDir !== bin) continue;
+      if (binDir === null && !(env.PATH ?? "/usr/local/bin").split(":").includes(bin)) continue;
+      for (const p of rec.projects) {
+        if (!p.root || !p.pyproject) continue;
+        const text = p.pyproject.content ?? (p.pyproject.ctx !== undefined ? readCtxText(p.pyproject.ctx) : null);
+        const ref = text === null ? undefined : parsePyproject(text, p.pyproject.image).scripts[name];
+        if (!ref) continue;
+        const [module, attr] = ref.split(":");
+        addModule(module, `${name} (console script ${module}${attr ? ":" + attr : ""} of ${ctx.repoPath(p.pyproject.ctx ?? "pyproject.toml")})`, [bin, ...tail], false);
+        return true;
+      }
+    }
+    return false;
+  };
+  const readCtxText = (rel: string): string | null => {
+    try {
+      opts.fs.noteFile(ctx.abs(rel));
+      return readFileSync(ctx.abs(rel), "utf8");
+    } catch {
+      return null;
     }
   };
 

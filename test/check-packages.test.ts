@@ -526,6 +526,30 @@ describe("SS205 packages-not-on-path", () => {
   });
 });
 
+describe("console scripts", () => {
+  // Not in check-entry: the differential suite builds those fixtures, and its engine cannot pull uv's image.
+  test("a console script ([project.scripts]) of an installed project runs its module (uv's multi-stage example)", () => {
+    const files = {
+      "pyproject.toml": `[project]\nname = "hello"\nversion = "0.1"\ndependencies = []\n[project.scripts]\nhello = "hello.cli:main"\n`,
+      "uv.lock": `version = 1\nrequires-python = ">=3.12"\n\n[[package]]\nname = "hello"\nversion = "0.1"\nsource = { editable = "." }\n`,
+      "src/hello/__init__.py": "",
+      "src/hello/cli.py": "from hello import util\ndef main(): pass\n",
+      "src/hello/util.py": "",
+    };
+    const df = (cmd: string) => `FROM python:3.12-slim AS builder\nCOPY --from=ghcr.io/astral-sh/uv:latest /uv /bin/\nWORKDIR /app\nCOPY uv.lock pyproject.toml /app/\nRUN uv sync --frozen --no-install-project --no-dev --no-editable\nCOPY . /app\nRUN uv sync --frozen --no-dev --no-editable\n\nFROM python:3.12-slim\nCOPY --from=builder /app/.venv /app/.venv\n${cmd}\n`;
+    const abs = check(makeRepo({ ...files, Dockerfile: df(`CMD ["/app/.venv/bin/hello"]`) }));
+    assert.deepEqual(summary(abs), []);
+    assert.match(abs.results[0].entryPoints[0].label, /console script hello\.cli:main/);
+    assert.deepEqual(summary(check(makeRepo({ ...files, Dockerfile: df(`ENV PATH=/app/.venv/bin:$PATH\nCMD ["hello"]`) }))), []);
+    // Its code is checked like any entry point's.
+    const { "src/hello/util.py": _util, ...noUtil } = files;
+    void _util;
+    assert.deepEqual(summary(check(makeRepo({ ...noUtil, Dockerfile: df(`CMD ["/app/.venv/bin/hello"]`) }))), ["SS108 src/hello/cli.py:1 hello.util"]);
+    // A program the project does not declare is still missing.
+    assert.deepEqual(summary(check(makeRepo({ ...files, Dockerfile: df(`CMD ["/app/.venv/bin/other"]`) }))), ["SS110 Dockerfile:11 "]);
+  });
+});
+
 describe("dependency groups a project install installs", () => {
   const run = (pyproject: string, install: string, extra: Record<string, string> = {}) =>
     pkg(check(makeRepo({ "pyproject.toml": pyproject, "main.py": "import gunicorn\n", ...extra, Dockerfile: `FROM python:3.12-slim\nENV POETRY_VIRTUALENVS_CREATE=false UV_PROJECT_ENVIRONMENT=/usr/local\nWORKDIR /app\nCOPY . .\nRUN ${install}\nCMD ["python", "main.py"]\n` })));

@@ -16,6 +16,8 @@ export interface PyprojectDependencies {
   optional: Record<string, Requirement[]>;
   /** Dependency groups (PEP 735, uv dev-dependencies as "dev", Poetry groups) by group name. */
   groups: Record<string, Requirement[]>;
+  /** Console scripts (`[project.scripts]`, `[tool.poetry.scripts]`): program name → "module:attr". */
+  scripts: Record<string, string>;
   /** Poetry groups marked `optional = true` (not installed unless asked for with --with). */
   optionalGroups: string[];
   /** `[tool.uv].default-groups`: the groups `uv sync` installs by default (null: just "dev"). */
@@ -71,7 +73,7 @@ export function poetryConstraintToPep440(c: string): string {
 }
 
 export function parsePyproject(text: string, file: string): PyprojectDependencies {
-  const res: PyprojectDependencies = { file, name: null, requiresPython: null, dependencies: [], optional: {}, groups: {}, optionalGroups: [], uvDefaultGroups: null, style: "none", errors: [] };
+  const res: PyprojectDependencies = { file, name: null, requiresPython: null, dependencies: [], optional: {}, groups: {}, scripts: {}, optionalGroups: [], uvDefaultGroups: null, style: "none", errors: [] };
   let doc: Tbl;
   try {
     doc = parseToml(text) as Tbl;
@@ -100,6 +102,13 @@ export function parsePyproject(text: string, file: string): PyprojectDependencie
   const project = isTbl(doc.project) ? doc.project : null;
   const tool = isTbl(doc.tool) ? doc.tool : {};
   const poetry = isTbl(tool.poetry) ? tool.poetry : null;
+  for (const t of [project?.scripts, poetry?.scripts]) {
+    if (!isTbl(t)) continue;
+    for (const [k, v] of Object.entries(t)) {
+      const ref = typeof v === "string" ? v : isTbl(v) && typeof v.reference === "string" ? v.reference : null;
+      if (ref && /^[\w.]+(:[\w.]+)?$/.test(ref.trim()) && !(k in res.scripts)) res.scripts[k] = ref.trim();
+    }
+  }
   if (project) {
     res.style = "pep621";
     if (typeof project.name === "string") res.name = normalizeName(project.name);
