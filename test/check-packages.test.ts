@@ -526,6 +526,19 @@ describe("SS205 packages-not-on-path", () => {
   });
 });
 
+describe("pip install --no-deps", () => {
+  test("installs the project without its requirements: an import of one is SS201, naming --no-deps", () => {
+    const files = { "pyproject.toml": `[project]\nname = "app"\nversion = "0.1"\ndependencies = ["requests"]\n`, "src/app/__init__.py": "", "src/app/__main__.py": "import requests\n", "requirements.txt": "requests==2.31.0\n" };
+    const df = (run: string) => `FROM python:3.11-slim\nWORKDIR /app\nCOPY . .\n${run}\nCMD ["python", "-m", "app"]\n`;
+    const res = check(makeRepo({ ...files, Dockerfile: df("RUN pip install --no-deps .") }));
+    assert.deepEqual(pkg(res), ["SS201 src/app/__main__.py:1 requests"]);
+    assert.match(only(res, "SS201")[0].message, /pyproject\.toml requires requests, but the RUN at Dockerfile:4 installs the project with --no-deps/);
+    // The requirements installed first (the usual pattern): nothing to report.
+    assert.deepEqual(pkg(check(makeRepo({ ...files, Dockerfile: df("RUN pip install -r requirements.txt && pip install --no-deps .") }))), []);
+    assert.deepEqual(pkg(check(makeRepo({ ...files, Dockerfile: df("RUN pip install .") }))), []);
+  });
+});
+
 describe("console scripts", () => {
   // Not in check-entry: the differential suite builds those fixtures, and its engine cannot pull uv's image.
   test("a console script ([project.scripts]) of an installed project runs its module (uv's multi-stage example)", () => {

@@ -143,6 +143,16 @@ export function judgeExternal(mod: string, c: ExternalContext, names: string[] =
     ? `none of the image's installs (${[...new Set(c.packages.records.map((r) => `${c.dfRepo}:${r.line}`))].join(", ")}) provides it`
     : `the image installs no Python packages`;
   const notes = uncertainty(c);
+  const skipped = c.packages.skippedByNoDeps.get(p.dist);
+  if (skipped) {
+    return {
+      code: "SS201",
+      key: p.dist,
+      message: `module '${mod}' is not installed in the image: ${skipped.file} requires ${c.map.display(p.dist)}, but the RUN at ${c.dfRepo}:${skipped.line} installs the project with --no-deps, which leaves its requirements out; install them too (a requirements file or lock before it), or drop --no-deps`,
+      uncertain: notes.length > 0,
+      notes,
+    };
+  }
   return {
     code: "SS201",
     key: p.dist,

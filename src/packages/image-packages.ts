@@ -56,6 +56,8 @@ export interface ImagePackages {
   anyPythonInstall: boolean;
   /** Install records that are not "system" packages, for executables and locations. */
   records: InstallRecord[];
+  /** Requirements of projects installed with `pip install --no-deps` (not installed), by name. */
+  skippedByNoDeps: Map<string, { file: string; line: number }>;
 }
 
 let knownDeps: Map<string, string[]> | null = null;
@@ -84,7 +86,7 @@ export interface PackageInputs {
 }
 
 export function imagePackages(inp: PackageInputs): ImagePackages {
-  const out: ImagePackages = { dists: new Map(), system: new Map(), opaque: [], missingFiles: [], errors: [], anyPythonInstall: false, records: [] };
+  const out: ImagePackages = { dists: new Map(), system: new Map(), opaque: [], missingFiles: [], errors: [], anyPythonInstall: false, records: [], skippedByNoDeps: new Map() };
   const env: MarkerEnv = defaultEnvironment(inp.python ?? "3.12");
   const markerOk = (m: string | null) => {
     if (!m) return true;
@@ -124,9 +126,11 @@ export function imagePackages(inp: PackageInputs): ImagePackages {
     const prev = out.dists.get(d.name);
     if (!prev || (!prev.direct && d.direct)) out.dists.set(d.name, d);
   };
+  // `pip install --no-deps`: what is named is installed, not its dependencies (no table edges).
+  let noDeps = false;
   const addReq = (r: Requirement, via: string) => {
     if (!r.name || !markerOk(r.marker)) return;
-    addDist({ name: r.name, display: r.rawName || r.name, direct: true, via, version: r.specifier.startsWith("==") ? r.specifier.slice(2) : undefined, loose: true, extras: r.extras.map((e) => normalizeName(e)) });
+    addDist({ name: r.name, display: r.rawName || r.name, direct: true, via, version: r.specifier.startsWith("==") ? r.specifier.slice(2) : undefined, loose: !noDeps, extras: r.extras.map((e) => normalizeName(e)) });
   };
   const addLock = (lock: LockFile, via: string, direct: Set<string> | null, input?: { input: string; lock: string; tool: string }) => {
     // A project install (uv sync, poetry/pdm install) gets what its requested requirements reach
@@ -219,6 +223,7 @@ export function imagePackages(inp: PackageInputs): ImagePackages {
     }
     out.records.push(rec);
     out.anyPythonInstall = true;
+    noDeps = cmd.kind === "pip" && cmd.noDeps;
     const where = `RUN at ${inp.dfRepo}:${rec.line}`;
     if (cmd.kind === "pip") {
       for (const f of rec.files) {
@@ -291,7 +296,9 @@ export function imagePackages(inp: PackageInputs): ImagePackages {
           }
         }
       }
-      if (!lockRead) for (const r of directReqs) addReq(r, `${label(p.pyproject)} (${where})`);
+      // With --no-deps the project is installed without its requirements.
+      if (!lockRead && !noDeps) for (const r of directReqs) addReq(r, `${label(p.pyproject)} (${where})`);
+      if (noDeps) for (const r of directReqs) if (r.name && !out.skippedByNoDeps.has(r.name)) out.skippedByNoDeps.set(r.name, { file: label(p.pyproject), line: rec.line });
     }
   }
   // Well-known transitive edges for loose installs: mark children as present (transitively).
