@@ -195,7 +195,7 @@ function plan(opts: CheckOptions, parallel = false): Plan {
   t0 = performance.now();
   const parseCache = early.parseCache ?? new ParseCache(opts.cache ? path.join(disc.repoRoot, ".shipshape_cache") : null);
   // The service cache records the stat of the content each parse actually read.
-  parseCache.onStat = (abs, size, mtimeMs, ino) => fs.seedSig(abs, size, mtimeMs, ino);
+  parseCache.onStat = (abs, size, ctimeMs, ino) => fs.seedSig(abs, size, ctimeMs, ino);
   const serviceCache = new DepCache<Stored>(opts.cache ? path.join(disc.repoRoot, ".shipshape_cache", "services-v2.json") : null);
   const stdlib = stdlibNames();
   const envStamp = environmentStamp(disc.config.packages.environments);

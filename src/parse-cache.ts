@@ -19,7 +19,7 @@ interface DiskCache {
   version: string;
   /** content sha1 -> parse result */
   entries: Record<string, ParsedPython>;
-  /** absolute path -> [size, mtimeMs, sha1] */
+  /** absolute path -> [size, ctimeMs, sha1]: ctime, not mtime, which cp -p, rsync -a and touch -d set back */
   stats: Record<string, [number, number, string]>;
 }
 
@@ -60,7 +60,7 @@ export function decodePython(buf: Buffer): { text: string } | { error: string } 
 export interface RawParse {
   abs: string;
   size: number;
-  mtimeMs: number;
+  ctimeMs: number;
   ino: number;
   sha: string;
   parsed: ParsedPython | null;
@@ -107,10 +107,10 @@ export function parseRaw(abs: string, known?: (sha: string) => ParsedPython | un
       closeSync(fd);
     }
   } catch (e) {
-    return { abs, size: 0, mtimeMs: 0, ino: 0, sha: "", parsed: null, unreadable: `cannot read: ${(e as NodeJS.ErrnoException).code ?? String(e)}` };
+    return { abs, size: 0, ctimeMs: 0, ino: 0, sha: "", parsed: null, unreadable: `cannot read: ${(e as NodeJS.ErrnoException).code ?? String(e)}` };
   }
   const sha = createHash("sha1").update(buf).digest("hex");
-  const base = { abs, size: st.size, mtimeMs: st.mtimeMs, ino: st.ino, sha };
+  const base = { abs, size: st.size, ctimeMs: st.ctimeMs, ino: st.ino, sha };
   const hit = known?.(sha);
   if (hit) return { ...base, parsed: hit, fromCache: true };
   const dec = decodePython(buf);
@@ -135,10 +135,10 @@ export class ParseCache {
     return this.shared;
   }
   /**
-   * Told the stat of every file whose content was read (size, mtime, inode), so that the service
+   * Told the stat of every file whose content was read (size, ctime, inode), so that the service
    * cache records the stat of the very content the analysis used.
    */
-  onStat: ((abs: string, size: number, mtimeMs: number, ino: number) => void) | null = null;
+  onStat: ((abs: string, size: number, ctimeMs: number, ino: number) => void) | null = null;
 
   /** The cache file in a cache folder. */
   static fileIn(cacheDir: string): string {
@@ -187,14 +187,14 @@ export class ParseCache {
     return r;
   }
 
-  /** Does this file need parsing (not in the cache with the same size and mtime)? */
+  /** Does this file need parsing (not in the cache with the same size and ctime)? */
   needsParse(abs: string): boolean {
     this.ensureLoaded();
     if (this.memo.has(abs)) return false;
     try {
       const st = statSync(abs);
       const known = this.disk.stats[abs];
-      return !(known && known[0] === st.size && known[1] === st.mtimeMs && this.disk.entries[known[2]]);
+      return !(known && known[0] === st.size && known[1] === st.ctimeMs && this.disk.entries[known[2]]);
     } catch {
       return false;
     }
@@ -221,12 +221,12 @@ export class ParseCache {
   prime(r: RawParse | RawParseJson): void {
     this.ensureLoaded();
     if (this.memo.has(r.abs)) return;
-    if (r.sha) this.onStat?.(r.abs, r.size, r.mtimeMs, r.ino);
+    if (r.sha) this.onStat?.(r.abs, r.size, r.ctimeMs, r.ino);
     if (r.parsed) {
       this.parsed++;
       if ("json" in r && r.json !== null) this.entryJson.set(r.sha, r.json);
       this.disk.entries[r.sha] = r.parsed;
-      this.disk.stats[r.abs] = [r.size, r.mtimeMs, r.sha];
+      this.disk.stats[r.abs] = [r.size, r.ctimeMs, r.sha];
       this.dirty = true;
       this.memo.set(r.abs, { parsed: r.parsed });
     } else if (r.unreadable) this.memo.set(r.abs, { parsed: null, unreadable: r.unreadable });
@@ -241,23 +241,23 @@ export class ParseCache {
       return { parsed: null, unreadable: `cannot read: ${(e as NodeJS.ErrnoException).code ?? String(e)}` };
     }
     const known = this.disk.stats[abs];
-    if (known && known[0] === st.size && known[1] === st.mtimeMs) {
+    if (known && known[0] === st.size && known[1] === st.ctimeMs) {
       const hit = this.disk.entries[known[2]];
       if (hit) {
         this.hits++;
-        this.onStat?.(abs, st.size, st.mtimeMs, st.ino);
+        this.onStat?.(abs, st.size, st.ctimeMs, st.ino);
         return { parsed: hit };
       }
     }
     const raw = parseRaw(abs, (sha) => this.disk.entries[sha]);
-    if (raw.sha) this.onStat?.(abs, raw.size, raw.mtimeMs, raw.ino);
+    if (raw.sha) this.onStat?.(abs, raw.size, raw.ctimeMs, raw.ino);
     if (!raw.parsed) return { parsed: null, unreadable: raw.unreadable };
     if (raw.fromCache) this.hits++;
     else {
       this.parsed++;
       this.disk.entries[raw.sha] = raw.parsed;
     }
-    this.disk.stats[abs] = [raw.size, raw.mtimeMs, raw.sha];
+    this.disk.stats[abs] = [raw.size, raw.ctimeMs, raw.sha];
     this.dirty = true;
     return { parsed: raw.parsed };
   }

@@ -28,10 +28,10 @@ export const STATE_FINISHED = 2;
  * thread reads with one JSON.parse and writes back to the disk cache unchanged (cheaper than
  * cloning the objects, and than serialising them again).
  */
-export type WireParse = [abs: string, size: number, mtimeMs: number, ino: number, sha: string, unreadable: string | null, json: string | null];
+export type WireParse = [abs: string, size: number, ctimeMs: number, ino: number, sha: string, unreadable: string | null, json: string | null];
 
 export function toWire(r: RawParse): WireParse {
-  return [r.abs, r.size, r.mtimeMs, r.ino, r.sha, r.unreadable ?? null, r.parsed ? JSON.stringify(r.parsed) : null];
+  return [r.abs, r.size, r.ctimeMs, r.ino, r.sha, r.unreadable ?? null, r.parsed ? JSON.stringify(r.parsed) : null];
 }
 
 /** A result from the worker: the parse, and its JSON text. */
@@ -40,8 +40,8 @@ export interface RawParseJson extends RawParse {
 }
 
 function fromWire(w: WireParse): RawParseJson {
-  const [abs, size, mtimeMs, ino, sha, unreadable, json] = w;
-  const r: RawParseJson = { abs, size, mtimeMs, ino, sha, parsed: json === null ? null : (JSON.parse(json) as ParsedPython), json };
+  const [abs, size, ctimeMs, ino, sha, unreadable, json] = w;
+  const r: RawParseJson = { abs, size, ctimeMs, ino, sha, parsed: json === null ? null : (JSON.parse(json) as ParsedPython), json };
   if (unreadable !== null) r.unreadable = unreadable;
   return r;
 }

@@ -1,7 +1,7 @@
 // The real CLI as a child process: exit codes, output formats, --fix, the cache, bad input.
 import { test, describe } from "node:test";
 import assert from "node:assert/strict";
-import { readFileSync, writeFileSync, existsSync, cpSync, mkdtempSync } from "node:fs";
+import { readFileSync, writeFileSync, existsSync, cpSync, mkdtempSync, utimesSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { spawnSync } from "node:child_process";
 import path from "node:path";
@@ -198,6 +198,18 @@ describe("--fix", () => {
 });
 
 describe("cache", () => {
+  test("a file rewritten with the same size and its old mtime (cp -p, rsync -a, touch -d) is read again", () => {
+    const dir = makeRepo({ "Dockerfile": FROM + "COPY main.py .\nCMD python main.py\n", "main.py": "import aaa\n" });
+    const main = path.join(dir, "main.py");
+    const old = new Date("2024-01-01T00:00:00Z");
+    utimesSync(main, old, old);
+    assert.match(cli(["check"], dir).stdout, /'aaa'/);
+    writeFileSync(main, "import ccc\n");
+    utimesSync(main, old, old);
+    const warm = cli(["check"], dir);
+    assert.match(warm.stdout, /'ccc'/);
+    assert.doesNotMatch(warm.stdout, /'aaa'/);
+  });
   test("a warm run reads the cache and gives the same result; --no-cache writes nothing", () => {
     const dir = makeRepo(broken);
     const cold = cli(["check", "--format", "json"], dir);

@@ -43,7 +43,7 @@ export class FsEntry {
   /** The listing as a set, when it came from a walk that did not follow symlinks. */
   names: Set<string> | undefined = undefined;
   link: string | undefined = undefined;
-  /** Stat signature of the content (size, mtime, inode). */
+  /** Stat signature of the content (size, ctime, inode): ctime changes with every write, also when a tool sets mtime back (cp -p, rsync -a, touch -d). */
   sig: string | undefined = undefined;
   private keys: string[] | undefined = undefined;
   constructor(readonly abs: string) {}
@@ -118,8 +118,8 @@ export class FsCache {
   }
 
   /** The stat signature of a file whose content was just read (see `depValue`). */
-  seedSig(abs: string, size: number, mtimeMs: number, ino: number): void {
-    this.ent(abs).sig = `${size}:${mtimeMs}:${ino}`;
+  seedSig(abs: string, size: number, ctimeMs: number, ino: number): void {
+    this.ent(abs).sig = `${size}:${ctimeMs}:${ino}`;
   }
 
   typeOf(abs: string): CtxEntryType | null {
@@ -168,7 +168,7 @@ export class FsCache {
     return e.link;
   }
 
-  /** Note that the content of a file was used (its size and mtime become a dependency). */
+  /** Note that the content of a file was used (its size, ctime and inode become a dependency). */
   noteFile(abs: string): void {
     if (this.recorder) this.recorder.f.add(this.ent(abs));
   }
@@ -188,7 +188,7 @@ export class FsCache {
         if (e.sig === undefined) {
           try {
             const st = statSync(abs);
-            e.sig = `${st.size}:${st.mtimeMs}:${st.ino}`;
+            e.sig = `${st.size}:${st.ctimeMs}:${st.ino}`;
           } catch {
             e.sig = "missing";
           }
