@@ -16,7 +16,7 @@ import { Finding, Fix, RULES, Severity } from "./findings.js";
 import { baseImageInfo, BaseImageInfo, distroPython, parseImageRef } from "./image/base.js";
 import { stdlibFor, Stdlib } from "./python/stdlib.js";
 import { ImportMap } from "./packages/import-map.js";
-import { imagePackages } from "./packages/image-packages.js";
+import { imagePackages, isKnownDistribution } from "./packages/image-packages.js";
 import { judgeExternal, providerIn, RUNNER_DISTRIBUTIONS, uncertainty, ExternalContext } from "./packages/check-externals.js";
 import { implicitFindings, triggerTops } from "./packages/implicit.js";
 import { invisibleReason, InstallRecord, locationPath } from "./packages/image-installs.js";
@@ -707,6 +707,9 @@ export function analyzeService(svc: ServiceSpec, opts: AnalyzeOptions): ServiceR
       }
       foundTable.set(missing, found);
     }
+    // A folder of scripts (no __init__.py) named like a well-known distribution (docker/, redis/)
+    // is not what `import docker` means: judge it as the distribution.
+    if (found && !steps.length && found.loc.isDir && missing === absName && !missing.includes(".") && isKnownDistribution(missing) && !ctxFileExists(found.loc.path + "/__init__.py")) found = null;
     if (!found) {
       // Most of these are third-party and standard-library imports: no chain is built for them
       // unless a finding needs it.
@@ -788,6 +791,13 @@ export function analyzeService(svc: ServiceSpec, opts: AnalyzeOptions): ServiceR
     const why = elsewhere
       ? `${repoLoc} is copied into stage '${stageName(elsewhere.stage)}' (line ${elsewhere.line}) but never reaches the final image (stage '${stageName(model.stageIndex)}')`
       : `${repoLoc} is never copied by ${dfRepo}`;
+    // A top-level folder of scripts without __init__.py (`docker/`, `scripts/`) may be what
+    // `import docker` means (a namespace package), or a distribution of that name may be: no
+    // automatic COPY, and say both.
+    if (!steps.length && !missing.includes(".") && loc.isDir && !ctxFileExists(loc.path + "/__init__.py")) {
+      emitImport(imp, importer, "SS101", absName, `module '${missing}' is not in the image: ${why}; ${repoLoc} has Python files but no __init__.py — if '${missing}' is that folder, copy it into the image (${fixFor().insert}); if it is a distribution of that name, add it to the requirements the image installs`, chain);
+      return;
+    }
     emitImport(imp, importer, "SS101", absName, `module '${missing}' is not in the image: ${why}`, chain, fixFor());
   };
 
@@ -1071,7 +1081,10 @@ function packagePhase(x: PackagePhase): void {
       // user to install the name from an index would fetch someone else's package.
       const top = e.absName.split(".")[0];
       const local = opts.localModules?.get(top);
-      if (w?.code === "SS201" && local && map.providersOf(e.absName)[0]?.source === "name") {
+      // A name shipshape knows as a distribution (redis, celery) is that distribution: a note only.
+      const wellKnown = local !== undefined && isKnownDistribution(top);
+      if (w?.code === "SS201" && local && wellKnown) w = { ...w, notes: [...w.notes, `the repository also has ${local}: if that is the code meant, copy it into the image where Python looks (sys.path) instead`] };
+      else if (w?.code === "SS201" && local && map.providersOf(e.absName)[0]?.source === "name") {
         const ctxRepo = ctx.repoPath("");
         const outside = ctxRepo !== "." && !local.startsWith(ctxRepo + "/") ? ` (outside the build context ${ctxRepo}: build from a context that holds it)` : "";
         w = { ...w, code: "SS101", key: top, message: `module '${top}' is not in the image, and nothing it installs provides it; the repository has ${local}${outside} — copy it into the image where Python looks (sys.path), rather than installing '${top}' from a package index, which would fetch someone else's package of that name` };

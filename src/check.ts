@@ -142,9 +142,11 @@ function coldWorker(opts: CheckOptions): Worker | null {
 }
 
 /**
- * Top-level names the repository's own Python files could be imported as, each with where it is
- * (repository-relative): a folder holding .py files (`libs/shared/` → `shared`) and a module
- * (`tools/fmt.py` → `fmt`). Used to tell a local folder the image lacks from a missing package.
+ * Top-level names the repository's own Python code could be imported as, each with where it is
+ * (repository-relative): a regular package anywhere (`libs/shared/__init__.py` → `shared`) and a
+ * module at the repository root (`utils.py` → `utils`). Used to tell a local package the image
+ * lacks from a missing distribution. A folder that merely holds scripts (`infra/redis/*.py`) is
+ * not one: `import redis` there means the distribution.
  */
 function localModules(repoRoot: string, pyFiles: string[]): Map<string, string> {
   const out = new Map<string, string>();
@@ -152,8 +154,9 @@ function localModules(repoRoot: string, pyFiles: string[]): Map<string, string> 
     const rel = path.relative(repoRoot, abs).split(path.sep).join("/");
     const slash = rel.lastIndexOf("/");
     const stem = rel.slice(slash + 1, -3);
-    if (stem !== "__init__" && stem !== "__main__" && !out.has(stem)) out.set(stem, rel);
-    if (slash > 0) {
+    if (slash < 0) {
+      if (stem !== "__init__" && stem !== "__main__" && !out.has(stem)) out.set(stem, rel);
+    } else if (stem === "__init__") {
       const dir = rel.slice(0, slash);
       const name = dir.slice(dir.lastIndexOf("/") + 1);
       if (!out.has(name)) out.set(name, dir + "/");

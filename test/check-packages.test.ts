@@ -49,6 +49,14 @@ describe("SS201 package-not-installed", () => {
     // A name the tables map (yaml → PyYAML) stays a package finding even with a local yaml/ folder.
     const y = check(makeRepo({ "tools/yaml/__init__.py": "", "main.py": "import yaml\n", Dockerfile: `FROM python:3.11-slim\nWORKDIR /app\nCOPY main.py .\nCMD ["python", "main.py"]\n` }));
     assert.deepEqual(pkg(y), ["SS201 main.py:1 yaml"]);
+    // Folders of scripts (no __init__.py) are not packages; a well-known distribution's name (redis)
+    // stays SS201, with a note naming the folder. So --fix never copies them in.
+    const scripts = check(makeRepo({ "infra/redis/healthcheck.py": "", "docker/entry.py": "", "cache/redis/__init__.py": "", "main.py": "import redis\nimport docker\n", Dockerfile: `FROM python:3.11-slim\nWORKDIR /app\nCOPY main.py .\nCMD ["python", "main.py"]\n` }));
+    // docker/ (unknown to the tables) may be the code meant: SS101 saying both ways, with no automatic COPY.
+    assert.deepEqual(scripts.findings.map((f) => `${f.code} ${f.module}`).sort(), ["SS101 docker", "SS201 redis"]);
+    assert.match(only(scripts, "SS101")[0].message, /docker\/ has Python files but no __init__\.py — if 'docker' is that folder, copy it .*; if it is a distribution of that name, add it to the requirements/);
+    assert.ok(only(scripts, "SS201").find((f) => f.module === "redis")!.notes?.some((n) => /the repository also has cache\/redis\//.test(n)));
+    assert.ok(scripts.findings.every((f) => !f.fix));
   });
 
   test("namespace roots (google, opentelemetry): never suggest the bare root; from-imports judge each subpackage", () => {

@@ -60,6 +60,19 @@ export interface ImagePackages {
   skippedByNoDeps: Map<string, { file: string; line: number }>;
 }
 
+/** Is this a distribution data/known-dependencies.json names (as a package or a dependency)? */
+let knownNames: Set<string> | null = null;
+export function isKnownDistribution(name: string): boolean {
+  if (!knownNames) {
+    knownNames = new Set();
+    for (const [k, v] of knownDependencies()) {
+      knownNames.add(k.replace(/\[.*$/, ""));
+      for (const c of v) knownNames.add(c);
+    }
+  }
+  return knownNames.has(normalizeName(name));
+}
+
 let knownDeps: Map<string, string[]> | null = null;
 export function knownDependencies(): Map<string, string[]> {
   if (knownDeps) return knownDeps;
