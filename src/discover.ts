@@ -341,15 +341,28 @@ function composeService(name: string, s: ComposeService, dir: string, env: Recor
   if (typeof b !== "string" && (typeof b !== "object" || b === null || Array.isArray(b))) return "build must be a path or a table";
   const bo = typeof b === "string" ? { context: b } : (b as { context?: unknown; dockerfile?: unknown; target?: unknown; args?: unknown });
   for (const k of ["context", "dockerfile", "target"] as const) if (bo[k] !== undefined && typeof bo[k] !== "string") return `build.${k} must be a string`;
-  const context = path.resolve(dir, (bo.context as string | undefined) ?? ".");
-  const dockerfile = path.resolve(context, (bo.dockerfile as string | undefined) ?? "Dockerfile");
+  // Interpolated like command: (${VAR:-default} from .env and the defaults).
+  const one = (k: "context" | "dockerfile" | "target"): string | undefined | null => {
+    const v = bo[k] as string | undefined;
+    return v === undefined ? undefined : composeArgv([v], env)?.[0] ?? null;
+  };
+  const [ctxV, dfV, targetV] = [one("context"), one("dockerfile"), one("target")];
+  for (const [k, v] of [["context", ctxV], ["dockerfile", dfV], ["target", targetV]] as const) if (v === null) return `build.${k} (${String(bo[k])}) uses a variable that neither .env nor a default gives`;
+  const context = path.resolve(dir, ctxV ?? ".");
+  const dockerfile = path.resolve(context, dfV ?? "Dockerfile");
+  if (!existsSync(dockerfile)) return `its Dockerfile ${path.relative(dir, dockerfile) || dockerfile} does not exist`;
   const args: Record<string, string> = {};
+  // An argument whose variable has no value is left out: the Dockerfile's ARG default applies.
+  const putArg = (k: string, v: string) => {
+    const val = composeArgv([v], env)?.[0];
+    if (val !== undefined) args[k] = val;
+  };
   if (Array.isArray(bo.args)) {
     for (const a of bo.args) {
       const [k, ...v] = String(a).split("=");
-      if (v.length) args[k] = v.join("=");
+      if (v.length) putArg(k, v.join("="));
     }
-  } else if (bo.args && typeof bo.args === "object") for (const [k, v] of Object.entries(bo.args)) if (v !== null) args[k] = String(v);
+  } else if (bo.args && typeof bo.args === "object") for (const [k, v] of Object.entries(bo.args)) if (v !== null) putArg(k, String(v));
   const command = composeArgv(s.command, env);
   const entrypoint = composeArgv(s.entrypoint, env);
   // An override whose variables are unknown: check the image's own command rather than guess.
@@ -371,7 +384,7 @@ function composeService(name: string, s: ComposeService, dir: string, env: Recor
   return {
     dockerfile,
     context,
-    target: (bo.target as string | undefined) ?? null,
+    target: targetV ?? null,
     args,
     command: known ? command : undefined,
     entrypoint: known ? entrypoint : undefined,

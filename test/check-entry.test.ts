@@ -200,6 +200,22 @@ describe("discovery", () => {
     assert.deepEqual(res.results.map((r) => r.service.name).sort(), ["a", "d", path.basename(res.repoRoot)]);
     assert.deepEqual(summary(res), ["SS110 compose.yaml:8 app.worker"]);
   });
+  test("compose build context, dockerfile, target and args are interpolated; a build with no Dockerfile is a warning", () => {
+    const files = {
+      ".env": "SRC_DIR=app\n",
+      "compose.yaml": "services:\n  a:\n    build:\n      context: ${CTX:-svc}\n      args: {SRC: \"${SRC_DIR:-other}\"}\n",
+      "svc/Dockerfile": "FROM python:3.11-slim\nARG SRC\nWORKDIR /srv\nCOPY ${SRC}/ app/\nCMD [\"python\", \"-m\", \"app.main\"]\n",
+      "svc/app/__init__.py": "",
+      "svc/app/main.py": "import app.util\n",
+      "svc/app/util.py": "",
+    };
+    const res = check(makeRepo(files));
+    assert.deepEqual(summary(res), []);
+    assert.deepEqual(res.results.map((r) => r.service.name), ["a"]);
+    const dir = makeRepo({ ...files, "compose.yaml": "services:\n  a:\n    build:\n      context: svc\n      dockerfile: Dockerfile.prod\n" });
+    const r = cli(["check", "--no-cache"], dir);
+    assert.match(r.stderr, /^shipshape: warning: compose\.yaml: services\.a: its Dockerfile svc\/Dockerfile\.prod does not exist; this service is not checked from the compose file\n/);
+  });
   test("a compose service with wrongly typed build keys is a warning naming it, not a crash", () => {
     const dir = makeRepo({ "compose.yaml": "services:\n  web:\n    build:\n      context: 5\n", "Dockerfile": FROM + "COPY a.py .\nCMD python a.py\n", "a.py": "" });
     const r = cli(["check", "--no-cache"], dir);
