@@ -209,9 +209,14 @@ export function loadConfig(repoRoot: string): Config {
   const services = (table.services ?? {}) as Record<string, Record<string, unknown>>;
   for (const [name, s] of Object.entries(services)) {
     if (typeof s !== "object" || s === null) throw new UsageError(`${where} services.${name} must be a table`);
-    const ba = (s.build_args ?? {}) as Record<string, unknown>;
+    const ba = s.build_args ?? {};
+    if (typeof ba !== "object" || ba === null || Array.isArray(ba)) throw new UsageError(`${where} services.${name}.build_args must be a table (build_args = { NAME = "value" })`);
     const buildArgs: Record<string, string> = {};
-    for (const [k, v] of Object.entries(ba)) buildArgs[k] = String(v);
+    for (const [k, v] of Object.entries(ba as Record<string, unknown>)) {
+      if (typeof v !== "string" && typeof v !== "number" && typeof v !== "boolean") throw new UsageError(`${where} services.${name}.build_args.${k} must be a string`);
+      buildArgs[k] = String(v);
+    }
+    for (const k of ["context", "target"] as const) if (s[k] !== undefined && typeof s[k] !== "string") throw new UsageError(`${where} services.${name}.${k} must be a string`);
     if (s.build !== undefined && s.build !== "docker" && s.build !== "gcloud") throw new UsageError(`${where} services.${name}.build must be "docker" or "gcloud"`);
     if (typeof s.dockerfile !== "string") throw new UsageError(`${where} services.${name}.dockerfile is required`);
     cfg.services.push({
@@ -584,7 +589,8 @@ export function discover(targets: string[], cwd: string, fs: FsCache, useCache =
     if (statSync(abs).isDirectory()) {
       // `exclude` is relative to the repository root whatever folder is checked: one walk serves all.
       const found = abs === repoRoot ? repoWalk.dockerfiles : repoWalk.dockerfiles.filter((f) => f.startsWith(abs + path.sep));
-      wanted.push(...(config.discover || explicit ? found : found.filter((f) => declared.has(f))));
+      // `discover = false`: a folder holds only the services the configuration declares.
+      wanted.push(...(config.discover ? found : found.filter((f) => declared.has(f))));
       for (const d of declared.keys()) if (d.startsWith(abs + path.sep) && !wanted.includes(d)) wanted.push(d);
     } else {
       notADockerfile(abs, t);

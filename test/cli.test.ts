@@ -88,6 +88,19 @@ describe("exit codes", () => {
     const all = "exclude = []\nignore = []\ndiscover = true\n[severity]\nSS106 = 'info'\n[packages]\nenvironments = []\n[packages.import_names]\nx = ['y']\n[images.'acme/base']\npython = '3.11'\npackages = []\nsystem_packages = []\n[lock]\npython = '3.11'\nconventions = true\npairs = []\n[services.api]\ndockerfile = 'Dockerfile'\ncontext = '.'\nbuild_args = {}\nentry_points = []\nignore = []\nbuild = 'docker'\nlock_pairs = []\n";
     const r4 = cli(["check", "--no-cache"], makeRepo({ "shipshape.toml": all, "Dockerfile": FROM + "COPY a.py .\nCMD python a.py\n", "a.py": "" }));
     assert.equal(r4.status, 0, r4.stderr);
+    // Wrongly typed service keys: one line each, never a JavaScript error or a silent default.
+    for (const [bad, msg] of [["build_args = { A = { b = 1 } }", "services.api.build_args.A must be a string"], ["build_args = ['A=1']", 'services.api.build_args must be a table (build_args = { NAME = "value" })'], ["context = 5", "services.api.context must be a string"]]) {
+      const r5 = cli(["check"], makeRepo({ "shipshape.toml": `[services.api]\ndockerfile = 'Dockerfile'\n${bad}\n`, "Dockerfile": FROM }));
+      assert.equal(r5.status, 2, bad);
+      assert.equal(r5.stderr, `shipshape: error: shipshape.toml ${msg}\n`);
+    }
+  });
+  test("discover = false holds for a folder given on the command line too", () => {
+    const dir = makeRepo({ "shipshape.toml": "discover = false\n[services.api]\ndockerfile = 'api/Dockerfile'\n", "api/Dockerfile": FROM + "COPY a.py .\nCMD python a.py\n", "api/a.py": "", "old/Dockerfile": FROM + "CMD python gone.py\n" });
+    for (const args of [["check", "--format", "json"], ["check", ".", "--format", "json"]]) {
+      const r = cli(args, dir);
+      assert.deepEqual((JSON.parse(r.stdout) as { services: { name: string }[] }).services.map((x) => x.name), ["api"], args.join(" "));
+    }
   });
 });
 
