@@ -534,6 +534,15 @@ describe("SS205 packages-not-on-path", () => {
   });
 });
 
+test("uv pip install -r pyproject.toml reads the project's requirements, not requirement lines", () => {
+  const res = check(makeRepo({
+    "pyproject.toml": `[project]\nname = "app"\nversion = "0.1"\ndependencies = ["requests>=2", "flask"]\n`,
+    "main.py": "import requests\nimport flask\nimport yaml\n",
+    Dockerfile: `FROM python:3.12-slim\nCOPY --from=ghcr.io/astral-sh/uv:latest /uv /bin/\nWORKDIR /app\nCOPY pyproject.toml .\nRUN uv pip install --system -r pyproject.toml\nCOPY main.py .\nCMD ["python", "main.py"]\n`,
+  }));
+  assert.deepEqual(res.findings.map((f) => `${f.code} ${f.file}:${f.line} ${f.module}`), ["SS201 main.py:3 yaml"]);
+});
+
 describe("pip install --no-deps", () => {
   test("installs the project without its requirements: an import of one is SS201, naming --no-deps", () => {
     const files = { "pyproject.toml": `[project]\nname = "app"\nversion = "0.1"\ndependencies = ["requests"]\n`, "src/app/__init__.py": "", "src/app/__main__.py": "import requests\n", "requirements.txt": "requests==2.31.0\n" };

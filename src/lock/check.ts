@@ -372,6 +372,8 @@ export function lockFindings(svc: ServiceSpec, prepared: Prepared, opts: LockChe
   const seenFiles = new Set<string>();
   for (const i of inst.installs) {
     if (i.role === "requirement" || i.role === "constraint") {
+      // `uv pip install -r pyproject.toml`: not a requirements file (its pins are not checked here).
+      if (/(^|\/)(pyproject\.toml|setup\.cfg|setup\.py)$/.test(i.file)) continue;
       if (seenFiles.has(i.file)) continue;
       seenFiles.add(i.file);
       const t = readRequirementsTree(opts.repoRoot, i.file);

@@ -186,6 +186,19 @@ export function imagePackages(inp: PackageInputs): ImagePackages {
       out.opaque.push({ line: rec.line, reason: ref.external ? `${ref.image} comes from outside the build context (a URL or another image), so its requirements cannot be read` : `${ref.image} is created inside the image (RUN or another stage), so its requirements cannot be read` });
       return;
     }
+    // `uv pip install -r pyproject.toml` (also setup.cfg, setup.py): the project's requirements,
+    // not the project itself.
+    const base = ref.image.slice(ref.image.lastIndexOf("/") + 1);
+    if (base === "pyproject.toml") {
+      const pp = parsePyproject(text, label(ref));
+      for (const e of pp.errors) out.errors.push({ file: label(ref), line: e.line, message: e.message, kind: "pyproject", run: rec.line, inContext: ref.ctx !== undefined });
+      for (const r of pp.dependencies) addReq(r, `${label(ref)} (${where})`);
+      return;
+    }
+    if (base === "setup.cfg" || base === "setup.py") {
+      out.opaque.push({ line: rec.line, reason: `${label(ref)} is read as requirements by uv, but shipshape does not read ${base} files` });
+      return;
+    }
     const rf = parseRequirements(text, label(ref), { env: inp.model.env });
     for (const e of rf.errors) out.errors.push({ file: label(ref), line: e.line, message: e.message, kind: "requirements", run: rec.line, inContext: ref.ctx !== undefined });
     // A fully pinned pip-compile output with `# via` comments is a lock: its via lines are exact.
