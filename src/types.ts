@@ -33,6 +33,36 @@ export interface PyImport {
   typeChecking: boolean;
   /** Inside `if __name__ == "__main__":` (the if-branch only): runs only when the file is the main script. */
   mainOnly: boolean;
+  /**
+   * Line of the innermost `try:` whose body holds the import and whose handlers catch
+   * ImportError (the tries that make `guarded` true, re-raising ones included); 0 when none.
+   * Links try-body imports to the fallback imports of the same try (`fallback`).
+   */
+  tryLine: number;
+  /**
+   * Line of the `try:` in whose `except` handler (one that catches ImportError) the import sits,
+   * the innermost such handler: a fallback that runs only when an import of that try's body
+   * failed. 0 when none.
+   */
+  fallback: number;
+  /**
+   * The `sys.version_info` / `sys.platform` conditions of the enclosing `if`/`elif`/`else`
+   * branches (negated in `else`), or null. The import runs only when the condition holds.
+   */
+  cond: PyCond | null;
+}
+
+/** Comparison of the running Python's (major, minor) with a version: `(major, minor) op (M, m)`. */
+export type PyVersionOp = ">=" | ">" | "<" | "<=" | "==" | "!=";
+/** Test of `sys.platform`: equal, not equal, starts with, does not start with. */
+export type PyPlatformOp = "==" | "!=" | "startswith" | "!startswith";
+
+/** What must hold for an import to run (both parts, when both are set). */
+export interface PyCond {
+  /** `(sys.version_info.major, .minor) op (major, minor)`, compared as tuples. */
+  version: [PyVersionOp, number, number] | null;
+  /** `sys.platform op value`. */
+  platform: [PyPlatformOp, string] | null;
 }
 
 export interface PySyntaxError {

@@ -88,6 +88,9 @@ describe("import statements", () => {
         guarded: false,
         typeChecking: false,
         mainOnly: false,
+        tryLine: 0,
+        fallback: 0,
+        cond: null,
       },
     ]);
   });
@@ -456,6 +459,260 @@ describe("guarded", () => {
 
   test("one-line try", () => {
     assert.equal(flagsOf("try: import m\nexcept ImportError: m = None\n", "m"), "guarded");
+  });
+});
+
+describe("re-raising handlers", () => {
+  const guarded = (handler: string) => flagsOf(`try:\n    import m\n${handler}\n`, "m");
+
+  test("a first ImportError handler that ends with raise or an exit call does not guard", () => {
+    assert.equal(guarded("except ImportError:\n    raise"), "");
+    assert.equal(guarded("except ImportError as e:\n    raise RuntimeError('install m') from e"), "");
+    assert.equal(guarded("except ImportError:\n    print('install m')\n    sys.exit(1)"), "");
+    assert.equal(guarded("except ImportError:\n    exit('install m')"), "");
+    assert.equal(guarded("except ImportError:\n    os._exit(3)"), "");
+    assert.equal(guarded("except ImportError: log(); raise;"), "");
+    assert.equal(guarded("except ModuleNotFoundError:\n    quit()  # bye"), "");
+    assert.equal(guarded("except Exception:\n    raise"), "");
+    assert.equal(guarded("except:\n    raise"), "");
+  });
+
+  test("raising elsewhere, or another handler first, still guards", () => {
+    assert.equal(guarded("except ImportError:\n    if strict:\n        raise\n"), "guarded");
+    assert.equal(guarded("except ImportError:\n    sys.exit(1)\n    m = None"), "guarded");
+    assert.equal(guarded("except ImportError:\n    (sys.exit)(1)"), "guarded");
+    assert.equal(guarded("except ImportError:\n    sys.exit(1) if strict else None"), "guarded");
+    assert.equal(guarded("except ImportError:\n    sys.exit(1)(2)"), "guarded");
+    assert.equal(guarded("except ImportError:\n    log.exit(1)"), "guarded");
+    assert.equal(guarded("except ModuleNotFoundError:\n    m = None\nexcept ImportError:\n    raise"), "guarded");
+    assert.equal(guarded("except ValueError:\n    raise\nexcept ImportError:\n    m = None"), "guarded");
+  });
+
+  test("the first handler that catches ImportError decides; an outer try still guards", () => {
+    assert.equal(guarded("except ImportError:\n    raise\nexcept Exception:\n    m = None"), "");
+    const src = "try:\n    try:\n        import m\n    except ImportError:\n        raise\nexcept ImportError:\n    m = None\n";
+    assert.equal(flagsOf(src, "m"), "guarded");
+  });
+
+  test("a re-raising try still links its body to its handlers", () => {
+    const r = scanned("try:\n    import m\nexcept ImportError:\n    import n\n    raise\n");
+    assert.deepEqual(r.imports.map((i) => [i.module, i.guarded, i.tryLine, i.fallback]), [["m", false, 1, 0], ["n", false, 0, 1]]);
+  });
+});
+
+describe("fallback imports", () => {
+  /** `module tryLine/fallback` for each import. */
+  const links = (src: string) => scanned(src).imports.map((i) => `${i.module} ${i.tryLine}/${i.fallback}`);
+
+  test("handler imports name their try; try-body imports carry the same line", () => {
+    const src = [
+      "try:",
+      "    import tomllib",
+      "except ImportError:",
+      "    import tomli as tomllib",
+      "else:",
+      "    import orelse",
+      "finally:",
+      "    import final",
+      "import after",
+      "",
+    ].join("\n");
+    assert.deepEqual(links(src), ["tomllib 1/0", "tomli 0/1", "orelse 0/0", "final 0/0", "after 0/0"]);
+    assert.deepEqual(links("try: import a\nexcept ImportError: import b\n"), ["a 1/0", "b 0/1"]);
+  });
+
+  test("only handlers that catch ImportError hold fallbacks; a try without one links nothing", () => {
+    const src = "try:\n    import a\nexcept ValueError:\n    import b\nexcept (KeyError, ModuleNotFoundError):\n    import c\nexcept:\n    import d\n";
+    assert.deepEqual(links(src), ["a 1/0", "b 0/0", "c 0/1", "d 0/1"]);
+    assert.deepEqual(links("try:\n    import a\nexcept ValueError:\n    import b\n"), ["a 0/0", "b 0/0"]);
+  });
+
+  test("nesting: the innermost ImportError try links the body, the innermost handler the fallback", () => {
+    const src = [
+      "try:", // 1
+      "    import ujson as json",
+      "except ImportError:",
+      "    try:", // 4
+      "        import simplejson as json",
+      "    except ImportError:",
+      "        import json",
+      "        if x:",
+      "            import deep",
+      "try:", // 10
+      "    try:", // 11
+      "        import inner",
+      "    except ValueError:",
+      "        import handler",
+      "    def f():",
+      "        import lexical",
+      "except ImportError:",
+      "    pass",
+      "",
+    ].join("\n");
+    assert.deepEqual(links(src), [
+      "ujson 1/0",
+      "simplejson 4/1",
+      "json 0/4",
+      "deep 0/4",
+      "inner 10/0",
+      "handler 10/0",
+      "lexical 10/0",
+    ]);
+  });
+
+  test("the grammar records the same where the scanner gives up (match)", () => {
+    const src = [
+      "match cmd:",
+      "    case 'fast':",
+      "        try:",
+      "            import fast",
+      "        except ImportError:",
+      "            import slow",
+      "        if sys.platform == 'win32':",
+      "            import winreg",
+      "        else:",
+      "            import posix",
+      "    case _:",
+      "        try:",
+      "            import strict",
+      "        except ImportError:",
+      "            raise",
+      "",
+    ].join("\n");
+    assert.equal(scanImports(src), null);
+    const r = parseWithGrammar(src).imports;
+    assert.deepEqual(r.map((i) => [i.module, i.guarded, i.tryLine, i.fallback, i.cond?.platform?.join("") ?? ""]), [
+      ["fast", true, 3, 0, ""],
+      ["slow", false, 0, 3, ""],
+      ["winreg", false, 0, 0, "==win32"],
+      ["posix", false, 0, 0, "!=win32"],
+      ["strict", false, 12, 0, ""],
+    ]);
+  });
+
+  test("fallbacks inside functions and under conditions keep their other flags", () => {
+    const src = "def f():\n    try:\n        from . import fast\n    except ImportError:\n        from . import slow\n";
+    const r = scanned(src).imports;
+    assert.deepEqual(r.map((i) => [i.names[0], i.deferred, i.guarded, i.tryLine, i.fallback]), [["fast", true, true, 2, 0], ["slow", true, false, 0, 2]]);
+  });
+});
+
+describe("conditions on sys.version_info and sys.platform", () => {
+  /** The condition of the import of `module`, compactly: `>=3.11 ==win32`, or "" for none. */
+  const condOf = (src: string, module: string): string => {
+    const i = scanned(src).imports.find((x) => x.module === module);
+    assert.ok(i, `no import of ${module}`);
+    if (!i.cond) return "";
+    const v = i.cond.version ? `${i.cond.version[0]}${i.cond.version[1]}.${i.cond.version[2]}` : "";
+    const p = i.cond.platform ? `${i.cond.platform[0]}${i.cond.platform[1]}` : "";
+    return [v, p].filter(Boolean).join(" ");
+  };
+  const inIf = (test: string) => condOf(`if ${test}:\n    import m\n`, "m");
+  const inElse = (test: string) => condOf(`if ${test}:\n    pass\nelse:\n    import m\n`, "m");
+
+  test("sys.version_info against (major, minor): the full tuple compares longer than (3, 11)", () => {
+    assert.equal(inIf("sys.version_info >= (3, 11)"), ">=3.11");
+    assert.equal(inIf("sys.version_info > (3, 11)"), ">=3.11");
+    assert.equal(inIf("sys.version_info < (3, 11)"), "<3.11");
+    assert.equal(inIf("sys.version_info <= (3, 11)"), "<3.11");
+    assert.equal(inIf("sys.version_info[:2] >= (3, 8)"), ">=3.8");
+    assert.equal(inIf("sys.version_info[:2] > (3, 8)"), ">3.8");
+    assert.equal(inIf("sys.version_info[:2] <= (3, 8)"), "<=3.8");
+    assert.equal(inIf("sys.version_info[:2] == (3, 8)"), "==3.8");
+    assert.equal(inIf("sys.version_info[:2] != (3, 8)"), "!=3.8");
+    assert.equal(inIf("(sys.version_info >= (3, 11))"), ">=3.11");
+    assert.equal(inElse("sys.version_info >= (3, 11)"), "<3.11");
+    assert.equal(inElse("sys.version_info[:2] > (3, 8)"), "<=3.8");
+  });
+
+  test("sys.platform: ==, !=, startswith, and not", () => {
+    assert.equal(inIf('sys.platform == "win32"'), "==win32");
+    assert.equal(inIf("sys.platform != 'linux'"), "!=linux");
+    assert.equal(inIf('sys.platform.startswith("win")'), "startswithwin");
+    assert.equal(inIf('not sys.platform.startswith("win")'), "!startswithwin");
+    assert.equal(inIf('not (sys.platform == "darwin")'), "!=darwin");
+    assert.equal(inIf('not sys.version_info >= (3, 11)'), "<3.11");
+    assert.equal(inElse('sys.platform == "win32"'), "!=win32");
+    assert.equal(inElse('sys.platform.startswith("win")'), "!startswithwin");
+  });
+
+  test("other forms are ordinary conditions", () => {
+    for (const t of [
+      "sys.version_info == (3, 11)",
+      "sys.version_info != (3, 11)",
+      "sys.version_info >= (3, 11, 2)",
+      "sys.version_info >= (3,)",
+      "sys.version_info >= (3, 11,)",
+      "sys.version_info[:3] >= (3, 11)",
+      "sys.version_info[0:2] >= (3, 11)",
+      "(3, 11) <= sys.version_info",
+      "sys.version_info.major >= 3",
+      "sys.version_info >= (3, 0x0b)",
+      "sys.version_info >= (3, 1_1)",
+      "sys.version_info >= v",
+      'sys.platform == "win32" and x',
+      '"win32" == sys.platform',
+      'sys.platform == f"win32"',
+      'sys.platform == b"win32"',
+      'sys.platform == "win" "32"',
+      'sys.platform == ("win32")',
+      'sys.platform in ("win32", "cygwin")',
+      'sys.platform.startswith("win", 0)',
+      'sys.platform.startswith(("win", "cyg"))',
+      'platform == "win32"',
+      'os.sys.platform == "win32"',
+      'sys.platform.lower() == "win32"',
+    ]) {
+      assert.equal(inIf(t), "", t);
+      assert.equal(inElse(t), "", t);
+    }
+    assert.equal(condOf('while sys.platform == "win32":\n    import m\n', "m"), "");
+  });
+
+  test("elif and else know that the earlier tests failed; nested tests combine", () => {
+    const src = [
+      'if sys.platform == "win32":',
+      "    import a",
+      'elif sys.platform == "darwin":',
+      "    import b",
+      "elif other:",
+      "    import c",
+      "else:",
+      "    import d",
+      "    if sys.version_info < (3, 11):",
+      "        import e",
+      "        if sys.version_info >= (3, 9):",
+      "            import f",
+      "import g",
+      "",
+    ].join("\n");
+    assert.deepEqual(
+      ["a", "b", "c", "d", "e", "f", "g"].map((m) => condOf(src, m)),
+      ["==win32", "==darwin", "!=darwin", "!=darwin", "<3.11 !=darwin", ">=3.9 !=darwin", ""],
+    );
+  });
+
+  test("conditions combine with the other flags, in either nesting", () => {
+    const src = [
+      "if sys.version_info >= (3, 11):",
+      "    import tomllib",
+      "else:",
+      "    try:",
+      "        import tomli as tomllib",
+      "    except ImportError:",
+      "        tomllib = None",
+      "if TYPE_CHECKING:",
+      "    pass",
+      "elif sys.version_info >= (3, 8):",
+      "    import later",
+      "",
+    ].join("\n");
+    const r = scanned(src).imports;
+    assert.deepEqual(r.map((i) => [i.module, i.guarded, i.tryLine, i.cond?.version?.join("")]), [
+      ["tomllib", false, 0, ">=311"],
+      ["tomli", true, 4, "<311"],
+      ["later", false, 0, ">=38"],
+    ]);
   });
 });
 

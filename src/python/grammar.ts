@@ -7,17 +7,22 @@
 import { createRequire } from "node:module";
 import type { SyntaxNode, Tree } from "@lezer/common";
 import type { LRParser } from "@lezer/lr";
-import type { ParsedPython, PyImport, PySyntaxError } from "../types.js";
+import type { ParsedPython, PyCond, PyImport, PySyntaxError } from "../types.js";
 import {
   DYNAMIC_CALLEES,
+  EXIT_CALLS,
   GUARD_EXCEPTIONS,
   type PackageArg,
   finish,
   lineAt,
   lineStarts,
+  mergeCond,
+  negateCond,
+  platformCond,
   plainStringValue,
   resolveDynamic,
   stripBom,
+  versionCond,
 } from "./scan.js";
 
 let parser: LRParser | undefined;
@@ -38,6 +43,11 @@ interface Ctx {
   mainOnly: boolean;
   /** Statements here run in the module namespace (not inside a def or class body). */
   moduleScope: boolean;
+  /** Line of the innermost enclosing try (catching ImportError) whose body this is; 0: none. */
+  tryLine: number;
+  /** Line of the try whose ImportError handler this is (innermost); 0: none. */
+  fallback: number;
+  cond: PyCond | null;
 }
 
 /** Next sibling, skipping comments (which the tree keeps inside brackets). */
@@ -54,7 +64,16 @@ function first(n: SyntaxNode): SyntaxNode | null {
   return x;
 }
 
-const ROOT: Ctx = { deferred: false, guarded: false, typeChecking: false, mainOnly: false, moduleScope: true };
+const ROOT: Ctx = { deferred: false, guarded: false, typeChecking: false, mainOnly: false, moduleScope: true, tryLine: 0, fallback: 0, cond: null };
+
+/** Statements of a Body (or StatementGroup), without the `:`, `;` and comments. */
+function lastStatement(n: SyntaxNode): SyntaxNode | null {
+  for (let c = n.lastChild; c; c = c.prevSibling) {
+    if (c.name === "Comment" || c.name === ":" || c.name === ";") continue;
+    return c.name === "StatementGroup" ? lastStatement(c) : c;
+  }
+  return null;
+}
 
 class Extractor {
   readonly imports: PyImport[] = [];
@@ -84,6 +103,9 @@ class Extractor {
       guarded: ctx.guarded,
       typeChecking: ctx.typeChecking,
       mainOnly: ctx.mainOnly,
+      tryLine: ctx.tryLine,
+      fallback: ctx.fallback,
+      cond: ctx.cond,
     });
   }
 
@@ -311,27 +333,85 @@ class Extractor {
   ifStatement(node: SyntaxNode, ctx: Ctx): void {
     let branch: Ctx = ctx;
     let expectCond = false;
+    // An elif is an `else:` holding an `if`: each branch after the first knows the earlier
+    // conditions failed (`orelse` below: the ctx of the next elif or else).
+    let orelse: Ctx = ctx;
     for (let c = node.firstChild; c; c = c.nextSibling) {
       const n = c.name;
       if (n === "if" || n === "elif") {
         expectCond = true;
-        branch = ctx;
+        branch = orelse;
       } else if (n === "else") {
         expectCond = false;
-        branch = ctx;
+        branch = orelse;
       } else if (n === "Body") {
         this.children(c, branch);
         expectCond = false;
       } else {
+        const base = expectCond ? branch : ctx;
         if (expectCond) {
           expectCond = false;
           const cond = unparen(c);
-          if (this.isTypeChecking(cond)) branch = { ...ctx, typeChecking: true };
-          else if (this.isMainCheck(cond)) branch = { ...ctx, mainOnly: true };
+          if (this.isTypeChecking(cond)) branch = { ...base, typeChecking: true };
+          else if (this.isMainCheck(cond)) branch = { ...base, mainOnly: true };
+          else {
+            const a = this.condAtom(cond);
+            if (a) {
+              branch = { ...base, cond: mergeCond(base.cond, a) };
+              orelse = { ...orelse, cond: mergeCond(orelse.cond, negateCond(a)) };
+            }
+          }
         }
-        this.visit(c, ctx);
+        this.visit(c, base);
       }
     }
+  }
+
+  /** A `sys.version_info` / `sys.platform` test of the simple forms (see docs), or null. */
+  private condAtom(n: SyntaxNode): PyCond | null {
+    n = unparen(n);
+    if (n.name === "UnaryExpression") {
+      const op = first(n);
+      const arg = next(op);
+      if (!op || op.name !== "not" || !arg || next(arg)) return null;
+      const a = this.condAtom(arg);
+      return a && negateCond(a);
+    }
+    if (n.name === "CallExpression") {
+      // sys.platform.startswith("...")
+      const callee = first(n);
+      const args = next(callee);
+      if (!callee || !args || args.name !== "ArgList" || next(args) || this.dotted(callee) !== "sys.platform.startswith") return null;
+      const open = first(args);
+      const str = next(open);
+      const close = next(str);
+      if (!str || str.name !== "String" || !close || close.name !== ")" || next(close)) return null;
+      return platformCond("startswith", plainStringValue(this.text(str)));
+    }
+    if (n.name !== "BinaryExpression") return null;
+    const a = first(n);
+    const op = next(a);
+    const b = next(op);
+    if (!a || !op || !b || next(b) || op.name !== "CompareOp") return null;
+    const opText = this.text(op);
+    if (a.name === "MemberExpression" && this.dotted(a) === "sys.platform") {
+      return b.name === "String" && (opText === "==" || opText === "!=") ? platformCond(opText, plainStringValue(this.text(b))) : null;
+    }
+    let sliced = false;
+    if (this.dotted(a) !== "sys.version_info") {
+      // sys.version_info[:2]
+      const obj = first(a);
+      if (a.name !== "MemberExpression" || !obj || this.dotted(obj) !== "sys.version_info") return null;
+      const parts: string[] = [];
+      for (let x = next(obj); x; x = next(x)) parts.push(x.name === "Number" ? this.text(x) : x.name);
+      if (parts.join(" ") !== "[ : 2 ]") return null;
+      sliced = true;
+    }
+    if (b.name !== "TupleExpression") return null;
+    const t: SyntaxNode[] = [];
+    for (let x = first(b); x; x = next(x)) t.push(x);
+    if (t.length !== 5 || t[0].name !== "(" || t[1].name !== "Number" || t[2].name !== "," || t[3].name !== "Number" || t[4].name !== ")") return null;
+    return versionCond(sliced, opText, this.text(t[1]), this.text(t[3]));
   }
 
   private isTypeChecking(n: SyntaxNode): boolean {
@@ -376,25 +456,38 @@ class Extractor {
 
   tryStatement(node: SyntaxNode, ctx: Ctx): void {
     // except [*] [test [(as | ,) name]] Body
+    const fallbacks = new Set<number>(); // Body offsets of the handlers that catch ImportError
     let qualifies = false;
+    let decides: SyntaxNode | null = null; // the Body of the first of them
     for (let c = node.firstChild; c; c = c.nextSibling) {
       if (c.name !== "except") continue;
       let t = c.nextSibling;
       if (t && t.name === "*") t = t.nextSibling;
-      if (!t || t.name === "Body") {
-        qualifies = true; // bare except
-        continue;
+      let q = false;
+      if (!t || t.name === "Body") q = true; // bare except
+      else {
+        if (this.catchesImportError(t)) q = true;
+        // `except A, B:` (no `as`): Python 3.14 reads a tuple; the grammar reads A as the type
+        const sep = t.nextSibling;
+        if (sep && sep.name === "," && sep.nextSibling && this.catchesImportError(sep.nextSibling)) q = true;
       }
-      if (this.catchesImportError(t)) qualifies = true;
-      // `except A, B:` (no `as`): Python 3.14 reads a tuple; the grammar reads A as the type
-      const sep = t.nextSibling;
-      if (sep && sep.name === "," && sep.nextSibling && this.catchesImportError(sep.nextSibling)) qualifies = true;
+      if (!q) continue;
+      let body = t;
+      while (body && body.name !== "Body" && body.name !== "except") body = body.nextSibling;
+      const first = !qualifies;
+      qualifies = true;
+      if (!body || body.name !== "Body") continue;
+      fallbacks.add(body.from);
+      if (first) decides = body;
     }
+    const line = qualifies ? lineAt(this.starts, node.from) : 0;
+    const bodyCtx: Ctx = qualifies ? { ...ctx, tryLine: line, guarded: ctx.guarded || !(decides && this.exits(decides)) } : ctx;
+    const handlerCtx: Ctx = qualifies ? { ...ctx, fallback: line } : ctx;
     let seenBody = false;
     let afterExcept = false;
     for (let c = node.firstChild; c; c = c.nextSibling) {
       if (c.name === "Body") {
-        this.children(c, !seenBody && qualifies ? { ...ctx, guarded: true } : ctx);
+        this.children(c, !seenBody ? bodyCtx : fallbacks.has(c.from) ? handlerCtx : ctx);
         seenBody = true;
         afterExcept = false;
       } else if (c.name === "except") {
@@ -405,6 +498,21 @@ class Extractor {
         this.visit(c, ctx);
       }
     }
+  }
+
+  /** Does a handler's body end with `raise ...` or a call such as `sys.exit(...)`? */
+  private exits(body: SyntaxNode): boolean {
+    const last = lastStatement(body);
+    if (!last) return false;
+    if (last.name === "RaiseStatement") return true;
+    if (last.name !== "ExpressionStatement") return false;
+    const call = first(last);
+    if (!call || next(call) || call.name !== "CallExpression") return false;
+    const callee = first(call);
+    const args = next(callee);
+    if (!callee || !args || args.name !== "ArgList" || next(args)) return false;
+    const d = this.dotted(callee);
+    return d !== null && EXIT_CALLS.has(d);
   }
 
   call(node: SyntaxNode, ctx: Ctx): void {

@@ -1,6 +1,6 @@
 // Shared helpers (also used by grammar.ts) — the scanner itself is appended below.
 
-import type { ParsedPython, PyImport } from "../types.js";
+import type { ParsedPython, PyCond, PyImport, PyPlatformOp, PyVersionOp } from "../types.js";
 
 import { lineStarts, lineAt } from "../text.js";
 export { lineStarts, lineAt };
@@ -16,6 +16,55 @@ export const GUARD_EXCEPTIONS: ReadonlySet<string> = new Set([
   "Exception",
   "BaseException",
 ]);
+
+/**
+ * Calls that end the program: an `except` handler whose last statement is one of these (or any
+ * `raise`) does not fall back, so the imports of its `try:` body are not guarded.
+ */
+export const EXIT_CALLS: ReadonlySet<string> = new Set(["sys.exit", "exit", "quit", "os._exit"]);
+
+const NEGATE_VERSION: Readonly<Record<PyVersionOp, PyVersionOp>> = { ">=": "<", "<": ">=", ">": "<=", "<=": ">", "==": "!=", "!=": "==" };
+const NEGATE_PLATFORM: Readonly<Record<PyPlatformOp, PyPlatformOp>> = { "==": "!=", "!=": "==", startswith: "!startswith", "!startswith": "startswith" };
+
+/**
+ * The condition `sys.version_info OP (major, minor)` (`sliced`: `sys.version_info[:2] OP ...`)
+ * stands for, as a comparison of the running (major, minor): the full version_info is longer than
+ * the tuple, so `> (3, 11)` holds on 3.11 and `<= (3, 11)` does not; `==`/`!=` on the full
+ * version_info compare unequal lengths and are not read. Null when not one of these.
+ */
+export function versionCond(sliced: boolean, op: string, major: string, minor: string): PyCond | null {
+  if (!/^[0-9]+$/.test(major) || !/^[0-9]+$/.test(minor)) return null;
+  let o: PyVersionOp;
+  if (op === ">=" || op === "<" || op === ">" || op === "<=" || op === "==" || op === "!=") o = op;
+  else return null;
+  if (!sliced) {
+    if (o === "==" || o === "!=") return null;
+    if (o === ">") o = ">=";
+    else if (o === "<=") o = "<";
+  }
+  return { version: [o, Number(major), Number(minor)], platform: null };
+}
+
+/** `sys.platform == value` / `!= value` / `.startswith(value)`; `value` as plainStringValue gives it. */
+export function platformCond(op: string, value: string | null): PyCond | null {
+  if (value === null) return null;
+  if (op === "==" || op === "!=" || op === "startswith") return { version: null, platform: [op, value] };
+  return null;
+}
+
+/** The negation of a condition with one part (what an `else:` branch knows). */
+export function negateCond(c: PyCond): PyCond {
+  return {
+    version: c.version ? [NEGATE_VERSION[c.version[0]], c.version[1], c.version[2]] : null,
+    platform: c.platform ? [NEGATE_PLATFORM[c.platform[0]], c.platform[1]] : null,
+  };
+}
+
+/** `outer` narrowed by a one-part condition `c` (an inner test of the same kind replaces the outer one). */
+export function mergeCond(outer: PyCond | null, c: PyCond): PyCond {
+  if (!outer) return c;
+  return { version: c.version ?? outer.version, platform: c.platform ?? outer.platform };
+}
 
 /**
  * Value of one string literal token as written (prefix and quotes included), or null when it is
@@ -260,6 +309,9 @@ function isDigit(c: number): boolean {
 
 interface TryObj {
   q: boolean; // an except clause catches ImportError
+  rr: boolean; // the first such clause ends with raise / sys.exit(...): no fallback
+  at: number; // offset of the `try` keyword
+  line: number; // its line, once known (0 = not computed)
 }
 interface TryLink {
   t: TryObj;
@@ -271,6 +323,8 @@ interface Ctx {
   main: boolean;
   tries: TryLink | null;
   module: boolean;
+  fb: number; // line of the try whose ImportError handler this is (0: none)
+  cond: PyCond | null;
 }
 // what the previous statement at a block level was, for the clauses that can follow it
 const LAST_NONE = 0;
@@ -286,6 +340,9 @@ interface Frame {
   last: number;
   lastTry: TryObj | null;
   decorated: boolean; // a decorator line was just seen: def/class must follow
+  rrOf: TryObj | null; // this block is the first ImportError handler of that try
+  raiseLast: boolean; // (rrOf only) the last statement so far raises or exits
+  elseCond: PyCond | null; // after if/elif: the condition an elif/else branch starts from
 }
 
 let tkBuf = new Int32Array(1024);
@@ -315,6 +372,7 @@ class Scanner {
   private epoch = 0;
   private readonly frames: Frame[];
   private pending: Ctx | null = null;
+  private pendingRr: TryObj | null = null;
   private alt = 0;
   private readonly hasCR: boolean;
   readonly imports: PyImport[] = [];
@@ -326,8 +384,8 @@ class Scanner {
 
   constructor(private readonly src: string) {
     this.hasCR = src.indexOf("\r") >= 0;
-    const root: Ctx = { deferred: false, tc: false, main: false, tries: null, module: true };
-    this.frames = [{ indent: 0, alt: 0, ctx: root, last: LAST_NONE, lastTry: null, decorated: false }];
+    const root: Ctx = { deferred: false, tc: false, main: false, tries: null, module: true, fb: 0, cond: null };
+    this.frames = [{ indent: 0, alt: 0, ctx: root, last: LAST_NONE, lastTry: null, decorated: false, rrOf: null, raiseLast: false, elseCond: null }];
   }
 
   // ---- tokens ------------------------------------------------------------------------------
@@ -882,6 +940,7 @@ class Scanner {
 
   private pop(): boolean {
     const f = this.frames.pop()!;
+    if (f.rrOf !== null) f.rrOf.rr = f.raiseLast;
     return f.last !== LAST_TRY && !f.decorated;
   }
 
@@ -901,9 +960,10 @@ class Scanner {
     let top = this.frames[this.frames.length - 1];
     if (this.pending) {
       if (this.indent <= top.indent || this.alt <= top.alt) return false;
-      top = { indent: this.indent, alt: this.alt, ctx: this.pending, last: LAST_NONE, lastTry: null, decorated: false };
+      top = { indent: this.indent, alt: this.alt, ctx: this.pending, last: LAST_NONE, lastTry: null, decorated: false, rrOf: this.pendingRr, raiseLast: false, elseCond: null };
       this.frames.push(top);
       this.pending = null;
+      this.pendingRr = null;
     } else {
       while (this.indent < top.indent) {
         if (!this.pop()) return false;
@@ -918,6 +978,7 @@ class Scanner {
     if (top.last === LAST_TRY && k0 !== KW_EXCEPT && k0 !== KW_FINALLY) return false;
     if (this.colonInParens && !this.hasLambda && k0 !== KW_DEF && !(k0 === KW_ASYNC && this.kw(1) === KW_DEF))
       return false;
+    if (top.rrOf !== null) top.raiseLast = tk[0] !== AT && !isCompoundKw(k0) && this.exits(0, n);
     if (tk[0] === AT) {
       if (n < 2) return false;
       top.last = LAST_NONE;
@@ -961,23 +1022,38 @@ class Scanner {
       }
     }
     if (c < 0) return false;
-    const base = top.ctx;
+    let base = top.ctx;
     let body = base;
+    let rrOf: TryObj | null = null;
     switch (kind) {
       case KW_IF:
       case KW_ELIF:
       case KW_WHILE:
         if (c === h) return false;
-        if (kind === KW_ELIF && top.last !== LAST_IF) return false;
+        if (kind === KW_ELIF) {
+          if (top.last !== LAST_IF) return false;
+          // an elif is an `else:` holding an `if`: it knows the earlier conditions failed
+          if (top.elseCond !== base.cond) body = base = { ...base, cond: top.elseCond };
+        } else if (kind === KW_IF) top.elseCond = base.cond;
         if (kind !== KW_WHILE) {
           if (this.isTypeChecking(h, c)) body = { ...base, tc: true };
           else if (this.isMain(h, c)) body = { ...base, main: true };
+          else {
+            const a = this.condAtom(h, c);
+            if (a !== null) {
+              body = { ...base, cond: mergeCond(base.cond, a) };
+              top.elseCond = mergeCond(top.elseCond, negateCond(a));
+            }
+          }
         }
         top.last = kind === KW_WHILE ? LAST_LOOP : LAST_IF;
         break;
       case KW_ELSE:
         if (c !== h) return false;
-        if (top.last === LAST_IF || top.last === LAST_LOOP) top.last = LAST_NONE;
+        if (top.last === LAST_IF) {
+          top.last = LAST_NONE;
+          if (top.elseCond !== base.cond) body = { ...base, cond: top.elseCond };
+        } else if (top.last === LAST_LOOP) top.last = LAST_NONE;
         else if (top.last === LAST_EXCEPT) top.last = LAST_TRYELSE;
         else return false;
         break;
@@ -1003,7 +1079,7 @@ class Scanner {
         break;
       case KW_TRY: {
         if (c !== h) return false;
-        const t: TryObj = { q: false };
+        const t: TryObj = { q: false, rr: false, at: this.ts[0], line: 0 };
         body = { ...base, tries: { t, up: base.tries } };
         top.last = LAST_TRY;
         top.lastTry = t;
@@ -1013,7 +1089,13 @@ class Scanner {
         if (top.last !== LAST_TRY && top.last !== LAST_EXCEPT) return false;
         const q = this.exceptClause(h, c);
         if (q === null) return false;
-        if (q) top.lastTry!.q = true;
+        if (q) {
+          const t = top.lastTry!;
+          // the first handler that catches ImportError decides whether the body is guarded
+          if (!t.q) rrOf = t;
+          t.q = true;
+          body = { ...base, fb: this.lineOfTry(t) };
+        }
         top.last = LAST_EXCEPT;
         break;
       }
@@ -1040,10 +1122,73 @@ class Scanner {
     if (c + 1 < n) {
       // one-line body: simple statements only
       if (isCompoundKw(this.kw(c + 1))) return false;
+      if (rrOf !== null) rrOf.rr = this.exits(c + 1, n);
       return this.simpleList(c + 1, n, body);
     }
     this.pending = body;
+    this.pendingRr = rrOf;
     return true;
+  }
+
+  lineOfTry(t: TryObj): number {
+    if (t.line === 0) {
+      if (!this.starts) this.starts = lineStarts(this.src);
+      t.line = lineAt(this.starts, t.at);
+    }
+    return t.line;
+  }
+
+  /** Do the simple statements [s, e) end with `raise ...` or a call such as `sys.exit(...)`? */
+  private exits(s: number, e: number): boolean {
+    const tk = this.tk;
+    if (e > s && tk[e - 1] === SEMI) e--;
+    let st = s;
+    for (let i = s, d = 0; i < e; i++) {
+      const t = tk[i];
+      if (t === LPAR || t === LSQB || t === LBRACE) d++;
+      else if (t === RPAR || t === RSQB || t === RBRACE) d--;
+      else if (d === 0 && t === SEMI) st = i + 1;
+    }
+    if (st >= e || tk[st] !== NAME) return false;
+    if (this.kw(st) === 30) return true; // raise
+    let j = st;
+    while (j + 2 < e && tk[j + 1] === DOT && tk[j + 2] === NAME) j += 2;
+    if (j + 1 >= e || tk[j + 1] !== LPAR || this.closer(j + 1) !== e - 1) return false;
+    return this.dottedLast(st, j + 1) === j && EXIT_CALLS.has(this.dottedText(st, j + 1));
+  }
+
+  /**
+   * The condition an `if`/`elif` header [h, c) tests, when it is one of the simple forms on
+   * `sys.version_info` and `sys.platform` (or `not` one of them); else null.
+   */
+  private condAtom(h: number, c: number): PyCond | null {
+    const [s, e] = this.unparen(h, c);
+    const tk = this.tk;
+    if (tk[s] !== NAME) return null;
+    if (this.kw(s) === 27) {
+      // not
+      if (s + 1 >= e) return null;
+      const a = this.condAtom(s + 1, e);
+      return a === null ? null : negateCond(a);
+    }
+    if (e - s < 5 || !this.isWord(s, "sys") || tk[s + 1] !== DOT || tk[s + 2] !== NAME) return null;
+    if (this.isWord(s + 2, "platform")) {
+      if (e - s === 5 && (tk[s + 3] === EQ || tk[s + 3] === OP) && tk[s + 4] === STR)
+        return platformCond(this.text(s + 3), plainStringValue(this.text(s + 4)));
+      if (e - s === 8 && tk[s + 3] === DOT && this.isWord(s + 4, "startswith") && tk[s + 5] === LPAR && tk[s + 6] === STR && tk[s + 7] === RPAR)
+        return platformCond("startswith", plainStringValue(this.text(s + 6)));
+      return null;
+    }
+    if (!this.isWord(s + 2, "version_info")) return null;
+    let o = s + 3;
+    const sliced = tk[o] === LSQB;
+    if (sliced) {
+      if (tk[o + 1] !== COLON || tk[o + 2] !== NUM || this.text(o + 2) !== "2" || tk[o + 3] !== RSQB) return null;
+      o += 4;
+    }
+    if (e - o !== 6 || (tk[o] !== OP && tk[o] !== EQ)) return null;
+    if (tk[o + 1] !== LPAR || tk[o + 2] !== NUM || tk[o + 3] !== COMMA || tk[o + 4] !== NUM || tk[o + 5] !== RPAR) return null;
+    return versionCond(sliced, this.text(o), this.text(o + 2), this.text(o + 4));
   }
 
   /** `with` items, bound targets; also the parenthesised form `with (a as b, c as d):`. */
@@ -1310,6 +1455,9 @@ class Scanner {
       guarded: false,
       typeChecking: ctx.tc,
       mainOnly: ctx.main,
+      tryLine: 0,
+      fallback: ctx.fb,
+      cond: ctx.cond,
     });
     this.chains.push(ctx.tries);
   }
@@ -1464,8 +1612,13 @@ export function scanImports(source: string): ParsedPython | null {
   if (!sc.run()) return null;
   const imports = sc.imports;
   for (let i = 0; i < imports.length; i++) {
-    for (let l = sc.chains[i]; l; l = l.up) {
-      if (l.t.q) {
+    let l = sc.chains[i];
+    while (l !== null && !l.t.q) l = l.up;
+    if (l === null) continue;
+    // the innermost try that catches ImportError links the import to its fallbacks
+    imports[i].tryLine = sc.lineOfTry(l.t);
+    for (; l !== null; l = l.up) {
+      if (l.t.q && !l.t.rr) {
         imports[i].guarded = true;
         break;
       }
@@ -1509,6 +1662,23 @@ try:
     import orjson
 except Exception:
     orjson = None
+try:
+    import fast
+except ImportError:
+    import slow
+except Exception:
+    raise
+try: import needed
+except ImportError as e: log(e); sys.exit(1)
+if sys.version_info >= (3, 11):
+    import tomllib
+elif sys.version_info[:2] == (3, 10):
+    import tomli
+else:
+    tomllib = None
+if not sys.platform.startswith("win"): import posix_only
+if (sys.platform != "win32"):
+    pass
 @decorator(1, k=2)
 class C(Base, metaclass=M):
     x: int = 0
