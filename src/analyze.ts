@@ -2,7 +2,7 @@
 // walk every import reachable from them over the image tree, and explain each failure.
 import { readFileSync } from "node:fs";
 import path from "node:path";
-import type { EntrySpec, ParsedDockerfile, ParsedPython, PyImport } from "./types.js";
+import type { EntrySpec, ParsedDockerfile, ParsedPython, PyCond, PyImport } from "./types.js";
 import type { ServiceSpec } from "./service.js";
 import { BuildContext, FsCache } from "./context/context.js";
 import { parseDockerfile } from "./dockerfile/parse.js";
@@ -294,7 +294,30 @@ export function analyzeService(svc: ServiceSpec, opts: AnalyzeOptions): ServiceR
   const tree = model.tree;
   const resolver = new Resolver(tree);
   const py = imagePython(model, opts.images);
-  const externals: { imp: PyImport; importer: QueueItem; absName: string; chain: string[] | null }[] = [];
+  const externals: ExternalImport[] = [];
+  // Findings emitted on imports so far: tells whether one import failed (see visitTryBody).
+  let importFailures = 0;
+  let pkgCtx: PackageContext | null = null;
+  const packages = (): PackageContext => (pkgCtx ??= packageContext(opts, model, ctx, dfRepo, py, env, result));
+  let protoc: boolean | null = null;
+  /** Does an import outside the repository fail in the image (what the package phase will judge)? */
+  const externalFails = (e: ExternalImport): boolean => {
+    if (/_pb2(_grpc)?$/.test(e.absName.split(".").pop() ?? "") && (protoc ??= runsProtoc(df))) return false;
+    const v = packages().judge(e.absName, e.imp.kind === "from" ? e.imp.names : []);
+    // SS202: installed, as a dependency of another distribution only; it imports.
+    return v !== null && v.code !== "SS202";
+  };
+  const pyVersion = versionOf(py.python);
+  // sys.platform in the container: Linux, unless the base is a Windows image.
+  const platform = /windowsservercore|nanoserver/i.test(py.base.ref) ? null : "linux";
+  /** Does an import's condition hold in the image? null: it depends on a Python version that is unknown. */
+  const condHolds = (c: PyCond): boolean | null => {
+    if (c.platform !== null && platform !== null && !platformHolds(c.platform, platform)) return false;
+    if (c.version === null) return true;
+    return pyVersion === null ? null : versionHolds(c.version, pyVersion);
+  };
+  const versionUnknown = (imp: PyImport): boolean => imp.cond !== null && imp.cond.version !== null && condHolds(imp.cond) === null;
+  const soft = (imp: PyImport): boolean => imp.guarded || imp.fallback !== 0 || versionUnknown(imp);
   const stdlibImports: { module: string; file: string; line: number }[] = [];
   const tops = triggerTops(opts.implicitRules);
   const runners = new Map<string, string>(); // program -> label
@@ -850,11 +873,20 @@ export function analyzeService(svc: ServiceSpec, opts: AnalyzeOptions): ServiceR
   };
 
   const emitImport = (imp: PyImport, importer: QueueItem, code: string, module: string, message: string, chain: string[], fix?: Fix, lowered?: Severity, extraNotes?: string[]) => {
+    importFailures++;
     const notes: string[] = [...(extraNotes ?? [])];
     let severity: Severity | undefined = lowered;
     if (imp.guarded) {
       severity = "warning";
       notes.push("the import is guarded by try/except ImportError, so the service falls back instead of crashing");
+    }
+    if (imp.fallback !== 0) {
+      severity = "warning";
+      notes.push(`the import is in an except ImportError handler: it runs only if an import in the try: block at line ${imp.fallback} fails`);
+    }
+    if (versionUnknown(imp)) {
+      severity = "warning";
+      notes.push(`the import runs only on Python ${describeVersion(imp.cond!.version!)}, and the image's Python version is unknown: ${py.pythonSource || "no Python found in the image"}`);
     }
     if (imp.deferred || importer.deferred) notes.push("the import runs inside a function: the service starts, and fails when that code path first runs");
     if (model.fileRuns.length && (code === "SS101" || code === "SS102" || code === "SS108")) notes.push(`RUN at line ${model.fileRuns[0].line} may create files shipshape does not model (\`${model.fileRuns[0].text}\`)`);
@@ -896,11 +928,126 @@ export function analyzeService(svc: ServiceSpec, opts: AnalyzeOptions): ServiceR
     }
   };
 
+  // One import of a visited file: resolve it, follow what it reaches, explain what is missing.
+  const visitImport = (imp: PyImport, item: QueueItem, sysPath: string[], chain: string[], thisRepo: string): void => {
+    let absName = imp.module;
+    if (imp.level > 0) {
+      const pkg = item.module === null ? null : item.isInit ? item.module : item.module.split(".").slice(0, -1).join(".");
+      const pkgParts = pkg ? pkg.split(".") : [];
+      if (!pkg || pkgParts.length < imp.level) {
+        const why = !pkg
+          ? `${thisRepo} runs ${item.module === null ? "as a script" : "as a top-level module"} in the image, so it has no parent package ("attempted relative import with no known parent package")`
+          : `it goes above the top-level package '${pkgParts[0]}' ("attempted relative import beyond top-level package")`;
+        emitImport(imp, item, "SS107", ".".repeat(imp.level) + imp.module, `relative import '${".".repeat(imp.level)}${imp.module}' fails: ${why}`, chain);
+        return;
+      }
+      const base = pkgParts.slice(0, pkgParts.length - (imp.level - 1)).join(".");
+      absName = imp.module ? base + "." + imp.module : base;
+    }
+    const childItem = (s: ResolveStep, f: string): QueueItem => queueItem(f, s.name, s.spec.kind === "package", false, chain, item.deferred || imp.deferred);
+    const { steps, missing } = resolver.resolveDotted(absName, sysPath);
+    const childDeferred = item.deferred || imp.deferred;
+    for (const s of steps) {
+      const f = specFile(s.spec);
+      if (f && needsVisit(f, childDeferred)) enqueue(childItem(s, f), sysPath);
+    }
+    if (missing) {
+      explainMissing(imp, item, absName, missing, sysPath, steps);
+      return;
+    }
+    const last = steps[steps.length - 1];
+    for (const s of steps.slice(0, -1)) checkNamespace(s, imp, item, null);
+    if (imp.kind === "from" && last.spec.kind !== "module") {
+      const subNames = imp.names.filter((n) => n !== "*");
+      if (last.spec.kind === "namespace") checkNamespace(last, imp, item, subNames);
+      for (const nm of subNames) {
+        const sub = resolver.findSpec(nm, last.spec.dirs);
+        const subName = absName + "." + nm;
+        if (sub) {
+          const f = specFile(sub);
+          if (f) enqueue(childItem({ name: subName, spec: sub }, f), sysPath);
+          continue;
+        }
+        // Not a submodule in the image: an attribute of the package, unless the repository has it
+        // as a submodule that was not copied (and the __init__ does not define the name).
+        if (last.spec.kind === "package") {
+          const initNode = tree.get(last.spec.init);
+          const initParsed = initNode?.origin?.ctx !== undefined ? parseAbs(ctx.abs(initNode.origin.ctx)).parsed : null;
+          if (initParsed && (initParsed.topLevelNames.includes(nm) || initParsed.topLevelNames.includes("*") || initParsed.topLevelNames.includes("__getattr__"))) continue;
+        }
+        explainMissing({ ...imp }, item, subName, subName, sysPath, [...steps]);
+      }
+    } else if (last.spec.kind === "namespace") checkNamespace(last, imp, item, null);
+  };
+
+  // Fallback imports (in an `except ImportError:` handler) wait until the imports of their try
+  // body are judged: when all of those resolve (or never run), the handler never runs.
+  const postponed: Postponed[] = [];
+  /** Visit an import of a try body, recording whether it failed (or what decides it) for its fallbacks. */
+  const visitTryBody = (imp: PyImport, item: QueueItem, sysPath: string[], chain: string[], thisRepo: string, body: TryBody): void => {
+    const f0 = importFailures;
+    const x0 = externals.length;
+    visitImport(imp, item, sysPath, chain, thisRepo);
+    if (importFailures > f0) body.failed = true;
+    for (let k = x0; k < externals.length; k++) body.ext.push(externals[k]);
+  };
+  const bodyOf = (tries: Map<number, TryBody>, line: number): TryBody => {
+    let b = tries.get(line);
+    if (!b) tries.set(line, (b = { failed: false, ext: [], waits: [] }));
+    return b;
+  };
+  /** Can the handler of a try run, given what its body's imports came to? */
+  const handlerVerdict = (body: TryBody | undefined): "ordinary" | "live" | "dead" | "wait" => {
+    // No import in the try body: whatever raises ImportError there is not an import shipshape sees.
+    if (!body) return "ordinary";
+    if (body.failed) return "live";
+    for (const e of body.ext) if (externalFails(e)) return "live";
+    for (const w of body.waits) if (w.state === 0) return "wait";
+    return "dead";
+  };
+  /** Decide the postponed fallback imports that can be decided; true when any was visited. */
+  const settle = (): boolean => {
+    let visitedAny = false;
+    for (let progress = true; progress; ) {
+      progress = false;
+      let stuck: Postponed | null = null;
+      for (const p of postponed) {
+        if (p.state !== 0) continue;
+        const v = handlerVerdict(p.tries.get(p.imp.fallback));
+        if (v === "wait") {
+          stuck ??= p;
+          continue;
+        }
+        progress = true;
+        if (v === "dead") {
+          p.state = 2;
+          continue;
+        }
+        p.state = 1;
+        visitedAny = true;
+        // With no import in its try body, a handler import is checked like any other.
+        const imp = v === "ordinary" ? { ...p.imp, fallback: 0 } : p.imp;
+        if (imp.tryLine !== 0) visitTryBody(imp, p.item, p.sysPath, p.chain, p.thisRepo, bodyOf(p.tries, imp.tryLine));
+        else visitImport(imp, p.item, p.sysPath, p.chain, p.thisRepo);
+      }
+      if (!progress && stuck) {
+        // Cannot happen (a handler depends only on the code around it); never drop an import.
+        stuck.state = 1;
+        visitImport(stuck.imp, stuck.item, stuck.sysPath, stuck.chain, stuck.thisRepo);
+        progress = visitedAny = true;
+      }
+    }
+    postponed.length = 0;
+    return visitedAny;
+  };
+
   // The walk is its own function: V8 optimises (and on-stack-replaces) this loop alone, not the
   // whole of analyzeService, whose repeated compilation cost more than the walk itself.
   const walk = (): number => {
   let visits = 0;
-  for (let qi = 0; qi < queue.length; qi++) {
+  let qi = 0;
+  for (;;) {
+  for (; qi < queue.length; qi++) {
     const { item, sysPath } = queue[qi];
     const prev = visited.get(item.img);
     if (prev) {
@@ -932,58 +1079,32 @@ export function analyzeService(svc: ServiceSpec, opts: AnalyzeOptions): ServiceR
       emit({ code: "SS002", file: thisRepo, line: parsed.syntaxError.line, col: parsed.syntaxError.col, module: item.module ?? "__main__", message: `syntax error in ${thisRepo}: ${parsed.syntaxError.message}; Python will refuse to import it, and imports after this point may be missed`, chain: item.chain });
     }
     const chain = [...item.chain, thisRepo];
-    for (const imp of parsed.imports) {
-      if (imp.typeChecking) continue;
-      if (imp.mainOnly && !item.isMain) continue;
-      let absName = imp.module;
-      if (imp.level > 0) {
-        const pkg = item.module === null ? null : item.isInit ? item.module : item.module.split(".").slice(0, -1).join(".");
-        const pkgParts = pkg ? pkg.split(".") : [];
-        if (!pkg || pkgParts.length < imp.level) {
-          const why = !pkg
-            ? `${thisRepo} runs ${item.module === null ? "as a script" : "as a top-level module"} in the image, so it has no parent package ("attempted relative import with no known parent package")`
-            : `it goes above the top-level package '${pkgParts[0]}' ("attempted relative import beyond top-level package")`;
-          emitImport(imp, item, "SS107", ".".repeat(imp.level) + imp.module, `relative import '${".".repeat(imp.level)}${imp.module}' fails: ${why}`, chain);
-          continue;
-        }
-        const base = pkgParts.slice(0, pkgParts.length - (imp.level - 1)).join(".");
-        absName = imp.module ? base + "." + imp.module : base;
+    const imports = parsed.imports;
+    // Only a file with fallback imports keeps track of what its try bodies came to.
+    let tries: Map<number, TryBody> | null = null;
+    for (let i = 0; i < imports.length; i++) {
+      if (imports[i].fallback !== 0) {
+        tries = new Map();
+        break;
       }
-      const childItem = (s: ResolveStep, f: string): QueueItem => queueItem(f, s.name, s.spec.kind === "package", false, chain, item.deferred || imp.deferred);
-      const { steps, missing } = resolver.resolveDotted(absName, sysPath);
-      const childDeferred = item.deferred || imp.deferred;
-      for (const s of steps) {
-        const f = specFile(s.spec);
-        if (f && needsVisit(f, childDeferred)) enqueue(childItem(s, f), sysPath);
-      }
-      if (missing) {
-        explainMissing(imp, item, absName, missing, sysPath, steps);
+    }
+    for (let i = 0; i < imports.length; i++) {
+      const imp = imports[i];
+      // Imports that never run in this container: a body import of a try that never raises.
+      if (imp.typeChecking || (imp.mainOnly && !item.isMain) || (imp.cond !== null && condHolds(imp.cond) === false)) {
+        if (tries !== null && imp.tryLine !== 0) bodyOf(tries, imp.tryLine);
         continue;
       }
-      const last = steps[steps.length - 1];
-      for (const s of steps.slice(0, -1)) checkNamespace(s, imp, item, null);
-      if (imp.kind === "from" && last.spec.kind !== "module") {
-        const subNames = imp.names.filter((n) => n !== "*");
-        if (last.spec.kind === "namespace") checkNamespace(last, imp, item, subNames);
-        for (const nm of subNames) {
-          const sub = resolver.findSpec(nm, last.spec.dirs);
-          const subName = absName + "." + nm;
-          if (sub) {
-            const f = specFile(sub);
-            if (f) enqueue(childItem({ name: subName, spec: sub }, f), sysPath);
-            continue;
-          }
-          // Not a submodule in the image: an attribute of the package, unless the repository has it
-          // as a submodule that was not copied (and the __init__ does not define the name).
-          if (last.spec.kind === "package") {
-            const initNode = tree.get(last.spec.init);
-            const initParsed = initNode?.origin?.ctx !== undefined ? parseAbs(ctx.abs(initNode.origin.ctx)).parsed : null;
-            if (initParsed && (initParsed.topLevelNames.includes(nm) || initParsed.topLevelNames.includes("*") || initParsed.topLevelNames.includes("__getattr__"))) continue;
-          }
-          explainMissing({ ...imp }, item, subName, subName, sysPath, [...steps]);
-        }
-      } else if (last.spec.kind === "namespace") checkNamespace(last, imp, item, null);
+      if (tries === null) visitImport(imp, item, sysPath, chain, thisRepo);
+      else if (imp.fallback !== 0) {
+        const p: Postponed = { imp, item, sysPath, chain, thisRepo, tries, state: 0 };
+        postponed.push(p);
+        if (imp.tryLine !== 0) bodyOf(tries, imp.tryLine).waits.push(p);
+      } else if (imp.tryLine !== 0) visitTryBody(imp, item, sysPath, chain, thisRepo, bodyOf(tries, imp.tryLine));
+      else visitImport(imp, item, sysPath, chain, thisRepo);
     }
+  }
+  if (!postponed.length || !settle()) break;
   }
   return visits;
   };
@@ -991,8 +1112,78 @@ export function analyzeService(svc: ServiceSpec, opts: AnalyzeOptions): ServiceR
   result.reachable = [...reachable.values()];
 
   // 5-6. Packages, the Python version, the standard library and lock files (SS2xx-SS5xx).
-  packagePhase({ svc, opts, model, ctx, df, dfRepo, repoRoot, py, env, tree, sitePath, externals, stdlibImports, runners, moduleRuns, tops, result, emit, emitImport, entryFix, repoOf, fileRepo });
+  packagePhase({ svc, opts, model, ctx, df, dfRepo, repoRoot, py, env, tree, sitePath, externals, stdlibImports, runners, moduleRuns, tops, result, emit, emitImport, entryFix, repoOf, fileRepo, packages, soft });
   return result;
+}
+
+/** An import of a module that is not in the repository, judged in the package phase. */
+type ExternalImport = { imp: PyImport; importer: QueueItem; absName: string; chain: string[] | null };
+
+/** What the imports of one try body came to, for the fallback imports of its handlers. */
+interface TryBody {
+  /** A finding was emitted on one of them. */
+  failed: boolean;
+  /** Imports outside the repository, judged when a fallback needs it. */
+  ext: ExternalImport[];
+  /** Body imports that are themselves fallbacks of an outer try, not decided yet. */
+  waits: Postponed[];
+}
+
+/** A fallback import (in an `except ImportError:` handler) waiting for its try body's verdict. */
+interface Postponed {
+  imp: PyImport;
+  item: QueueItem;
+  sysPath: string[];
+  chain: string[];
+  thisRepo: string;
+  /** The try bodies of the importing file, by the line of their `try:`. */
+  tries: Map<number, TryBody>;
+  /** 0 waiting, 1 visited, 2 skipped: the handler never runs. */
+  state: 0 | 1 | 2;
+}
+
+/** "3.11" -> [3, 11]; null when unknown. */
+function versionOf(v: string | null): [number, number] | null {
+  const m = v ? /^(\d+)\.(\d+)/.exec(v) : null;
+  return m ? [Number(m[1]), Number(m[2])] : null;
+}
+
+/** Does `(major, minor) op (M, m)` hold for the image's version? */
+function versionHolds(c: NonNullable<PyCond["version"]>, v: [number, number]): boolean {
+  const d = v[0] - c[1] || v[1] - c[2];
+  switch (c[0]) {
+    case ">=":
+      return d >= 0;
+    case ">":
+      return d > 0;
+    case "<":
+      return d < 0;
+    case "<=":
+      return d <= 0;
+    case "==":
+      return d === 0;
+    case "!=":
+      return d !== 0;
+  }
+}
+
+function platformHolds(c: NonNullable<PyCond["platform"]>, platform: string): boolean {
+  switch (c[0]) {
+    case "==":
+      return platform === c[1];
+    case "!=":
+      return platform !== c[1];
+    case "startswith":
+      return platform.startsWith(c[1]);
+    case "!startswith":
+      return !platform.startsWith(c[1]);
+  }
+}
+
+/** `>= 3.11`, `3.10`, `other than 3.10`. */
+function describeVersion(c: NonNullable<PyCond["version"]>): string {
+  const v = `${c[1]}.${c[2]}`;
+  return c[0] === "==" ? v : c[0] === "!=" ? `other than ${v}` : `${c[0]} ${v}`;
 }
 
 interface PackagePhase {
@@ -1007,7 +1198,7 @@ interface PackagePhase {
   env: Record<string, string>;
   tree: import("./image/tree.js").ImageTree;
   sitePath: string[];
-  externals: { imp: PyImport; importer: QueueItem; absName: string; chain: string[] | null }[];
+  externals: ExternalImport[];
   stdlibImports: { module: string; file: string; line: number }[];
   runners: Map<string, string>;
   moduleRuns: Map<string, string>;
@@ -1018,12 +1209,28 @@ interface PackagePhase {
   entryFix: (imgPath: string) => { fix?: Fix; repoHint: string };
   repoOf: (n: INode | null) => string | null;
   fileRepo: (img: string) => string;
+  /** What the image installs (computed once, maybe already during the walk). */
+  packages: () => PackageContext;
+  /** Does a finding on this import become a warning (guarded, a fallback, an unknown Python version)? */
+  soft: (imp: PyImport) => boolean;
 }
 
-/** The package, Python-version and lock rules of one service, after its import graph is walked. */
-function packagePhase(x: PackagePhase): void {
-  const { svc, opts, model, ctx, df, dfRepo, repoRoot, py, env, tree, sitePath, externals, stdlibImports, runners, moduleRuns, tops, result, emit, emitImport, entryFix, repoOf, fileRepo } = x;
-  // 5. Packages, the Python version and the standard library (SS2xx, SS3xx, SS4xx).
+interface PackageContext {
+  /** Installs the container's python never looks at, and why. */
+  hidden: Map<InstallRecord, string>;
+  pkgs: ReturnType<typeof imagePackages>;
+  map: ImportMap;
+  ectx: ExternalContext;
+  /** The verdict on one import that is not a repository module (memoised); null when the image provides it. */
+  judge: (absName: string, names: string[]) => ReturnType<typeof judgeExternal>;
+}
+
+/**
+ * What the image installs, and how an import outside the repository is judged against it.
+ * Computed once per service, when the walk first needs a verdict (a fallback import) or else in
+ * the package phase.
+ */
+function packageContext(opts: AnalyzeOptions, model: ImageModel, ctx: BuildContext, dfRepo: string, py: ReturnType<typeof imagePython>, env: Record<string, string>, result: ServiceResult): PackageContext {
   // Installs into a virtualenv or folder the container's python never looks at count for nothing.
   const hidden = new Map<InstallRecord, string>();
   if (result.entryPoints.length) {
@@ -1032,16 +1239,49 @@ function packagePhase(x: PackagePhase): void {
       if (why) hidden.set(rec, why);
     }
   }
+  const pkgs = imagePackages({ model: hidden.size ? { ...model, installs: model.installs.filter((r) => !hidden.has(r)) } : model, ctx, fs: opts.fs, dfRepo, python: py.python });
+  for (const p of py.base.pythonPackages ?? []) {
+    const name = normalizeName(p);
+    if (!pkgs.dists.has(name)) pkgs.dists.set(name, { name, display: p, direct: true, via: `the base image ${py.base.ref}` });
+  }
+  const map = importMapFor(opts);
+  const ectx: ExternalContext = { python: py.python, pythonSource: py.pythonSource, stdlib: py.stdlib, base: py.base, packages: pkgs, map, dfRepo, hiddenInstalls: hidden.size > 0 && !pkgs.records.length, hiddenPackages: hidden.size ? imagePackages({ model: { ...model, installs: [...hidden.keys()] }, ctx, fs: opts.fs, dfRepo, python: py.python }) : undefined };
+  const judged = new Map<string, ReturnType<typeof judgeExternal>>();
+  const judge = (absName: string, names: string[]): ReturnType<typeof judgeExternal> => {
+    const jk = absName + "\0" + names.join(",");
+    let v = judged.get(jk);
+    if (v === undefined) {
+      let w = judgeExternal(absName, ectx, names);
+      // No install provides it, and nothing but its own name says which package would: if the
+      // repository has a folder or module of that name, the image lacks local code. Telling the
+      // user to install the name from an index would fetch someone else's package.
+      const top = absName.split(".")[0];
+      const local = opts.localModules?.get(top);
+      // A name shipshape knows as a distribution (redis, celery) is that distribution: a note only.
+      const wellKnown = local !== undefined && isKnownDistribution(top);
+      if (w?.code === "SS201" && local && wellKnown) w = { ...w, notes: [...w.notes, `the repository also has ${local}: if that is the code meant, copy it into the image where Python looks (sys.path) instead`] };
+      else if (w?.code === "SS201" && local && map.providersOf(absName)[0]?.source === "name") {
+        const ctxRepo = ctx.repoPath("");
+        const outside = ctxRepo !== "." && !local.startsWith(ctxRepo + "/") ? ` (outside the build context ${ctxRepo}: build from a context that holds it)` : "";
+        w = { ...w, code: "SS101", key: top, message: `module '${top}' is not in the image, and nothing it installs provides it; the repository has ${local}${outside} — copy it into the image where Python looks (sys.path), rather than installing '${top}' from a package index, which would fetch someone else's package of that name` };
+      }
+      judged.set(jk, (v = w));
+    }
+    return v;
+  };
+  return { hidden, pkgs, map, ectx, judge };
+}
+
+/** The package, Python-version and lock rules of one service, after its import graph is walked. */
+function packagePhase(x: PackagePhase): void {
+  const { svc, opts, model, ctx, df, dfRepo, repoRoot, py, env, tree, sitePath, externals, stdlibImports, runners, moduleRuns, tops, result, emit, emitImport, entryFix, repoOf, fileRepo, soft } = x;
+  // 5. Packages, the Python version and the standard library (SS2xx, SS3xx, SS4xx).
+  const { hidden, pkgs, map, ectx, judge } = x.packages();
   for (const [rec, why] of hidden) {
     const binDir = rec.location === "poetry-cache" ? null : rec.location + "/bin";
     const fix: Fix | undefined = binDir && !(rec.cmd.kind === "pip" && rec.cmd.target) ? { dockerfile: dfRepo, after_line: model.insertAfterLine, insert: `ENV PATH="${binDir}:$PATH"` } : undefined;
     const unsure = py.base.known ? undefined : [`the base image ${py.base.ref} is not one shipshape knows: its own ENV PATH may already put ${rec.location}/bin first`];
     emit({ code: "SS205", file: dfRepo, line: rec.line, module: "", message: `the packages this RUN installs are not importable when the container runs: ${why}`, chain: [], fix, severity: unsure ? "warning" : undefined, notes: unsure });
-  }
-  const pkgs = imagePackages({ model: hidden.size ? { ...model, installs: model.installs.filter((r) => !hidden.has(r)) } : model, ctx, fs: opts.fs, dfRepo, python: py.python });
-  for (const p of py.base.pythonPackages ?? []) {
-    const name = normalizeName(p);
-    if (!pkgs.dists.has(name)) pkgs.dists.set(name, { name, display: p, direct: true, via: `the base image ${py.base.ref}` });
   }
   // What the image installs but shipshape cannot read is a finding, not silence.
   for (const e of pkgs.errors) {
@@ -1051,8 +1291,6 @@ function packagePhase(x: PackagePhase): void {
     if (e.kind === "lock") emit({ code: "SS508", file: at.file, line: at.line, module: "", message: `${where}${e.file} cannot be read as a lock: ${e.message}`, chain: [] });
     else emit({ code: "SS507", file: at.file, line: at.line, module: "", message: `${where}${e.kind === "pyproject" ? e.message : `cannot parse requirement: ${e.message}`}`, chain: [] });
   }
-  const map = importMapFor(opts);
-  const ectx: ExternalContext = { python: py.python, pythonSource: py.pythonSource, stdlib: py.stdlib, base: py.base, packages: pkgs, map, dfRepo, hiddenInstalls: hidden.size > 0 && !pkgs.records.length, hiddenPackages: hidden.size ? imagePackages({ model: { ...model, installs: [...hidden.keys()] }, ctx, fs: opts.fs, dfRepo, python: py.python }) : undefined };
   for (const m of pkgs.missingFiles) {
     const { fix, repoHint } = entryFix(m.image);
     emit({ code: "SS204", file: dfRepo, line: m.line, module: m.image, message: `RUN installs requirements from ${m.written}${m.repoHint ? ` (${m.repoHint})` : ""}, but ${m.image} is not in the image at that point; the build fails ("Could not open requirements file")${repoHint}`, chain: [], fix: fix ? { ...fix, after_line: Math.max(1, m.line - 1) } : undefined });
@@ -1062,9 +1300,8 @@ function packagePhase(x: PackagePhase): void {
     emit({ code: "SS209", file: dfRepo, line: df.stages[model.stageIndex].range.line, module: "", message: `third-party imports are not checked: the image installs no Python packages and its base image ${py.base.ref} is not one shipshape knows; declare what it contains in [images."${py.base.repo}"] packages = [...]`, chain: [] });
   }
   // One finding per missing distribution (or module) and service, at the first import that
-  // fails hardest (unguarded before guarded, import time before deferred), with a count.
+  // fails hardest (unguarded before guarded or fallback, import time before deferred), with a count.
   const verdicts = new Map<string, { e: (typeof externals)[number]; v: NonNullable<ReturnType<typeof judgeExternal>>; n: number }[]>();
-  const judged = new Map<string, ReturnType<typeof judgeExternal>>();
   const externalsSeen = new Map<string, { module: string; ok: boolean; stdlib?: boolean; via?: string }>();
   if (py.stdlib) for (const s of stdlibImports) externalsSeen.set(s.module, { module: s.module, ok: true, stdlib: true });
   // Protocol-buffer modules generated by a RUN (protoc, grpc_tools) are not in the repository.
@@ -1072,25 +1309,7 @@ function packagePhase(x: PackagePhase): void {
   for (const e of externals) {
     const names = e.imp.kind === "from" ? e.imp.names : [];
     if (generatesProtos && /_pb2(_grpc)?$/.test(e.absName.split(".").pop() ?? "")) continue;
-    const jk = e.absName + "\0" + names.join(",");
-    let v = judged.get(jk);
-    if (v === undefined) {
-      let w = judgeExternal(e.absName, ectx, names);
-      // No install provides it, and nothing but its own name says which package would: if the
-      // repository has a folder or module of that name, the image lacks local code. Telling the
-      // user to install the name from an index would fetch someone else's package.
-      const top = e.absName.split(".")[0];
-      const local = opts.localModules?.get(top);
-      // A name shipshape knows as a distribution (redis, celery) is that distribution: a note only.
-      const wellKnown = local !== undefined && isKnownDistribution(top);
-      if (w?.code === "SS201" && local && wellKnown) w = { ...w, notes: [...w.notes, `the repository also has ${local}: if that is the code meant, copy it into the image where Python looks (sys.path) instead`] };
-      else if (w?.code === "SS201" && local && map.providersOf(e.absName)[0]?.source === "name") {
-        const ctxRepo = ctx.repoPath("");
-        const outside = ctxRepo !== "." && !local.startsWith(ctxRepo + "/") ? ` (outside the build context ${ctxRepo}: build from a context that holds it)` : "";
-        w = { ...w, code: "SS101", key: top, message: `module '${top}' is not in the image, and nothing it installs provides it; the repository has ${local}${outside} — copy it into the image where Python looks (sys.path), rather than installing '${top}' from a package index, which would fetch someone else's package of that name` };
-      }
-      judged.set(jk, (v = w));
-    }
+    const v = judge(e.absName, names);
     if (opts.keepExternals && !externalsSeen.has(e.absName)) {
       // Null also means "nothing to go on" (SS209, an unknown Python version): recorded only when known.
       const stdlib = !v && Boolean(py.stdlib?.names.has(e.absName.split(".")[0]));
@@ -1103,7 +1322,7 @@ function packagePhase(x: PackagePhase): void {
     if (l) l.push({ e, v, n: 0 });
     else verdicts.set(k, [{ e, v, n: 0 }]);
   }
-  const hardness = (x: { e: (typeof externals)[number] }) => (x.e.imp.guarded ? 2 : 0) + (x.e.imp.deferred || x.e.importer.deferred ? 1 : 0);
+  const hardness = (x: { e: (typeof externals)[number] }) => (soft(x.e.imp) ? 2 : 0) + (x.e.imp.deferred || x.e.importer.deferred ? 1 : 0);
   for (const list of verdicts.values()) {
     const best = list.reduce((a, b) => (hardness(b) < hardness(a) ? b : a));
     const others = new Set(list.map((x) => `${x.e.importer.repo ?? ""}:${x.e.imp.line}`)).size - 1;

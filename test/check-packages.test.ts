@@ -338,6 +338,106 @@ describe("SS201 false-alarm guards", () => {
   });
 });
 
+describe("fallback imports and version/platform conditions", () => {
+  const REPRO = [
+    "import sys",
+    "try:",
+    "    import tomllib",
+    "except ImportError:",
+    "    import tomli as tomllib",
+    "try:",
+    "    from importlib.metadata import version",
+    "except ImportError:",
+    "    from importlib_metadata import version",
+    "if sys.version_info >= (3, 11): import tomllib",
+    "else: import tomli",
+    'if sys.platform == "win32": import win32api',
+    "",
+  ].join("\n");
+  const bare = (code: string, from = "python:3.11-slim", extra: Record<string, string> = {}) =>
+    makeRepo({ Dockerfile: `FROM ${from}\nWORKDIR /app\nCOPY . .\nCMD ["python","main.py"]\n`, "main.py": code, ...extra });
+  /** Findings as `CODE file:line module severity`. */
+  const sev = (res: CheckResult) => res.findings.map((f) => `${f.code} ${f.file}:${f.line} ${f.module} ${f.severity}`).sort();
+
+  test("the reviewer's repro: fallbacks that never run on Linux with Python 3.11 are not checked", () => {
+    const dir = bare(REPRO);
+    assert.deepEqual(sev(check(dir)), []);
+    const r = cli(["check"], dir);
+    assert.equal(r.status, 0, r.stdout);
+  });
+
+  test("a fallback is checked, as a warning with a note, only when its try body fails", () => {
+    const code = "try:\n    import yaml\nexcept ImportError:\n    import simplejson\n";
+    const res = check(bare(code));
+    assert.deepEqual(sev(res), ["SS201 main.py:2 yaml warning", "SS201 main.py:4 simplejson warning"]);
+    const fb = res.findings.find((f) => f.module === "simplejson")!;
+    assert.deepEqual(fb.notes, ["the import is in an except ImportError handler: it runs only if an import in the try: block at line 1 fails"]);
+    // The body resolves (PyYAML installed): the handler never runs.
+    assert.deepEqual(pkg(check(app("PyYAML\n", code))), []);
+    // The same module in both: one finding, at the body import.
+    const same = check(bare("try:\n    from yaml import CSafeLoader as Loader\nexcept ImportError:\n    from yaml import SafeLoader as Loader\n"));
+    assert.deepEqual(sev(same), ["SS201 main.py:2 yaml warning"]);
+    assert.ok(same.findings[0].notes?.includes("imported in 1 more place in this image"));
+  });
+
+  test("every import of the try body must resolve; one that never runs counts as resolving", () => {
+    const code = "try:\n    import json\n    import yaml\nexcept ImportError:\n    import simplejson\n";
+    assert.deepEqual(pkg(check(app("flask\n", code))), ["SS201 main.py:3 yaml", "SS201 main.py:5 simplejson"]);
+    assert.deepEqual(pkg(check(app("PyYAML\n", code))), []);
+    const win = 'import sys\ntry:\n    if sys.platform == "win32":\n        import winreg\nexcept ImportError:\n    import simplejson\n';
+    assert.deepEqual(pkg(check(app("flask\n", win))), []);
+    // A handler whose try body imports nothing is an ordinary import.
+    const none = check(app("flask\n", "try:\n    run()\nexcept ImportError:\n    import simplejson\n"));
+    assert.deepEqual(sev(none).filter((x) => x.startsWith("SS2")), ["SS201 main.py:4 simplejson error"]);
+  });
+
+  test("chains of fallbacks: each runs only if the one before fails", () => {
+    const code = "try:\n    import ujson as json\nexcept ImportError:\n    try:\n        import simplejson as json\n    except ImportError:\n        import orjson as json\n";
+    assert.deepEqual(pkg(check(app("ujson\n", code))), []);
+    assert.deepEqual(pkg(check(app("simplejson\n", code))), ["SS201 main.py:2 ujson"]);
+    assert.deepEqual(pkg(check(app("flask\n", code))), ["SS201 main.py:2 ujson", "SS201 main.py:5 simplejson", "SS201 main.py:7 orjson"]);
+    assert.ok(only(check(app("flask\n", code)), "SS201").every((f) => f.severity === "warning"));
+  });
+
+  test("a handler that re-raises or exits leaves the try body unguarded: its missing import stays an error", () => {
+    for (const handler of ['    print("pip install pyyaml")\n    raise', "    raise SystemExit(1) from None", "    sys.exit('pip install pyyaml')"]) {
+      const dir = bare(`import sys\ntry:\n    import yaml\nexcept ImportError:\n${handler}\n`);
+      const res = check(dir);
+      assert.deepEqual(sev(res), ["SS201 main.py:3 yaml error"], handler);
+      assert.equal(res.findings[0].notes, undefined);
+      assert.equal(cli(["check"], dir).status, 1);
+    }
+    // Raising only on some path still falls back.
+    assert.deepEqual(sev(check(bare("try:\n    import yaml\nexcept ImportError:\n    if STRICT:\n        raise\n    yaml = None\n"))), ["SS201 main.py:2 yaml warning"]);
+  });
+
+  test("version conditions are evaluated for the image's Python", () => {
+    const code = "import sys\nif sys.version_info >= (3, 11):\n    import tomllib\nelse:\n    import tomli as tomllib\n";
+    assert.deepEqual(pkg(check(app("flask\n", code))), []);
+    assert.deepEqual(pkg(check(app("flask\n", code, {}, "python:3.10-slim"))), ["SS201 main.py:5 tomli"]);
+    assert.equal(only(check(app("flask\n", code, {}, "python:3.10-slim")), "SS201")[0].severity, "error");
+    // sys.version_info[:2] compares exactly.
+    const sliced = "import sys\nif sys.version_info[:2] == (3, 12):\n    import distutils\n";
+    assert.deepEqual(pkg(check(app("flask\n", sliced, {}, "python:3.13-slim"))), []);
+    assert.deepEqual(pkg(check(app("flask\n", sliced, {}, "python:3.12-slim"))), ["SS301 main.py:3 distutils"]);
+  });
+
+  test("with an unknown Python version, version-conditioned imports are warnings with a note", () => {
+    const code = "import sys\nif sys.version_info >= (3, 11):\n    import tomllib\nelse:\n    import tomli as tomllib\n";
+    const res = check(app("flask\n", code, {}, "python:3-slim"));
+    assert.deepEqual(pkg(res).filter((x) => !x.startsWith("SS303")), ["SS201 main.py:5 tomli"]);
+    const f = only(res, "SS201")[0];
+    assert.equal(f.severity, "warning");
+    assert.ok(f.notes?.some((n) => /runs only on Python < 3\.11, and the image's Python version is unknown/.test(n)), String(f.notes));
+  });
+
+  test("platform conditions: the container is Linux", () => {
+    const code = 'import sys\nif sys.platform == "win32":\n    import win32api\nelif sys.platform == "darwin":\n    import AppKit\nelse:\n    import uvloop\nif not sys.platform.startswith("win"):\n    import uvloop_extra\nif sys.platform != "linux":\n    import nonlinux\n';
+    assert.deepEqual(pkg(check(app("flask\n", code))), ["SS201 main.py:7 uvloop", "SS201 main.py:9 uvloop_extra"]);
+    assert.deepEqual(only(check(app("flask\n", code)), "SS201").map((f) => f.severity), ["error", "error"]);
+  });
+});
+
 describe("bad input", () => {
   test("a binary requirements file is one clear finding, and the text report prints no control characters", () => {
     const dir = makeRepo({

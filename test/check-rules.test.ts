@@ -149,6 +149,59 @@ describe("SS101 module-not-copied", () => {
     assert.equal(res.findings[0].severity, "warning");
   });
 
+  test("a fallback import is not checked, nor followed, when its try body resolves", () => {
+    const files = {
+      "Dockerfile": FROM + "COPY main.py fast.py ./\nCMD python main.py\n",
+      "main.py": "try:\n    from fast import run\nexcept ImportError:\n    from slow import run\n",
+      "fast.py": "def run(): pass\n",
+      "slow.py": "import helpers\ndef run(): pass\n",
+      "helpers.py": "",
+    };
+    const res = check(makeRepo(files));
+    assert.deepEqual(summary(res), []);
+    assert.deepEqual(res.results[0].reachable.map((m) => m.repoFile).sort(), ["fast.py", "main.py"]);
+    // slow.py copied too: still not followed, so helpers.py (never copied) is not reported.
+    assert.deepEqual(summary(check(makeRepo({ ...files, "Dockerfile": FROM + "COPY main.py fast.py slow.py ./\nCMD python main.py\n" }))), []);
+    // fast.py missing: both are reported, as warnings, and the fallback is followed.
+    const miss = check(makeRepo({ ...files, "Dockerfile": FROM + "COPY main.py slow.py ./\nCMD python main.py\n" }));
+    assert.deepEqual(summary(miss), ["SS101 main.py:2 fast", "SS101 slow.py:1 helpers"]);
+    assert.deepEqual(miss.findings.map((f) => `${f.module} ${f.severity}`).sort(), ["fast warning", "helpers error"]);
+    const nofallback = check(makeRepo({ ...files, "Dockerfile": FROM + "COPY main.py ./\nCMD python main.py\n" }));
+    assert.deepEqual(summary(nofallback), ["SS101 main.py:2 fast", "SS101 main.py:4 slow"]);
+    const fb = nofallback.findings.find((f) => f.module === "slow")!;
+    assert.equal(fb.severity, "warning");
+    assert.match(fb.notes!.join("\n"), /runs only if an import in the try: block at line 1 fails/);
+  });
+
+  test("a relative import with an absolute fallback: the fallback counts only where the relative one fails", () => {
+    const files = {
+      "main.py": "try:\n    from .util import x\nexcept ImportError:\n    from util import x\n",
+      "util.py": "x = 1\n",
+      "__init__.py": "",
+    };
+    // As a script the relative import fails (SS107, guarded) and the fallback resolves.
+    const script = check(makeRepo({ ...files, "Dockerfile": FROM + "COPY . .\nCMD python main.py\n" }));
+    assert.deepEqual(summary(script), ["SS107 main.py:2 .util"]);
+    assert.equal(script.findings[0].severity, "warning");
+    // As a module of a package the relative import resolves: `from util import x` would fail, but never runs.
+    const pkgRun = check(makeRepo({ "app/main.py": files["main.py"], "app/util.py": "x = 1\n", "app/__init__.py": "", "Dockerfile": FROM + "COPY app/ app/\nCMD python -m app.main\n" }));
+    assert.deepEqual(summary(pkgRun), []);
+  });
+
+  test("imports under a false sys.platform / sys.version_info test are not followed", () => {
+    const res = check(
+      makeRepo({
+        "Dockerfile": FROM + "COPY main.py ./\nCMD python main.py\n",
+        "main.py": 'import sys\nif sys.platform == "win32":\n    import winhelpers\nelse:\n    import posixhelpers\nif sys.version_info < (3, 8):\n    import legacy\n',
+        "winhelpers.py": "",
+        "posixhelpers.py": "",
+        "legacy.py": "",
+      }),
+    );
+    assert.deepEqual(summary(res), ["SS101 main.py:5 posixhelpers"]);
+    assert.equal(res.findings[0].severity, "error");
+  });
+
   test("importlib.import_module with a literal is followed", () => {
     const res = check(
       makeRepo({

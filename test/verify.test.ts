@@ -306,6 +306,15 @@ describe("plan and comparison of package and standard-library predictions", () =
     );
     assert.equal(agree.failing, 1);
   });
+  test("a fallback import's SS201 warning predicts it missing, like a guarded one's", () => {
+    const r = check(makeRepo({ ...repo, "main.py": "try:\n    import ujson\nexcept ImportError:\n    import simplejson as ujson\n" })).results[0];
+    assert.deepEqual(r.findings.map((f) => `${f.code} ${f.module} ${f.severity}`).sort(), ["SS201 simplejson warning", "SS201 ujson warning"]);
+    const missing = planService(r).expectations.filter((e) => e.expect === "missing").map((e) => [e.name, e.external, Boolean(e.warning)]);
+    assert.deepEqual(missing.sort(), [
+      ["simplejson", "package", true],
+      ["ujson", "package", true],
+    ]);
+  });
   test("a package predicted present that is absent, and one predicted missing that is present, disagree", needsPython, () => {
     const plan = planService(check(makeRepo(repo)).results[0]);
     const { "usr/local/lib/python3.11/site-packages/yaml/__init__.py": _yaml, ...withoutYaml } = image;

@@ -54,7 +54,8 @@ const MISSING_CODES = new Set(["SS101", "SS102", "SS103", "SS104", "SS108", "SS1
 const BUILD_CODES = new Set(["SS001", "SS005", "SS006", "SS009"]);
 /** Third-party and standard-library predictions of a missing module. */
 const EXTERNAL_MISSING_CODES = new Set(["SS201", "SS301"]);
-const GUARDED = /guarded by try\/except ImportError/;
+/** Notes that lower a finding to a warning without making it uncertain: a guarded import, a fallback import. */
+const GUARDED = /guarded by try\/except ImportError|runs only if an import in the try: block/;
 
 export const ref = (f: Finding) => `${f.code} ${f.file}:${f.line}`;
 
