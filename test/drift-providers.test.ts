@@ -193,6 +193,55 @@ describe("Kubernetes", () => {
     assert.match(r.api.revisions[0].reason!, /rollout in progress: 3 of 4 replicas updated/);
   });
 
+  /** The fixture Deployment with the pod template's annotations, labels and env replaced. */
+  function deploymentWith(t: { annotations?: Record<string, string>; labels?: Record<string, string>; env?: { name: string; value: string }[] }): void {
+    const doc = JSON.parse(fixture("k8s-deployment.json", { REPLICAS: 3, UPDATED: "2026-12-01T00:00:00Z", ANNOTATION_KEY: "team", ANNOTATION_COMMIT: "payments", TAG: "latest" }));
+    const md = doc.spec.template.metadata;
+    md.annotations = t.annotations ?? {};
+    md.labels = { app: "worker", ...t.labels };
+    if (t.env) doc.spec.template.spec.containers[0].env = t.env;
+    resetFakes();
+    writeFileSync(path.join(tools.dir, "deployment-worker.json"), JSON.stringify(doc));
+  }
+
+  test("commit_label and commit_annotation both configured: both keys are read (never a silent fall back to the deploy time)", async () => {
+    const dir = repo(K8S + `commit_label = "build-commit"\ncommit_annotation = "example.com/commit"\n`);
+    const old = git(dir, ["rev-parse", "HEAD"]);
+    const change = commit(dir, "shared", { "shared/lock.py": "X = 10\n" });
+    // Deployed (by time) after the change: judged by time, this would be CURRENT.
+    deploymentWith({ annotations: { "example.com/commit": old } });
+    let r = await round(dir);
+    assert.equal(r.api.state, "STALE", JSON.stringify(r.api));
+    assert.equal(r.api.revisions[0].commitSource, "annotation example.com/commit");
+    assert.deepEqual(r.api.revisions[0].commits.map((c) => c.sha), [change]);
+    deploymentWith({ labels: { "build-commit": old.slice(0, 7) } });
+    r = await round(dir);
+    assert.equal(r.api.state, "STALE", JSON.stringify(r.api));
+    assert.equal(r.api.revisions[0].commitSource, "label build-commit");
+    // Neither is set: the verdict is by time, and it names the keys it looked for and what to do.
+    deploymentWith({ annotations: { "commit-sha": old }, labels: { commit: old } });
+    r = await round(dir);
+    assert.equal(r.api.revisions[0].commit, null);
+    assert.equal(r.api.revisions[0].basis, "time");
+    assert.match(r.api.revisions[0].reason!, /; looked for it only under label build-commit or annotation example\.com\/commit \(as configured\), and it is not set$/);
+    assert.equal(r.api.revisions[0].fix, "record the commit under label build-commit or annotation example.com/commit at deploy time, or point commit_label or commit_annotation at where it is recorded");
+  });
+
+  test("commit_env configured: only that variable is read; the well-known label keys do not win over it", async () => {
+    const dir = repo(K8S + `commit_env = "APP_BUILD_SHA"\n`);
+    const old = git(dir, ["rev-parse", "HEAD"]);
+    const change = commit(dir, "shared", { "shared/lock.py": "X = 11\n" });
+    // A stale `commit-sha` annotation from a template copied around says HEAD; the variable says what was built.
+    deploymentWith({ annotations: { "commit-sha": change }, env: [{ name: "APP_BUILD_SHA", value: old }] });
+    let r = await round(dir);
+    assert.equal(r.api.revisions[0].commitSource, "env APP_BUILD_SHA");
+    assert.equal(r.api.state, "STALE");
+    deploymentWith({ annotations: { "commit-sha": change }, env: [{ name: "BUILD_COMMIT", value: change }] });
+    r = await round(dir);
+    assert.equal(r.api.revisions[0].commit, null);
+    assert.match(r.api.revisions[0].reason!, /looked for it only under env APP_BUILD_SHA \(as configured\), and it is not set$/);
+  });
+
   test("kubectl errors are UNKNOWN with the reason", async () => {
     const dir = repo(K8S);
     resetFakes();

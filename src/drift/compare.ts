@@ -134,11 +134,13 @@ export async function judgeRevision(repo: GitRepo, head: string, ref: string, cl
     v.commits = all.filter((c) => Date.parse(c.date) > t);
     v.state = v.commits.length ? "STALE" : "CURRENT";
     v.staleSince = v.commits.length ? v.commits[v.commits.length - 1].date : null;
-    v.reason = `no commit recorded: judged by committer time against the deploy time ${rev.deployedAt} (weak: a redeploy without a code change looks current; record the commit to judge exactly)`;
+    v.reason = `no commit recorded: judged by committer time against the deploy time ${rev.deployedAt} (weak: a redeploy without a code change looks current; record the commit to judge exactly)${rev.commitSearched ? `; ${rev.commitSearched}` : ""}`;
+    // A configured place that holds nothing is a setup problem worth a fix even when time decides.
+    v.fix = rev.commitFix ?? null;
     return v;
   }
-  v.reason = "the provider reports neither the deployed commit nor a deploy time";
-  v.fix = "record the git commit id at build time (label, env var or image tag)";
+  v.reason = `the provider reports neither the deployed commit nor a deploy time${rev.commitSearched ? ` (${rev.commitSearched})` : ""}`;
+  v.fix = rev.commitFix ?? "record the git commit id at build time (label, env var or image tag)";
   return v;
 }
 

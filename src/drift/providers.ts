@@ -24,6 +24,10 @@ export interface DeployedRevision {
    * plain text, and must have 7+ hex digits to count as a commit id.
    */
   commitConfigured?: boolean;
+  /** With no commit: where it was looked for, said in the reason. */
+  commitSearched?: string;
+  /** With no usable commit: what to do, when the generic advice does not fit. */
+  commitFix?: string;
   /** When this revision was deployed (ISO 8601), used only when no commit is known. */
   deployedAt: string | null;
   image: string | null;
@@ -100,34 +104,67 @@ export function jsonPath(doc: unknown, p: string): unknown {
   return cur;
 }
 
-/** The commit recorded in labels/annotations/env/image tag, in the order the config gives. */
-function findCommit(maps: { kind: string; map: Obj }[], env: { name: string; value: string }[], image: string | null, cfg: ProviderConfig): { commit: string; source: string; configured: boolean } | null {
-  const explicitKeys = cfg.commit_label ? [cfg.commit_label] : cfg.commit_annotation ? [cfg.commit_annotation] : null;
-  const keys = explicitKeys ?? DEFAULT_COMMIT_KEYS;
+/** Where the commit was found, or where it was looked for in vain (for the reason and the fix). */
+interface CommitSearch {
+  found: { commit: string; source: string; configured: boolean } | null;
+  /** Where it was looked for, e.g. `label git-rev and annotation shipshape.dev/commit (as configured)`. */
+  searched: string;
+  /** What to do when nothing usable was found (undefined: the generic advice). */
+  fix?: string;
+}
+
+const orList = (xs: string[]) => (xs.length < 2 ? xs.join("") : `${xs.slice(0, -1).join(", ")} or ${xs[xs.length - 1]}`);
+
+/**
+ * The commit recorded in labels/annotations/env/image tag. Configured keys (commit_label,
+ * commit_annotation, commit_env) are the only places read, in the order labels/annotations then
+ * env; without configuration, the well-known keys, then the well-known variables, then the tag.
+ */
+function findCommit(maps: { kind: "label" | "annotation"; map: Obj }[], env: { name: string; value: string }[], image: string | null, cfg: ProviderConfig): CommitSearch {
+  const configured: Partial<Record<"label" | "annotation" | "env", string>> = {};
+  if (cfg.commit_label) configured.label = cfg.commit_label;
+  if (cfg.commit_annotation) configured.annotation = cfg.commit_annotation;
+  if (cfg.commit_env) configured.env = cfg.commit_env;
+  if (Object.keys(configured).length) {
+    for (const { kind, map } of maps) {
+      const k = configured[kind];
+      const v = k ? str(map[k]) : null;
+      if (k && v) return { found: { commit: v, source: `${kind} ${k}`, configured: true }, searched: "" };
+    }
+    if (configured.env) {
+      const v = env.find((e) => e.name === configured.env)?.value;
+      if (v) return { found: { commit: v, source: `env ${configured.env}`, configured: true }, searched: "" };
+    }
+    const where = (["label", "annotation", "env"] as const).filter((k) => configured[k]).map((k) => `${k} ${configured[k]}`);
+    const keys = (["label", "annotation", "env"] as const).filter((k) => configured[k]).map((k) => `commit_${k}`);
+    return { found: null, searched: `looked for it only under ${orList(where)} (as configured), and it is not set`, fix: `record the commit under ${orList(where)} at deploy time, or point ${orList(keys)} at where it is recorded` };
+  }
   for (const { kind, map } of maps) {
-    if (cfg.commit_label && kind !== "label") continue;
-    if (cfg.commit_annotation && kind !== "annotation") continue;
-    for (const k of keys) {
+    for (const k of DEFAULT_COMMIT_KEYS) {
       const v = str(map[k]);
-      if (v && (explicitKeys || AUTO_SHA.test(v))) return { commit: v, source: `${kind} ${k}`, configured: explicitKeys !== null };
+      if (v && AUTO_SHA.test(v)) return { found: { commit: v, source: `${kind} ${k}`, configured: false }, searched: "" };
     }
   }
-  if (explicitKeys) return null;
-  const envKeys = cfg.commit_env ? [cfg.commit_env] : DEFAULT_COMMIT_ENV;
-  for (const k of envKeys) {
+  for (const k of DEFAULT_COMMIT_ENV) {
     const v = env.find((e) => e.name === k)?.value;
-    if (v && (cfg.commit_env || AUTO_SHA.test(v))) return { commit: v, source: `env ${k}`, configured: cfg.commit_env !== undefined };
+    if (v && AUTO_SHA.test(v)) return { found: { commit: v, source: `env ${k}`, configured: false }, searched: "" };
   }
-  if (cfg.commit_env) return null;
-  if (image && cfg.commit_from_tag !== false) {
+  const tagged = cfg.commit_from_tag !== false;
+  if (image && tagged) {
     const at = image.indexOf("@");
     const ref = at >= 0 ? image.slice(0, at) : image;
     const colon = ref.lastIndexOf(":");
     const tag = colon > ref.lastIndexOf("/") ? ref.slice(colon + 1) : "";
     const m = TAG_SHA.exec(tag);
-    if (m) return { commit: m[1], source: "image tag", configured: false };
+    if (m) return { found: { commit: m[1], source: "image tag", configured: false }, searched: "" };
   }
-  return null;
+  return { found: null, searched: `looked for it under the well-known label and annotation keys and environment variables${tagged ? " and in the image tag" : ""}` };
+}
+
+/** The fields of a DeployedRevision that say where its commit came from. */
+function commitFields(s: CommitSearch): Pick<DeployedRevision, "commit" | "commitSource" | "commitConfigured" | "commitSearched" | "commitFix"> {
+  if (s.found) return { commit: s.found.commit, commitSource: s.found.source, commitConfigured: s.found.configured };
+  return { commit: null, commitSource: null, commitConfigured: false, commitSearched: s.searched, commitFix: s.fix };
 }
 
 function containerOf(spec: Obj, name: string | undefined): Obj {
@@ -190,9 +227,7 @@ async function cloudRun(cfg: ProviderConfig, timeoutMs: number): Promise<Deploye
     out.push({
       name: revName,
       percent,
-      commit: found?.commit ?? null,
-      commitSource: found?.source ?? null,
-      commitConfigured: found?.configured ?? false,
+      ...commitFields(found),
       deployedAt: str(md.creationTimestamp),
       image,
       digest: str(obj(rev.status).imageDigest),
@@ -238,9 +273,7 @@ async function kubernetes(cfg: ProviderConfig, timeoutMs: number): Promise<Deplo
     {
       name: `${str(md.name) ?? cfg.deployment}${gen ? ` (rollout ${gen})` : ""}`,
       percent: null,
-      commit: found?.commit ?? null,
-      commitSource: found?.source ?? null,
-      commitConfigured: found?.configured ?? false,
+      ...commitFields(found),
       deployedAt: str(progressing?.lastUpdateTime) ?? str(md.creationTimestamp),
       image,
       digest,
