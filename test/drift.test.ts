@@ -149,6 +149,57 @@ describe("what makes a service stale", () => {
     assert.deepEqual(r.services.api.revisions[0].commits.map((c) => c.subject), ["ignore caches"]);
   });
 
+  test("a change to the service's build settings in shipshape.toml counts (build_args, target, dockerfile); the rest of the file does not", async () => {
+    const stages = "FROM python:3.11-slim AS base\nWORKDIR /app\nCOPY api/ /app/api/\nFROM base AS prod\nCMD [\"python\", \"-m\", \"api.main\"]\nFROM base AS debug\nCMD [\"python\", \"-m\", \"pdb\", \"-m\", \"api.main\"]\n";
+    const toml = (api: string, extra = "") => `[services.api]\ndockerfile = "api/Dockerfile"\ncontext = "."\n${api}[services.api.drift]\nprovider = "file"\npath = "deploy/api.json"\n\n${svcToml("worker")}${extra}`;
+    const dir = gitRepo({
+      "shipshape.toml": toml(`target = "prod"\nbuild_args = { PYVER = "3.11" }\n`),
+      "api/Dockerfile": stages,
+      "api/Dockerfile.slim": stages,
+      "api/__init__.py": "",
+      "api/main.py": "",
+      "worker/Dockerfile": FROM + "COPY worker/ /app/worker/\n",
+      "worker/main.py": "",
+    });
+    deployAll(dir, git(dir, ["rev-parse", "HEAD"]), ["api", "worker"]);
+    // Another service's drift table: not api's build.
+    commit(dir, "worker: longer timeout", { "shipshape.toml": toml(`target = "prod"\nbuild_args = { PYVER = "3.11" }\n`, `timeout = "90s"\n`) });
+    let r = await driftJson(dir);
+    assert.equal(r.services.api.state, "CURRENT", JSON.stringify(r.services.api));
+    assert.equal(r.services.worker.state, "CURRENT");
+    const changes: [string, string][] = [
+      ["build_args", toml(`target = "prod"\nbuild_args = { PYVER = "3.12" }\n`, `timeout = "90s"\n`)],
+      ["target", toml(`target = "debug"\nbuild_args = { PYVER = "3.11" }\n`, `timeout = "90s"\n`)],
+      // A Dockerfile that existed before the deploy: only the config says it is now the one built.
+      ["dockerfile", toml(`target = "prod"\nbuild_args = { PYVER = "3.11" }\n`, `timeout = "90s"\n`).replace('"api/Dockerfile"', '"api/Dockerfile.slim"')],
+    ];
+    for (const [what, text] of changes) {
+      const before = git(dir, ["rev-parse", "HEAD"]);
+      const c = commit(dir, `api: ${what}`, { "shipshape.toml": text });
+      r = await driftJson(dir, ["api", "worker"]);
+      assert.equal(r.services.api.state, "STALE", what);
+      assert.deepEqual(r.services.api.revisions[0].commits.map((x) => [x.sha, x.files]), [[c, [{ status: "M", path: "shipshape.toml" }]]], what);
+      assert.equal(r.services.worker.state, "CURRENT", what);
+      git(dir, ["reset", "-q", "--hard", before]);
+    }
+  });
+
+  test("[tool.shipshape] in pyproject.toml: a change to the service's build settings counts, a change to the project metadata does not", async () => {
+    const table = (target: string) => `[project]\nname = "x"\n\n[tool.shipshape.services.api]\ndockerfile = "api/Dockerfile"\ncontext = "."\ntarget = "${target}"\n[tool.shipshape.services.api.drift]\nprovider = "file"\npath = "deploy/api.json"\n`;
+    const dir = gitRepo({
+      "pyproject.toml": table("prod"),
+      "api/Dockerfile": "FROM python:3.11-slim AS prod\nWORKDIR /app\nCOPY api/ /app/api/\nFROM prod AS debug\nRUN pip install debugpy\n",
+      "api/main.py": "",
+    });
+    deployAll(dir, git(dir, ["rev-parse", "HEAD"]), ["api"]);
+    commit(dir, "metadata", { "pyproject.toml": table("prod").replace('name = "x"', 'name = "x"\nversion = "2"') });
+    assert.equal((await driftJson(dir)).services.api.state, "CURRENT");
+    const c = commit(dir, "debug image", { "pyproject.toml": table("debug").replace('name = "x"', 'name = "x"\nversion = "2"') });
+    const r = await driftJson(dir);
+    assert.equal(r.services.api.state, "STALE");
+    assert.deepEqual(r.services.api.revisions[0].commits.map((x) => [x.sha, x.files]), [[c, [{ status: "M", path: "pyproject.toml" }]]]);
+  });
+
   test("files the ignore files exclude do not count, even when deleted", async () => {
     const dir = gitRepo({
       "shipshape.toml": svcToml("api"),

@@ -5,7 +5,8 @@
 //   image      every context file any evaluated stage copies (after the ignore files and the
 //              COPY's --exclude patterns) or bind-mounts into a RUN, plus the
 //              build files: the Dockerfile, its ignore files (.dockerignore / <name>.dockerignore,
-//              .gcloudignore and .gitignore for gcloud builds).
+//              .gcloudignore and .gitignore for gcloud builds), and the service's build
+//              settings in the config file (dockerfile, context, target, build_args, build).
 //   reachable  the Python files reachable from the entry points, the non-Python files copied
 //              except documentation (README, *.md, docs/ ...), and the build files; so a README
 //              or a test file copied by `COPY . .` does not make a service stale.
@@ -25,6 +26,7 @@ import { ParseCache } from "../parse-cache.js";
 import { stdlibNames } from "../check.js";
 import { cleanSource } from "../image/model.js";
 import { dockerignore, DockerIgnore } from "../context/dockerignore.js";
+import { CONFIG_FILES } from "./build-settings.js";
 
 export type ClosureMode = "image" | "reachable";
 
@@ -34,6 +36,13 @@ export interface Closure {
   files: Set<string>;
   /** Dockerfile and ignore files (always in the closure). */
   buildFiles: Set<string>;
+  /** The service, whose build settings the config files declare. */
+  service: string;
+  /**
+   * The files that may declare the service's build settings (shipshape.toml, pyproject.toml): a
+   * change to them counts when it changes those settings (see build-settings.ts).
+   */
+  configFiles: string[];
   /** Repository-relative paths to give git (copied sources, build files). */
   pathspecs: string[];
   /** Is a changed path (repository-relative) part of what the image is built from? */
@@ -103,6 +112,7 @@ export function computeClosure(svc: ServiceSpec, repoRoot: string, mode: Closure
     buildFiles.add(repoRel(path.join(svc.context, ".gitignore")));
   }
   for (const b of buildFiles) specs.add(b);
+  for (const c of CONFIG_FILES) specs.add(c);
 
   const prep = prepareService(svc, aopts);
   if ("readError" in prep) {
@@ -206,6 +216,8 @@ export function computeClosure(svc: ServiceSpec, repoRoot: string, mode: Closure
       mode,
       files,
       buildFiles,
+      service: svc.name,
+      configFiles: CONFIG_FILES,
       pathspecs: [...specs].map((s) => (s === "" ? "." : s)),
       contains: contains ?? ((p: string) => buildFiles.has(p) || files.has(p)),
       problems,

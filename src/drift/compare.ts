@@ -4,6 +4,7 @@
 // variables creates a new revision with the same commit: judged by commit, it changes nothing.
 import type { Closure } from "./closure.js";
 import type { DeployedRevision } from "./providers.js";
+import { buildSettingsDiffer } from "./build-settings.js";
 import { Commit, GitRepo, GIT_MIN_ABBREV, MIN_SHA_DIGITS, countCommits, isAncestor, logPaths, looksLikeSha, pathspec, resolveCommit, git } from "./git.js";
 
 export type DriftState = "CURRENT" | "STALE" | "UNKNOWN";
@@ -54,15 +55,35 @@ function base(rev: DeployedRevision): RevisionVerdict {
   };
 }
 
+/** A config file that is not itself part of the image, whose change counts only through the build settings. */
+const settingsOnly = (closure: Closure, p: string) => closure.configFiles.includes(p) && !closure.contains(p);
+
 async function closureCommits(repo: GitRepo, revArgs: string[], closure: Closure): Promise<Commit[]> {
   const specs = closure.pathspecs.map((p) => pathspec(repo, p));
   const raw = await logPaths(repo, revArgs, specs);
   const out: Commit[] = [];
   for (const c of raw) {
     const files = c.files.filter((f) => closure.contains(f.path));
+    // A change to the service's build settings (build_args, target...) changes the image; a change
+    // to the rest of the config file does not. Merges are not listed, so `^` is the one parent.
+    const config = c.files.filter((f) => settingsOnly(closure, f.path));
+    if (config.length && (await buildSettingsDiffer(repo, `${c.sha}^`, c.sha, closure.service))) files.push(...config);
     if (files.length) out.push({ ...c, files });
   }
   return out;
+}
+
+/** The closure paths whose content differs between two commits (the config file when the service's build settings do). */
+async function closureDiff(repo: GitRepo, from: string, to: string, closure: Closure): Promise<string[]> {
+  const diff = await git(repo.top, ["diff", "--no-color", "--no-renames", "--name-only", "-z", from, to, "--", ...closure.pathspecs.map((p) => pathspec(repo, p))]);
+  const paths = diff.stdout
+    .split("\0")
+    .filter(Boolean)
+    .map((p) => (repo.prefix ? p.slice(repo.prefix.length + 1) : p));
+  const changed = paths.filter((p) => closure.contains(p));
+  const config = paths.filter((p) => settingsOnly(closure, p));
+  if (config.length && (await buildSettingsDiffer(repo, from, to, closure.service))) changed.push(...config);
+  return changed;
 }
 
 export async function judgeRevision(repo: GitRepo, head: string, ref: string, closure: Closure, rev: DeployedRevision): Promise<RevisionVerdict> {
@@ -108,12 +129,7 @@ export async function judgeRevision(repo: GitRepo, head: string, ref: string, cl
     }
     // Diverged: history was rewritten (force-push) or the deploy came from another branch. The
     // revision runs code the ref does not have; it is current only if the closure is identical.
-    const diff = await git(repo.top, ["diff", "--no-color", "--no-renames", "--name-only", "-z", full, head, "--", ...closure.pathspecs.map((p) => pathspec(repo, p))]);
-    const changed = diff.stdout
-      .split("\0")
-      .filter(Boolean)
-      .map((p) => (repo.prefix ? p.slice(repo.prefix.length + 1) : p))
-      .filter((p) => closure.contains(p));
+    const changed = await closureDiff(repo, full, head, closure);
     v.commits = await closureCommits(repo, [`${full}..${head}`], closure);
     v.totalCommits = await countCommits(repo, `${full}..${head}`);
     v.reason = `deployed commit ${full.slice(0, 12)} is not in the history of ${ref} (force-push or another branch)`;
