@@ -353,6 +353,41 @@ describe("comparison by commit", () => {
     assert.equal((await driftJson(clone)).services.api.state, "STALE");
   });
 
+  test("a change and its git revert since the deploy: CURRENT (the content is the same), with a note; a partial revert is still STALE", async () => {
+    const dir = monorepo();
+    const deployed = git(dir, ["rev-parse", "HEAD"]);
+    deployAll(dir, deployed);
+    const when = { GIT_AUTHOR_DATE: "2026-12-01T00:00:00Z", GIT_COMMITTER_DATE: "2026-12-01T00:00:00Z" };
+    commit(dir, "shared: lease", { "shared/lock.py": "class Lock:\n    lease = 30\n" });
+    git(dir, ["-c", "commit.gpgsign=false", "revert", "--no-edit", "HEAD"], when);
+    // A build setting changed and changed back counts the same way.
+    const toml = git(dir, ["show", "HEAD:shipshape.toml"]) + "\n";
+    commit(dir, "api: build arg", { "shipshape.toml": toml.replace('[services.api.drift]', 'build_args = { X = "1" }\n[services.api.drift]') });
+    commit(dir, "api: no build arg", { "shipshape.toml": toml });
+    let r = await driftJson(dir);
+    assert.equal(r.status, 0, JSON.stringify(r.services.api));
+    const api = r.services.api.revisions[0];
+    assert.equal(api.state, "CURRENT");
+    assert.equal(api.behind, 0);
+    assert.deepEqual(api.commits, []);
+    assert.equal(api.totalCommits, 4);
+    assert.equal(api.reason, `the changes to what its image is built from since ${deployed.slice(0, 12)} were undone (e.g. reverted): its content on HEAD is the same`);
+    assert.equal(r.services.grading.state, "CURRENT");
+    const t = cli(["drift", "api"], dir);
+    assert.equal(t.status, 0);
+    assert.match(t.stdout, /^api\s+CURRENT$/m);
+    assert.match(t.stdout, /: current \(4 commits since touch its files, but what its image is built from is the same\)$/m);
+    assert.match(t.stdout, /^    note: the changes to what its image is built from since [0-9a-f]{12} were undone/m);
+    // Change A, change B, revert A: B is still missing from production.
+    const a = commit(dir, "shared: A", { "shared/lock.py": "A = 1\n" });
+    const b = commit(dir, "shared: B", { "shared/old.py": "B = 1\n" });
+    git(dir, ["-c", "commit.gpgsign=false", "revert", "--no-edit", a], when);
+    r = await driftJson(dir);
+    assert.equal(r.services.api.state, "STALE");
+    assert.ok(r.services.api.revisions[0].commits.some((c) => c.sha === b));
+    assert.equal(r.services.api.revisions[0].reason, null);
+  });
+
   test("a deployed commit that is not in the history of HEAD: STALE when its build differs, with a note", async () => {
     const dir = monorepo();
     git(dir, ["checkout", "-q", "-b", "hotfix"]);

@@ -33,6 +33,12 @@ export interface RevisionVerdict {
   totalCommits: number | null;
   /** Committer date of the oldest commit the revision lacks (how long it has been stale). */
   staleSince: string | null;
+  /**
+   * CURRENT although this many commits since the deployed one touch its closure: together they
+   * leave what the image is built from as it was (a change and its revert; a diverged history
+   * with the same content). They are not listed in `commits`, and the revision is not behind.
+   */
+  touchedUnchanged: number;
 }
 
 function base(rev: DeployedRevision): RevisionVerdict {
@@ -52,6 +58,7 @@ function base(rev: DeployedRevision): RevisionVerdict {
     commits: [],
     totalCommits: null,
     staleSince: null,
+    touchedUnchanged: 0,
   };
 }
 
@@ -86,6 +93,11 @@ async function closureDiff(repo: GitRepo, from: string, to: string, closure: Clo
   return changed;
 }
 
+/** Add a note to the verdict's reason (after any note the provider gave, such as a rollout in progress). */
+function note(v: RevisionVerdict, text: string): void {
+  v.reason = v.reason ? `${v.reason}; ${text}` : text;
+}
+
 export async function judgeRevision(repo: GitRepo, head: string, ref: string, closure: Closure, rev: DeployedRevision): Promise<RevisionVerdict> {
   const v = base(rev);
   if (rev.note) v.reason = rev.note;
@@ -118,6 +130,13 @@ export async function judgeRevision(repo: GitRepo, head: string, ref: string, cl
     if (await isAncestor(repo, full, head)) {
       v.commits = await closureCommits(repo, [`${full}..${head}`], closure);
       v.totalCommits = await countCommits(repo, `${full}..${head}`);
+      // Commits that touch the closure but cancel out (a change and its `git revert`) leave the
+      // image as it was: compare the content, as for a diverged history.
+      if (v.commits.length && !(await closureDiff(repo, full, head, closure)).length) {
+        v.touchedUnchanged = v.commits.length;
+        v.commits = [];
+        note(v, `the changes to what its image is built from since ${full.slice(0, 12)} were undone (e.g. reverted): its content on ${ref} is the same`);
+      }
       v.state = v.commits.length ? "STALE" : "CURRENT";
       v.staleSince = v.commits.length ? v.commits[v.commits.length - 1].date : null;
       return v;

@@ -30,7 +30,11 @@ function revisionText(r: RevisionVerdict, ref: string): string[] {
     const total = r.totalCommits !== null ? ` of ${r.totalCommits}` : "";
     verdict = `STALE: ${r.commits.length}${total} commit${(r.totalCommits ?? r.commits.length) === 1 ? "" : "s"} on ${ref} since then changed what its image is built from${r.staleSince ? `; stale since ${r.staleSince}` : ""}`;
   } else if (r.state === "CURRENT") {
-    verdict = r.totalCommits ? `current (${plural(r.totalCommits, "commit")} since, none changes its image)` : "current";
+    if (r.touchedUnchanged) {
+      const t = r.touchedUnchanged;
+      const since = r.totalCommits && r.totalCommits !== t ? `${t} of ${r.totalCommits} commits since` : `${plural(t, "commit")} since`;
+      verdict = `current (${since} ${t === 1 ? "touches" : "touch"} its files, but what its image is built from is the same)`;
+    } else verdict = r.totalCommits ? `current (${plural(r.totalCommits, "commit")} since, none changes its image)` : "current";
   } else verdict = `UNKNOWN: ${r.reason ?? "no reason given"}`;
   lines.push(`  revision ${r.revision}${share} ${runs}${deployed}: ${verdict}`);
   if (r.state !== "UNKNOWN" && r.reason) lines.push(`    note: ${r.reason}`);
