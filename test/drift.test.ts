@@ -407,6 +407,30 @@ describe("comparison by commit", () => {
     assert.equal(r.services.grading.state, "STALE");
   });
 
+  test("a deployed commit not in the history of HEAD with the same build: CURRENT, not behind, and no commit listed as missing", async () => {
+    const dir = monorepo();
+    git(dir, ["checkout", "-q", "-b", "hotfix"]);
+    const hot = commit(dir, "hotfix in shared", { "shared/lock.py": "HOT = 1\n" });
+    git(dir, ["checkout", "-q", "main"]);
+    // The same change lands on main as another commit (a cherry-pick, a rebase), and a worker change.
+    commit(dir, "hotfix in shared (picked)", { "shared/lock.py": "HOT = 1\n" });
+    commit(dir, "worker only", { "worker/main.py": "import sys\n" });
+    deployAll(dir, hot, ["api"]);
+    const r = await driftJson(dir, ["api"]);
+    assert.equal(r.status, 0);
+    const api = r.services.api.revisions[0];
+    assert.equal(api.state, "CURRENT");
+    assert.equal(api.behind, 0);
+    assert.deepEqual(api.commits, []);
+    assert.equal(api.totalCommits, 2);
+    assert.equal(api.reason, `deployed commit ${hot.slice(0, 12)} is not in the history of HEAD (force-push or another branch); what its image is built from is the same as on HEAD`);
+    const t = cli(["drift", "api"], dir);
+    assert.equal(t.status, 0);
+    assert.match(t.stdout, /: current \(1 of 2 commits since touches its files, but what its image is built from is the same\)$/m);
+    assert.doesNotMatch(t.stdout, /hotfix in shared \(picked\)/);
+    assert.doesNotMatch(t.stdout, /none changes its image/);
+  });
+
   test("--fetch with --ref origin/main sees commits pushed since the clone", async () => {
     const origin = monorepo();
     const first = git(origin, ["rev-parse", "HEAD"]);

@@ -149,12 +149,20 @@ export async function judgeRevision(repo: GitRepo, head: string, ref: string, cl
     // Diverged: history was rewritten (force-push) or the deploy came from another branch. The
     // revision runs code the ref does not have; it is current only if the closure is identical.
     const changed = await closureDiff(repo, full, head, closure);
-    v.commits = await closureCommits(repo, [`${full}..${head}`], closure);
+    const touching = await closureCommits(repo, [`${full}..${head}`], closure);
     v.totalCommits = await countCommits(repo, `${full}..${head}`);
-    v.reason = `deployed commit ${full.slice(0, 12)} is not in the history of ${ref} (force-push or another branch)`;
-    v.state = changed.length ? "STALE" : "CURRENT";
-    if (v.state === "STALE" && !v.commits.length) v.reason += `; its build differs from ${ref} in ${changed.slice(0, 5).join(", ")}${changed.length > 5 ? ", ..." : ""}`;
-    v.staleSince = v.commits.length ? v.commits[v.commits.length - 1].date : null;
+    note(v, `deployed commit ${full.slice(0, 12)} is not in the history of ${ref} (force-push or another branch)`);
+    if (!changed.length) {
+      // Identical content (a rebase, a cherry-pick): current, and nothing is listed as missing.
+      v.state = "CURRENT";
+      v.touchedUnchanged = touching.length;
+      note(v, `what its image is built from is the same as on ${ref}`);
+      return v;
+    }
+    v.state = "STALE";
+    v.commits = touching;
+    if (!touching.length) v.reason += `; its build differs from ${ref} in ${changed.slice(0, 5).join(", ")}${changed.length > 5 ? ", ..." : ""}`;
+    v.staleSince = touching.length ? touching[touching.length - 1].date : null;
     return v;
   }
   if (rev.deployedAt) {
