@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { chmodSync, mkdirSync, readdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { execFileSync } from "node:child_process";
 import path from "node:path";
-import { FROM, commit, fakeTools, fixture, git, gitRepo, receiver, tmp } from "./drift-helpers.js";
+import { FROM, cliAsync, commit, fakeTools, fixture, git, gitRepo, receiver, tmp } from "./drift-helpers.js";
 import { runRound, ServiceDrift } from "../src/drift/run.js";
 import { exitCode } from "../src/drift/actions.js";
 import { jsonPath } from "../src/drift/providers.js";
@@ -363,6 +363,40 @@ describe("what counts as a commit id", () => {
       r = await round(cmd);
       assert.equal(r.api.state, "UNKNOWN");
       assert.match(r.api.revisions[0].reason!, /\(text\) is not a commit id: "[0-9a-f]{5,6}" \(\d hex digits/);
+    } finally {
+      await server.close();
+    }
+  });
+
+  test("without json_path, a known key that holds no commit id does not hide one that does; none found names the keys and suggests json_path (http)", async () => {
+    let doc: unknown = {};
+    const server = await receiver(() => ({ status: 200, body: JSON.stringify(doc) }));
+    try {
+      const dir = repo(`provider = "http"\nurl = "${server.url}/version"\n`);
+      const head = git(dir, ["rev-parse", "HEAD"]);
+      doc = { revision: "api-00007-abc", git: { commit: head } };
+      let r = await round(dir);
+      assert.equal(r.api.state, "CURRENT", JSON.stringify(r.api));
+      assert.equal(r.api.revisions[0].commitSource, "git.commit");
+      assert.equal(r.api.revisions[0].commit, head);
+
+      doc = { build: { commit: head, number: 1234 } };
+      r = await round(dir);
+      assert.equal(r.code, 2);
+      assert.equal(r.api.state, "UNKNOWN");
+      assert.equal(r.api.revisions[0].reason, "the provider reports neither the deployed commit nor a deploy time (looked for it under the keys commit, git_commit, gitCommit, sha, git_sha, revision, build_commit and git.commit)");
+      assert.equal(r.api.revisions[0].fix, `set json_path = "build.commit" (its value looks like a commit id)`);
+
+      // Only a revision name: "not a commit id", shown whole, and the fix is about json_path, not labels.
+      doc = { revision: "api-00007-abc" };
+      r = await round(dir);
+      assert.equal(r.api.state, "UNKNOWN");
+      assert.equal(r.api.revisions[0].reason, `the deployed commit reported (revision) is not a commit id: "api-00007-abc"`);
+      assert.equal(r.api.revisions[0].fix, `set json_path = "..." to where the answer holds the commit id`);
+      const t = await cliAsync(["drift"], dir);
+      assert.equal(t.status, 2);
+      assert.match(t.stdout, /revision .* runs api-00007-abc \(revision\): UNKNOWN/);
+      assert.doesNotMatch(t.stdout, /label|env var|image tag/);
     } finally {
       await server.close();
     }

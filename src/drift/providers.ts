@@ -294,6 +294,22 @@ function describeValue(v: unknown): string {
   return `a ${typeof v} (${String(v).slice(0, 40)})`;
 }
 
+/** The dotted path of a value in `doc` that looks like a commit id (a full one first), for a json_path hint. */
+function shaPath(doc: unknown): string | null {
+  let best: { path: string; full: boolean } | null = null;
+  const walk = (v: unknown, p: string, depth: number): void => {
+    if (typeof v === "string") {
+      if (p && AUTO_SHA.test(v) && (!best || (!best.full && (v.length === 40 || v.length === 64)))) best = { path: p, full: v.length === 40 || v.length === 64 };
+      return;
+    }
+    if (depth > 6 || !v || typeof v !== "object") return;
+    if (Array.isArray(v)) v.forEach((x, i) => walk(x, `${p}[${i}]`, depth + 1));
+    else for (const [k, x] of Object.entries(v as Obj)) if (/^[^.[\]\s"]+$/.test(k)) walk(x, p ? `${p}.${k}` : k, depth + 1);
+  };
+  walk(doc, "", 0);
+  return (best as { path: string } | null)?.path ?? null;
+}
+
 /** Read a commit (and optionally a time) from a JSON document or plain text. */
 function fromDocument(text: string, cfg: ProviderConfig, name: string): DeployedRevision[] {
   const trimmed = text.trim();
@@ -320,17 +336,29 @@ function fromDocument(text: string, cfg: ProviderConfig, name: string): Deployed
       if (commit === undefined) throw new ProviderError(`${name}: no value at ${cfg.json_path}`);
       if (typeof commit !== "string" || !commit) throw new ProviderError(`${name}: the value at ${cfg.json_path} is not a commit id: ${describeValue(commit)}`);
     } else {
-      for (const k of DOCUMENT_COMMIT_KEYS) {
-        if (typeof o[k] === "string") {
-          commit = o[k];
+      // The first of the known keys that holds a commit id (7+ hex digits) wins: a revision name
+      // under `revision` must not hide the commit under `git.commit`. When none does, the first
+      // string found is reported, and judged "not a commit id".
+      let other: [string, string] | null = null;
+      for (const [k, val] of [...DOCUMENT_COMMIT_KEYS.map((k) => [k, o[k]] as const), ["git.commit", obj(o.git).commit] as const]) {
+        if (typeof val !== "string" || !val) continue;
+        if (AUTO_SHA.test(val.trim())) {
+          commit = val;
           source = k;
           break;
         }
+        other ??= [k, val];
       }
-      if (commit === undefined && typeof obj(o.git).commit === "string") {
-        commit = obj(o.git).commit;
-        source = "git.commit";
-      }
+      if (commit === undefined && other) [source, commit] = other;
+    }
+    let searched: Pick<DeployedRevision, "commitSearched" | "commitFix"> = {};
+    if (cfg.json_path) searched = { commitFix: `record the git commit id at ${cfg.json_path}, or point json_path at where it is` };
+    else if (commit === undefined || (typeof commit === "string" && !AUTO_SHA.test(commit.trim()))) {
+      const at = shaPath(d);
+      searched = {
+        commitSearched: `looked for it under the keys ${orList([...DOCUMENT_COMMIT_KEYS, "git.commit"]).replace(/ or /, " and ")}`,
+        commitFix: at ? `set json_path = "${at}" (its value looks like a commit id)` : `set json_path = "..." to where the answer holds the commit id`,
+      };
     }
     const time = cfg.time_path ? jsonPath(d, cfg.time_path) : (o.deployed_at ?? o.deployedAt ?? o.built_at ?? null);
     return {
@@ -339,6 +367,7 @@ function fromDocument(text: string, cfg: ProviderConfig, name: string): Deployed
       commit: typeof commit === "string" && commit ? commit : null,
       commitSource: source,
       commitConfigured: cfg.json_path !== undefined,
+      ...searched,
       deployedAt: typeof time === "string" ? time : null,
       image: str(o.image),
       digest: str(o.digest),

@@ -20,7 +20,9 @@ export function unknownReason(d: ServiceDrift): string {
 
 function revisionText(r: RevisionVerdict, ref: string): string[] {
   const share = r.percent !== null ? ` (${r.percent}% of traffic)` : "";
-  const runs = r.reportedCommit ? `runs ${short(r.commit ?? r.reportedCommit)}${r.commitSource ? ` (${r.commitSource})` : ""}` : "reports no commit";
+  // A value that is not a known commit is shown whole (up to 40 characters): `api-00007-abc`, not `api-000`.
+  const reported = r.reportedCommit && r.reportedCommit.length > 40 ? `${r.reportedCommit.slice(0, 40)}...` : r.reportedCommit;
+  const runs = r.reportedCommit ? `runs ${r.commit ? short(r.commit) : reported}${r.commitSource ? ` (${r.commitSource})` : ""}` : "reports no commit";
   const deployed = r.deployedAt ? `, deployed ${r.deployedAt}` : "";
   const lines: string[] = [];
   let verdict: string;
