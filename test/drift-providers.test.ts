@@ -5,6 +5,8 @@ import { test, describe, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { chmodSync, mkdirSync, readdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { execFileSync } from "node:child_process";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import path from "node:path";
 import { FROM, cliAsync, commit, fakeTools, fixture, git, gitRepo, receiver, tmp } from "./drift-helpers.js";
 import { runRound, ServiceDrift } from "../src/drift/run.js";
@@ -291,6 +293,28 @@ describe("HTTP endpoint", () => {
       assert.match(r.api.error!, /\/health answered HTML, not JSON \(page title "502 Bad Gateway"\): /);
     } finally {
       await server.close();
+    }
+  });
+
+  test("an answer whose body stalls after the headers, or whose connection is reset mid-body, says so (not 'empty answer')", async () => {
+    const server = createServer((req, res) => {
+      res.writeHead(200, { "content-type": "application/json", "content-length": "100" });
+      res.write('{"commit": "0123');
+      if (req.url === "/reset") setTimeout(() => req.socket.destroy(), 50);
+    });
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    try {
+      let r = await round(repo(`provider = "http"\nurl = "${base}/stall?token=s3cret"\ntimeout = "400ms"\n`));
+      assert.equal(r.code, 2);
+      assert.equal(r.api.state, "UNKNOWN");
+      assert.equal(r.api.error, `${base}/stall sent its headers but not the whole answer within 400 ms`);
+      r = await round(repo(`provider = "http"\nurl = "${base}/reset"\ntimeout = "10s"\n`));
+      assert.equal(r.code, 2);
+      assert.equal(r.api.error, `${base}/reset: the connection was lost while reading the answer (other side closed)`);
+    } finally {
+      server.closeAllConnections();
+      await new Promise((r) => server.close(r));
     }
   });
 

@@ -392,8 +392,20 @@ async function http(cfg: ProviderConfig, timeoutMs: number): Promise<DeployedRev
     if (err.name === "TimeoutError" || err.name === "AbortError") throw new ProviderError(`${url} did not answer within ${timeoutMs} ms`);
     throw new ProviderError(`${url} is unreachable${err.cause?.code ? ` (${err.cause.code})` : ""}`);
   }
-  const body = await res.text().catch(() => "");
+  // The timeout covers the body too: one that stalls after the headers, or a connection that is
+  // reset mid-answer, is said as such (not read as an empty answer).
+  type FetchError = Error & { cause?: { code?: string; message?: string } };
+  const read = await res.text().then(
+    (text) => ({ text, error: null }),
+    (e: FetchError) => ({ text: "", error: e }),
+  );
   if (!res.ok) throw new ProviderError(`${url} answered HTTP ${res.status}`);
+  if (read.error) {
+    const e = read.error;
+    if (e.name === "TimeoutError" || e.name === "AbortError") throw new ProviderError(`${url} sent its headers but not the whole answer within ${timeoutMs} ms`);
+    throw new ProviderError(`${url}: the connection was lost while reading the answer (${e.cause?.message || e.cause?.code || e.message})`);
+  }
+  const body = read.text;
   // A login page or a proxy's error page served with 200 (often after a redirect): say what it is,
   // rather than "invalid JSON" or "<!DOCTYPE is not a commit id".
   const trimmed = body.trimStart();
