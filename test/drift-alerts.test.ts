@@ -291,7 +291,7 @@ describe("dedupe and acknowledgements", () => {
 });
 
 describe("the CLI", () => {
-  test("--alert sends, prints no URL, and exits 1 for stale; a failed delivery exits 2 without the URL", async () => {
+  test("--alert sends, prints no URL, and exits 1 for stale; a failed delivery exits 2 without the URL, with --warn-only too", async () => {
     const hook = await receiver((req) => ({ status: req.url === "/ok" ? 200 : 403 }));
     try {
       const { dir } = repo();
@@ -302,12 +302,18 @@ describe("the CLI", () => {
       assert.doesNotMatch(r.stdout + r.stderr, /127\.0\.0\.1/);
       const { dir: dir2 } = repo();
       commit(dir2, "change", { "shared/lock.py": "X = 12\n" });
-      r = await cliAsync(["drift", "--alert", "webhook", "--warn-only"], dir2, { [ENV.webhook]: `${hook.url}/forbidden-secret` });
-      assert.equal(r.status, 0); // --warn-only
-      r = await cliAsync(["drift", "--alert", "webhook"], dir2, { [ENV.webhook]: `${hook.url}/forbidden-secret` });
-      assert.equal(r.status, 2);
-      assert.match(r.stderr, /^shipshape: error: api: webhook alert not delivered: HTTP 403$/m);
-      assert.doesNotMatch(r.stdout + r.stderr, /forbidden-secret|127\.0\.0\.1/);
+      for (const extra of [[], ["--warn-only"]]) {
+        // --warn-only waives the verdict (STALE), not an alert that could not be delivered.
+        r = await cliAsync(["drift", "--alert", "webhook", ...extra], dir2, { [ENV.webhook]: `${hook.url}/forbidden-secret` });
+        assert.equal(r.status, 2, extra.join(" "));
+        assert.match(r.stdout, /^api\s+STALE/m);
+        assert.match(r.stderr, /^shipshape: error: api: webhook alert not delivered: HTTP 403$/m);
+        assert.doesNotMatch(r.stdout + r.stderr, /forbidden-secret|127\.0\.0\.1/);
+      }
+      // Delivered: --warn-only exits 0 on STALE.
+      r = await cliAsync(["drift", "--alert", "webhook", "--warn-only"], dir2, { [ENV.webhook]: `${hook.url}/ok` });
+      assert.equal(r.status, 0, r.stderr);
+      assert.equal(r.stderr, "");
     } finally {
       await hook.close();
     }

@@ -53,7 +53,7 @@ export function registerDrift(program: Command, setCode: (code: number) => void)
     .option("--ref <ref>", "compare with this git ref (default: [drift] ref, else HEAD)")
     .option("--alert <channel>", "send alerts for new drift: slack or webhook (repeat, or slack,webhook; URLs from the environment variables named in config)", (v: string, prev: string[] = []) => [...prev, v])
     .option("--watch <interval>", "run again every interval (30s, 15m, 2h) until SIGINT/SIGTERM; alerts are deduplicated across rounds")
-    .option("--warn-only", "report, but exit 0 even when something is stale or unknown")
+    .option("--warn-only", "report, but exit 0 even when something is stale or unknown (an undelivered alert or an unusable state file still exits 2)")
     .option("--state <file>", "alert state database (default: [drift] state, else .shipshape/state.db)")
     .option("--fetch", "git fetch before each round (use with --ref origin/main)")
     // `drift ack SERVICE --state FILE`: options after the subcommand are the subcommand's own, not
@@ -78,19 +78,20 @@ export function registerDrift(program: Command, setCode: (code: number) => void)
       // --watch: while the state file cannot be written, its content is kept here between rounds.
       const held: HeldState = { db: null };
       /** One round: the report always comes first; then delivery errors, then a state file problem. */
-      const once = async (): Promise<{ code: number; stateError: string | null }> => {
+      const once = async (): Promise<{ code: number; stateError: string | null; alertFailed: boolean }> => {
         const round = await runRound({ cwd, services, closure: o.closure, ref: o.ref, fetch: o.fetch });
         const { errors, stateError } = await recordRound(round, channels, statePath, new Date(), intervalMs ? held : undefined);
         if (o.format === "json") process.stdout.write(JSON.stringify(driftJson(round), null, intervalMs ? undefined : 2) + "\n");
         else process.stdout.write((intervalMs ? `--- ${new Date().toISOString()}\n` : "") + driftText(round));
         for (const e of errors) process.stderr.write(`shipshape: error: ${e}\n`);
         if (stateError) process.stderr.write(`shipshape: ${stateError}\n`);
-        return { code: exitCode(round, errors.length > 0), stateError };
+        return { code: exitCode(round, errors.length > 0), stateError, alertFailed: errors.length > 0 };
       };
       if (intervalMs === null) {
-        const { code, stateError } = await once();
-        // A state file that cannot be used is a setup problem: exit 2, --warn-only or not.
-        setCode(stateError ? 2 : o.warnOnly ? 0 : code);
+        const { code, stateError, alertFailed } = await once();
+        // --warn-only waives the verdicts only. A state file that cannot be used, or an alert that
+        // could not be delivered, is a setup problem: exit 2, --warn-only or not.
+        setCode(stateError || alertFailed ? 2 : o.warnOnly ? 0 : code);
         return;
       }
       const stop: { stopped: boolean; wake?: () => void } = { stopped: false };
