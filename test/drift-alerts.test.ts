@@ -10,7 +10,8 @@ import { FROM, cliAsync, commit, deployFile, git, gitRepo, receiver, tmp } from 
 import { runRound } from "../src/drift/run.js";
 import { alertRound, exitCode, parseUntil } from "../src/drift/actions.js";
 import { StateDb } from "../src/drift/state.js";
-import { sleep } from "../src/drift/command.js";
+import { MAX_TIMER_MS, sleep } from "../src/timers.js";
+import { postJson } from "../src/drift/alerts.js";
 
 const ENV = { slack: "TEST_SLACK_HOOK", webhook: "TEST_DRIFT_HOOK" };
 const saved = { ...process.env };
@@ -110,6 +111,30 @@ describe("payloads", () => {
     } finally {
       await hook.close();
     }
+  });
+
+  test("a retry backoff longer than setTimeout takes (retry_base 13d: 13d, 26d, 52d) is waited in full, not retried at once", async () => {
+    const hook = await receiver((_r, n) => ({ status: n < 4 ? 503 : 204 }));
+    const DAY = 86_400_000;
+    const real = globalThis.setTimeout;
+    const slept: number[] = [];
+    // Long delays are recorded and fast-forwarded (no test waits 91 days); short timers run as they are.
+    globalThis.setTimeout = ((fn: (...a: unknown[]) => void, ms?: number, ...args: unknown[]) => {
+      if ((ms ?? 0) < 3_600_000) return real(fn, ms, ...args);
+      slept.push(ms!);
+      return real(fn, 0, ...args);
+    }) as typeof setTimeout;
+    const attempts: string[] = [];
+    try {
+      await postJson(`${hook.url}/hook`, { x: 1 }, "webhook", { timeoutMs: 10_000, retries: 3, retryBaseMs: 13 * DAY, onAttempt: (n, o) => attempts.push(`${n} ${o}`) });
+    } finally {
+      globalThis.setTimeout = real;
+      await hook.close();
+    }
+    assert.deepEqual(attempts, ["1 HTTP 503", "2 HTTP 503", "3 HTTP 503", "4 204"]);
+    // A 26-day setTimeout would fire after 1 ms: every step fits, and the steps add up to the backoff.
+    assert.ok(slept.every((ms) => ms <= MAX_TIMER_MS), slept.map((ms) => (ms / DAY).toFixed(2)).join(", "));
+    assert.equal(slept.reduce((a, b) => a + b, 0), (13 + 26 + 52) * DAY);
   });
 
   test("4xx is not retried; a timeout is retried; errors never contain the URL", async () => {

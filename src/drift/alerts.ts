@@ -4,6 +4,7 @@
 import type { ServiceDrift } from "./run.js";
 import { behindText, revisionFields, short, unknownReason } from "./report.js";
 import type { AlertsConfig } from "./config.js";
+import { sleep } from "../timers.js";
 
 export type AlertChannel = "slack" | "webhook";
 
@@ -16,8 +17,6 @@ export interface DeliveryOptions {
   /** For tests: observe each attempt. */
   onAttempt?: (n: number, outcome: string) => void;
 }
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** POST a JSON body; resolve on 2xx, retrying what can succeed later. Errors never contain the URL. */
 export async function postJson(url: string, body: unknown, label: string, o: DeliveryOptions): Promise<void> {

@@ -6,7 +6,7 @@ import { UsageError, findRepoRoot } from "../discover.js";
 import { parseDuration } from "./config.js";
 import type { ClosureMode } from "./closure.js";
 import type { HeldState } from "./actions.js";
-import { MAX_TIMER_MS } from "../timers.js";
+import { sleep } from "../timers.js";
 
 interface DriftOptions {
   format: "text" | "json";
@@ -17,30 +17,6 @@ interface DriftOptions {
   warnOnly?: boolean;
   state?: string;
   fetch?: boolean;
-}
-
-/** The longest delay setTimeout takes: a longer one fires after 1 ms (TimeoutOverflowWarning). */
-
-/**
- * Sleep `ms` (any length: in steps setTimeout can take, ~24.8 days each), or until `stop.wake()`.
- * A single setTimeout of 30 days would fire at once and turn `--watch 30d` into a busy loop.
- */
-export function sleep(ms: number, stop: { wake?: () => void }): Promise<void> {
-  return new Promise<void>((resolve) => {
-    let left = ms;
-    let t: ReturnType<typeof setTimeout> | undefined;
-    const step = () => {
-      if (left <= 0) return resolve();
-      const n = Math.min(left, MAX_TIMER_MS);
-      left -= n;
-      t = setTimeout(step, n);
-    };
-    stop.wake = () => {
-      clearTimeout(t);
-      resolve();
-    };
-    step();
-  });
 }
 
 export function registerDrift(program: Command, setCode: (code: number) => void): void {

@@ -17,8 +17,6 @@ export interface RunResult {
 }
 
 const MAX_KEEP = 4 * 1024 * 1024;
-/** setTimeout's limit: a longer delay overflows, and Node fires it after 1 ms instead. */
-export const MAX_TIMEOUT_MS = MAX_TIMER_MS;
 
 export function docker(args: string[], opts: { input?: string; timeoutMs?: number; env?: NodeJS.ProcessEnv } = {}): Promise<RunResult> {
   return new Promise((resolve) => {
@@ -42,7 +40,7 @@ export function docker(args: string[], opts: { input?: string; timeoutMs?: numbe
           child.kill("SIGTERM");
           // The CLI may wait for the engine to acknowledge; do not wait for it.
           setTimeout(() => child.kill("SIGKILL"), 3000).unref();
-        }, Math.min(opts.timeoutMs, MAX_TIMEOUT_MS))
+        }, Math.min(opts.timeoutMs, MAX_TIMER_MS))
       : null;
     child.on("error", (e) => {
       if (timer) clearTimeout(timer);
