@@ -154,6 +154,12 @@ describe("payloads", () => {
       assert.deepEqual(errors, ["api: webhook alert not delivered: no answer within 500 ms"]);
       assert.equal(hook.received.length, 3);
       assert.equal(exitCode(round, errors.length > 0), 2);
+      // A refused connection: the same words as the http provider's ("unreachable (ECONNREFUSED)").
+      const closed = await receiver(() => ({ status: 200 }));
+      await closed.close();
+      process.env[ENV.webhook] = `${closed.url}/secret-token`;
+      errors = await alertRound(round, ["webhook"], state);
+      assert.deepEqual(errors, ["api: webhook alert not delivered: unreachable (ECONNREFUSED)"]);
     } finally {
       await hook.close();
     }

@@ -308,10 +308,10 @@ describe("HTTP endpoint", () => {
       let r = await round(repo(`provider = "http"\nurl = "${base}/stall?token=s3cret"\ntimeout = "400ms"\n`));
       assert.equal(r.code, 2);
       assert.equal(r.api.state, "UNKNOWN");
-      assert.equal(r.api.error, `${base}/stall sent its headers but not the whole answer within 400 ms`);
+      assert.equal(r.api.error, `${base}/stall: no complete answer within 400 ms (the body stalled after the headers)`);
       r = await round(repo(`provider = "http"\nurl = "${base}/reset"\ntimeout = "10s"\n`));
       assert.equal(r.code, 2);
-      assert.equal(r.api.error, `${base}/reset: the connection was lost while reading the answer (other side closed)`);
+      assert.equal(r.api.error, `${base}/reset: connection lost while reading the answer (other side closed)`);
     } finally {
       server.closeAllConnections();
       await new Promise((r) => server.close(r));
@@ -325,8 +325,8 @@ describe("HTTP endpoint", () => {
     try {
       const cases: [string, string, RegExp][] = [
         [`${server.url}/health`, "10s", /answered HTTP 500$/],
-        [`${closed.url}/version?token=s3cret`, "10s", /\/version is unreachable \(ECONNREFUSED\)$/],
-        [`${server.url}/hang`, "300ms", /did not answer within 300 ms/],
+        [`${closed.url}/version?token=s3cret`, "10s", /\/version: unreachable \(ECONNREFUSED\)$/],
+        [`${server.url}/hang`, "300ms", /\/hang: no answer within 300 ms$/],
       ];
       for (const [url, timeout, re] of cases) {
         const dir = repo(`provider = "http"\nurl = "${url}"\ntimeout = "${timeout}"\n`);

@@ -5,6 +5,7 @@ import type { ServiceDrift } from "./run.js";
 import { behindText, revisionFields, short, unknownReason } from "./report.js";
 import type { AlertsConfig } from "./config.js";
 import { sleep } from "../timers.js";
+import { fetchFailure } from "./fetch-failure.js";
 
 export type AlertChannel = "slack" | "webhook";
 
@@ -35,8 +36,7 @@ export async function postJson(url: string, body: unknown, label: string, o: Del
       last = `HTTP ${res.status}`;
       retryable = res.status >= 500 || res.status === 429 || res.status === 408;
     } catch (e) {
-      const err = e as Error & { cause?: { code?: string } };
-      last = err.name === "TimeoutError" || err.name === "AbortError" ? `no answer within ${o.timeoutMs} ms` : `network error${err.cause?.code ? ` (${err.cause.code})` : ""}`;
+      last = fetchFailure(e, o.timeoutMs);
     }
     o.onAttempt?.(attempt + 1, last);
     if (!retryable) break;

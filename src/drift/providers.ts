@@ -6,6 +6,7 @@ import { execFile } from "node:child_process";
 import { readFileSync, statSync } from "node:fs";
 import path from "node:path";
 import type { ProviderConfig } from "./config.js";
+import { fetchFailure, formatMs } from "./fetch-failure.js";
 
 export class ProviderError extends Error {}
 
@@ -70,7 +71,7 @@ function run(cmd: string, args: string[], timeoutMs: number, cwd?: string): Prom
         const e = err as NodeJS.ErrnoException & { killed?: boolean; code?: number | string; syscall?: string };
         // The program never started: a spawn error, not an exit status.
         if (typeof e.code === "string" && e.syscall?.startsWith("spawn")) return reject(new ProviderError(cannotStart(cmd, e.code, cwd)));
-        if (e.killed) return reject(new ProviderError(`${shown} timed out after ${timeoutMs % 1000 === 0 ? `${timeoutMs / 1000}s` : `${timeoutMs} ms`}`));
+        if (e.killed) return reject(new ProviderError(`${shown} timed out after ${formatMs(timeoutMs)}`));
         const line = String(stderr).trim().split("\n").filter(Boolean).pop() || err.message.split("\n")[0];
         return reject(new ProviderError(`${shown} failed (exit ${e.code}): ${line}`));
       }
@@ -388,23 +389,16 @@ async function http(cfg: ProviderConfig, timeoutMs: number): Promise<DeployedRev
   try {
     res = await fetch(cfg.url!, { signal: AbortSignal.timeout(timeoutMs), headers: { accept: "application/json, text/plain;q=0.9" }, redirect: "follow" });
   } catch (e) {
-    const err = e as Error & { cause?: { code?: string } };
-    if (err.name === "TimeoutError" || err.name === "AbortError") throw new ProviderError(`${url} did not answer within ${timeoutMs} ms`);
-    throw new ProviderError(`${url} is unreachable${err.cause?.code ? ` (${err.cause.code})` : ""}`);
+    throw new ProviderError(`${url}: ${fetchFailure(e, timeoutMs)}`);
   }
   // The timeout covers the body too: one that stalls after the headers, or a connection that is
   // reset mid-answer, is said as such (not read as an empty answer).
-  type FetchError = Error & { cause?: { code?: string; message?: string } };
   const read = await res.text().then(
-    (text) => ({ text, error: null }),
-    (e: FetchError) => ({ text: "", error: e }),
+    (text) => ({ text, error: null as unknown }),
+    (e: unknown) => ({ text: "", error: e ?? new Error("unknown error") }),
   );
   if (!res.ok) throw new ProviderError(`${url} answered HTTP ${res.status}`);
-  if (read.error) {
-    const e = read.error;
-    if (e.name === "TimeoutError" || e.name === "AbortError") throw new ProviderError(`${url} sent its headers but not the whole answer within ${timeoutMs} ms`);
-    throw new ProviderError(`${url}: the connection was lost while reading the answer (${e.cause?.message || e.cause?.code || e.message})`);
-  }
+  if (read.error) throw new ProviderError(`${url}: ${fetchFailure(read.error, timeoutMs, "body")}`);
   const body = read.text;
   // A login page or a proxy's error page served with 200 (often after a redirect): say what it is,
   // rather than "invalid JSON" or "<!DOCTYPE is not a commit id".
