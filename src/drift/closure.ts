@@ -11,11 +11,13 @@
 //              except documentation (README, *.md, docs/ ...), and the build files; so a README
 //              or a test file copied by `COPY . .` does not make a service stale.
 //
-// Deletions: the closure is computed from the working tree (check out the commit you compare
-// against), so a file deleted since the deployed commit is no longer in it. A changed path that
-// no longer exists still counts when it lies under a source a COPY names (a directory, a file or
-// a wildcard) and the ignore files do not exclude it; git is asked about those sources as
-// pathspecs, so deletions are seen. In reachable mode a deleted Python file does not count by
+// Which files: `repoRoot` holds the compared ref's files. run.ts passes the working tree when the
+// ref is the checked-out commit, else a temporary copy of the ref's own tree (git archive).
+//
+// Deletions: a file deleted since the deployed commit is no longer among those files. A changed
+// path that no longer exists still counts when it lies under a source a COPY names (a directory,
+// a file or a wildcard) and the ignore files do not exclude it; git is asked about those sources
+// as pathspecs, so deletions are seen. In reachable mode a deleted Python file does not count by
 // itself: whatever imported it had to change too, and that change is judged.
 import { existsSync } from "node:fs";
 import path from "node:path";
@@ -199,8 +201,8 @@ export function computeClosure(svc: ServiceSpec, repoRoot: string, mode: Closure
 
   const contains = (p: string): boolean => {
     if (buildFiles.has(p) || files.has(p)) return true;
-    if (existsSync(path.join(repoRoot, p))) return false; // present now and not part of the image
-    // Gone from the working tree: judge by the sources the COPY lines name and the ignore files.
+    if (existsSync(path.join(repoRoot, p))) return false; // present at the ref and not part of the image
+    // Gone from the compared tree: judge by the sources the COPY lines name and the ignore files.
     if (mode === "reachable" && (p.endsWith(".py") || isDocumentation(p))) return false;
     let ctxRel: string;
     if (ctxRepo === "" || ctxRepo === ".") ctxRel = p;
