@@ -394,7 +394,7 @@ describe("what counts as a commit id", () => {
 
   test("without json_path, a known key that holds no commit id does not hide one that does; none found names the keys and suggests json_path (http)", async () => {
     let doc: unknown = {};
-    const server = await receiver(() => ({ status: 200, body: JSON.stringify(doc) }));
+    const server = await receiver(() => ({ status: 200, body: typeof doc === "string" ? doc : JSON.stringify(doc), headers: { "content-type": typeof doc === "string" ? "text/plain" : "application/json" } }));
     try {
       const dir = repo(`provider = "http"\nurl = "${server.url}/version"\n`);
       const head = git(dir, ["rev-parse", "HEAD"]);
@@ -421,6 +421,11 @@ describe("what counts as a commit id", () => {
       assert.equal(t.status, 2);
       assert.match(t.stdout, /revision .* runs api-00007-abc \(revision\): UNKNOWN/);
       assert.doesNotMatch(t.stdout, /label|env var|image tag/);
+      // Plain text that is not a commit id: the fix is about the answer, not labels either.
+      doc = "ok";
+      r = await round(dir);
+      assert.equal(r.api.revisions[0].reason, `the deployed commit reported (text) is not a commit id: "ok"`);
+      assert.equal(r.api.revisions[0].fix, `make the answer the git commit id (plain text, or JSON with it under "commit")`);
     } finally {
       await server.close();
     }

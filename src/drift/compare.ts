@@ -110,7 +110,7 @@ export async function judgeRevision(repo: GitRepo, head: string, ref: string, cl
     if (!looksLikeSha(reported, min)) {
       const short = /^[0-9a-f]+$/i.test(reported) && reported.length < min;
       v.reason = `the deployed commit reported (${rev.commitSource ?? "?"}) is not a commit id: ${JSON.stringify(reported.slice(0, 80))}${short ? ` (${reported.length} hex digit${reported.length === 1 ? "" : "s"}; a commit id needs at least ${min})` : ""}`;
-      const where = rev.commitFix ?? (rev.commitSource === "text" ? null : "configure where it is recorded");
+      const where = rev.commitSource === "text" ? null : (rev.commitFix ?? "configure where it is recorded");
       v.fix = short && !rev.commitConfigured ? `record the full git commit id at build time (at least 7 hex digits)${where ? `, or ${where}` : ""}` : (rev.commitFix ?? "record the git commit id at build time (label, env var or image tag)");
       return v;
     }

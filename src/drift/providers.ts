@@ -311,6 +311,9 @@ function shaPath(doc: unknown): string | null {
   return (best as { path: string } | null)?.path ?? null;
 }
 
+/** What to do when a plain-text answer is not a commit id. */
+const TEXT_FIX = "make the answer the git commit id (plain text, or JSON with it under \"commit\")";
+
 /** Read a commit (and optionally a time) from a JSON document or plain text. */
 function fromDocument(text: string, cfg: ProviderConfig, name: string): DeployedRevision[] {
   const trimmed = text.trim();
@@ -324,10 +327,10 @@ function fromDocument(text: string, cfg: ProviderConfig, name: string): Deployed
     if (/^[[{]/.test(trimmed)) throw new ProviderError(`${name}: invalid JSON`);
     const first = trimmed.split(/\s+/)[0] ?? "";
     if (!first) throw new ProviderError(`${name}: empty answer`);
-    return [{ name, percent: null, commit: first, commitSource: "text", commitConfigured: false, deployedAt: null, image: null, digest: null }];
+    return [{ name, percent: null, commit: first, commitSource: "text", commitConfigured: false, commitFix: TEXT_FIX, deployedAt: null, image: null, digest: null }];
   }
   const one = (d: unknown, label: string): DeployedRevision => {
-    if (typeof d === "string") return { name: label, percent: null, commit: d, commitSource: "text", commitConfigured: false, deployedAt: null, image: null, digest: null };
+    if (typeof d === "string") return { name: label, percent: null, commit: d, commitSource: "text", commitConfigured: false, commitFix: TEXT_FIX, deployedAt: null, image: null, digest: null };
     const o = obj(d);
     let commit: unknown;
     let source: string | null = null;
