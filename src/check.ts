@@ -60,9 +60,10 @@ export const TOOL_VERSION = (() => {
 /**
  * Part of every cached service's key besides the package version: bump it when the analysis
  * gives a different result for the same inputs, so that a cache written by an older build (of the
- * same package version) is not reused. 2: projects carried across stages, wheels, requirement-file projects.
+ * same package version) is not reused. 2: projects carried across stages, wheels, requirement-file
+ * projects; 3: bind mounts, dependency groups, --no-deps, console scripts, local-folder names.
  */
-export const ANALYSIS_VERSION = 2;
+export const ANALYSIS_VERSION = 3;
 
 let stdlibMemo: Set<string> | null = null;
 /** Standard-library top-level names: the union over the shipped per-version lists. */
