@@ -135,16 +135,34 @@ interface QueueItem {
   module: string | null; // dotted module name; null for a script run as __main__ without a package
   isInit: boolean;
   isMain: boolean;
-  chain: string[];
+  /** The file that imported this one first (null for an entry point): the import chain. */
+  parent: QueueItem | null;
   deferred: boolean;
-  /** Filled when visited: repository path and candidate-roots key (created as undefined, so
-   * every item has one shape and the walk's property loads stay monomorphic). */
-  repo: string | undefined;
-  candKey: string | undefined;
+  /** The package relative imports start from (`__package__`): null when none. */
+  pkg: string | null;
+  /** Filled when visited: repository path and candidate-roots key ("" until then: every item
+   * has one shape and one field type, so the walk's property loads stay monomorphic). */
+  repo: string;
+  candKey: string;
 }
 
-function queueItem(img: string, module: string | null, isInit: boolean, isMain: boolean, chain: string[], deferred: boolean): QueueItem {
-  return { img, module, isInit, isMain, chain, deferred, repo: undefined, candKey: undefined };
+function queueItem(img: string, module: string | null, isInit: boolean, isMain: boolean, parent: QueueItem | null, deferred: boolean): QueueItem {
+  const pkg = module === null ? null : isInit ? module : module.lastIndexOf(".") < 0 ? null : module.slice(0, module.lastIndexOf("."));
+  return { img, module, isInit, isMain, parent, deferred, pkg, repo: "", candKey: "" };
+}
+
+/** The import chain down to `item`'s importer (repository paths, the entry point first). */
+function chainTo(item: QueueItem): string[] {
+  const out: string[] = [];
+  for (let p = item.parent; p !== null; p = p.parent) out.push(p.repo);
+  return out.reverse();
+}
+
+/** The import chain down to `item` itself: for findings on the imports of a visited file. */
+function chainThrough(item: QueueItem): string[] {
+  const out = chainTo(item);
+  out.push(item.repo);
+  return out;
 }
 
 interface Candidate {
@@ -380,7 +398,7 @@ export function analyzeService(svc: ServiceSpec, opts: AnalyzeOptions): ServiceR
     }
     const sp = runner === "functions-framework" ? [...tail, dirnameImage(r.real)] : [dirnameImage(r.real), ...tail];
     const ep: EntryPoint = { label, file: r.real, module: null, sysPath: sp };
-    entries.push({ ep, item: queueItem(r.real, runner === "functions-framework" ? baseName(r.real) : null, false, isMain, [], false), dfLine: model.argvLine });
+    entries.push({ ep, item: queueItem(r.real, runner === "functions-framework" ? baseName(r.real) : null, false, isMain, null, false), dfLine: model.argvLine });
   };
   const addModule = (module: string, label: string, sysPath: string[], asMain: boolean) => {
     entryAttempted = true;
@@ -424,11 +442,11 @@ export function analyzeService(svc: ServiceSpec, opts: AnalyzeOptions): ServiceR
     const items: QueueItem[] = [];
     for (const s of steps) {
       const f = specFile(s.spec);
-      if (f) items.push(queueItem(f, s.name, s.spec.kind === "package", false, [], false));
+      if (f) items.push(queueItem(f, s.name, s.spec.kind === "package", false, null, false));
     }
     if (asMain && final.kind !== "module") {
       const main = resolver.findSpec("__main__", final.dirs);
-      if (main && main.kind === "module") items.push(queueItem(main.file, module + ".__main__", false, true, [], false));
+      if (main && main.kind === "module") items.push(queueItem(main.file, module + ".__main__", false, true, null, false));
     } else if (asMain && items.length) items[items.length - 1].isMain = true;
     first = items[items.length - 1] ?? null;
     ep.file = first?.img ?? null;
@@ -698,13 +716,13 @@ export function analyzeService(svc: ServiceSpec, opts: AnalyzeOptions): ServiceR
       // The standard library of the image's Python provides it (any version's, when unknown).
       if (py.stdlib ? py.stdlib.names.has(top) : opts.stdlib.has(top)) {
         // Kept for the implicit rules (zoneinfo) and for verify's list.
-        if (tops.has(top) || opts.keepExternals) stdlibImports.push({ module: absName, file: importer.repo ?? fileRepo(importer.img), line: imp.line });
+        if (tops.has(top) || opts.keepExternals) stdlibImports.push({ module: absName, file: importer.repo, line: imp.line });
         return;
       }
     }
     // Where is it in the repository?
     let candKey = importer.candKey;
-    if (candKey === undefined) {
+    if (candKey === "") {
       const ic = tree.get(importer.img)?.origin?.ctx ?? "";
       candKey = importer.candKey = dirnameImage(importer.img) + "\0" + ic.slice(0, ic.lastIndexOf("/") + 1) + "\0" + sysPath.join("\0");
     }
@@ -734,9 +752,6 @@ export function analyzeService(svc: ServiceSpec, opts: AnalyzeOptions): ServiceR
     // is not what `import docker` means: judge it as the distribution.
     if (found && !steps.length && found.loc.isDir && missing === absName && !missing.includes(".") && isKnownDistribution(missing) && !ctxFileExists(found.loc.path + "/__init__.py")) found = null;
     if (!found) {
-      // Most of these are third-party and standard-library imports: no chain is built for them
-      // unless a finding needs it.
-      const chainOf = () => [...importer.chain, importer.repo ?? fileRepo(importer.img)];
       // Outside the build context but in the repository?
       if (ctxInRepo && !steps.length) {
         let where = outsideMemo.get(missing);
@@ -745,16 +760,24 @@ export function analyzeService(svc: ServiceSpec, opts: AnalyzeOptions): ServiceR
           where = exists(path.join(repoRoot, p + ".py")) ? p + ".py" : exists(path.join(repoRoot, p, "__init__.py")) ? p + "/" : null;
           outsideMemo.set(missing, where);
         }
-        if (where) emitImport(imp, importer, "SS101", absName, `module '${missing}' is not in the image: ${where} is outside the build context ${ctx.repoPath("")}, so no COPY can reach it; build from a higher context (docker build -f ${dfRepo} .)`, chainOf());
+        if (where) emitImport(imp, importer, "SS101", absName, `module '${missing}' is not in the image: ${where} is outside the build context ${ctx.repoPath("")}, so no COPY can reach it; build from a higher context (docker build -f ${dfRepo} .)`, chainThrough(importer));
       }
       // Not a repository module: the standard library of another version, or a distribution.
       if (!steps.length) {
-        externals.push({ imp, importer, absName, chain: null });
-      } else missingSubmodule(imp, importer, absName, missing, steps, chainOf());
+        externals.push({ imp, importer, absName });
+      } else missingSubmodule(imp, importer, absName, missing, steps);
       return;
     }
-    const chain = [...importer.chain, importer.repo ?? fileRepo(importer.img)];
-    const { cand, loc } = found;
+    missingLocal(imp, importer, absName, missing, sysPath, steps, found.cand, found.loc);
+  };
+
+  /**
+   * A missing module that the repository has (`loc`, found from `cand`): why the image lacks it.
+   * Apart from explainMissing, which runs for every standard-library and third-party import,
+   * so that V8 compiles that hot part small.
+   */
+  const missingLocal = (imp: PyImport, importer: QueueItem, absName: string, missing: string, sysPath: string[], steps: ResolveStep[], cand: Candidate, loc: { path: string; isDir: boolean }) => {
+    const chain = chainThrough(importer);
     const missingRel = missing.replace(/\./g, "/");
     const expected = joinImage(cand.imageDir, missingRel + (loc.isDir ? "" : ".py"));
     const repoLoc = ctx.repoPath(loc.path) + (loc.isDir ? "/" : "");
@@ -828,7 +851,7 @@ export function analyzeService(svc: ServiceSpec, opts: AnalyzeOptions): ServiceR
    * `import pkg.d` / `from pkg import d` where the local package `pkg` is in the image but `d` is
    * neither a submodule anywhere (image or build context) nor a name its __init__ defines.
    */
-  const missingSubmodule = (imp: PyImport, importer: QueueItem, absName: string, missing: string, steps: ResolveStep[], chain: string[]) => {
+  const missingSubmodule = (imp: PyImport, importer: QueueItem, absName: string, missing: string, steps: ResolveStep[]) => {
     const top = steps[0].spec;
     const parent = steps[steps.length - 1];
     const sub = missing.slice(parent.name.length + 1).split(".")[0];
@@ -837,7 +860,7 @@ export function analyzeService(svc: ServiceSpec, opts: AnalyzeOptions): ServiceR
     // folder named like a package): that is the package rules' business. A name imported from
     // a namespace package is SS105/SS106's.
     if (top.kind === "namespace") {
-      if (!asName) externals.push({ imp, importer, absName, chain });
+      if (!asName) externals.push({ imp, importer, absName });
       return;
     }
     if (asName && parent.spec.kind === "namespace") return;
@@ -861,7 +884,7 @@ export function analyzeService(svc: ServiceSpec, opts: AnalyzeOptions): ServiceR
         : asName
           ? `'${sub}' cannot be imported from '${parent.name}': ${where.join(", ")} has no ${sub}.py or ${sub}/, and its __init__.py does not define '${sub}' (ImportError at run time)`
           : `module '${missing}' does not exist: ${where.join(", ")} has no ${sub}.py or ${sub}/, in the image or in the build context (ModuleNotFoundError at run time)`;
-    emitImport(imp, importer, "SS108", missing, message, chain);
+    emitImport(imp, importer, "SS108", missing, message, chainThrough(importer));
   };
 
   const initText = (abs: string): string => {
@@ -890,7 +913,7 @@ export function analyzeService(svc: ServiceSpec, opts: AnalyzeOptions): ServiceR
     }
     if (imp.deferred || importer.deferred) notes.push("the import runs inside a function: the service starts, and fails when that code path first runs");
     if (model.fileRuns.length && (code === "SS101" || code === "SS102" || code === "SS108")) notes.push(`RUN at line ${model.fileRuns[0].line} may create files shipshape does not model (\`${model.fileRuns[0].text}\`)`);
-    emit({ code, file: importer.repo ?? fileRepo(importer.img), line: imp.line, col: imp.col, module, message, chain, fix, notes: notes.length ? notes : undefined, severity: severity ?? RULES[code].severity });
+    emit({ code, file: importer.repo, line: imp.line, col: imp.col, module, message, chain, fix, notes: notes.length ? notes : undefined, severity: severity ?? RULES[code].severity });
   };
 
   const nsInfo = new Map<string, { ctxDir: string; init: ParsedPython; pkgRepo: string } | null>();
@@ -916,78 +939,94 @@ export function analyzeService(svc: ServiceSpec, opts: AnalyzeOptions): ServiceR
         for (const nm of names) {
           if (resolver.findSpec(nm, step.spec.dirs)) continue;
           if (init.topLevelNames.includes(nm) || init.topLevelNames.includes("*")) {
-            emitImport(imp, importer, "SS105", step.name, `'${nm}' cannot be imported from '${step.name}': ${pkgRepo} defines it but is not copied, so '${step.name}' is a namespace package in the image`, [...importer.chain, fileRepo(importer.img)], { dockerfile: dfRepo, after_line: model.insertAfterLine, insert: `COPY ${ctxDir}/__init__.py ${dir}/` });
+            emitImport(imp, importer, "SS105", step.name, `'${nm}' cannot be imported from '${step.name}': ${pkgRepo} defines it but is not copied, so '${step.name}' is a namespace package in the image`, chainThrough(importer), { dockerfile: dfRepo, after_line: model.insertAfterLine, insert: `COPY ${ctxDir}/__init__.py ${dir}/` });
           }
         }
       }
       const key = dir;
       if (!namespaceWarned.has(key) && !result.findings.some((f) => f.code === "SS105" && f.module === step.name)) {
         namespaceWarned.add(key);
-        emit({ code: "SS106", file: fileRepo(importer.img), line: imp.line, module: step.name, message: `${pkgRepo} is not copied, so '${step.name}' runs as a namespace package: the code in its __init__.py never runs`, chain: [...importer.chain, fileRepo(importer.img)], fix: { dockerfile: dfRepo, after_line: model.insertAfterLine, insert: `COPY ${ctxDir}/__init__.py ${dir}/` } });
+        emit({ code: "SS106", file: fileRepo(importer.img), line: imp.line, module: step.name, message: `${pkgRepo} is not copied, so '${step.name}' runs as a namespace package: the code in its __init__.py never runs`, chain: chainThrough(importer), fix: { dockerfile: dfRepo, after_line: model.insertAfterLine, insert: `COPY ${ctxDir}/__init__.py ${dir}/` } });
       }
     }
   };
 
   // One import of a visited file: resolve it, follow what it reaches, explain what is missing.
-  const visitImport = (imp: PyImport, item: QueueItem, sysPath: string[], chain: string[], thisRepo: string): void => {
+  const visitImport = (imp: PyImport, item: QueueItem, sysPath: string[]): void => {
     let absName = imp.module;
     if (imp.level > 0) {
-      const pkg = item.module === null ? null : item.isInit ? item.module : item.module.split(".").slice(0, -1).join(".");
-      const pkgParts = pkg ? pkg.split(".") : [];
-      if (!pkg || pkgParts.length < imp.level) {
-        const why = !pkg
-          ? `${thisRepo} runs ${item.module === null ? "as a script" : "as a top-level module"} in the image, so it has no parent package ("attempted relative import with no known parent package")`
-          : `it goes above the top-level package '${pkgParts[0]}' ("attempted relative import beyond top-level package")`;
-        emitImport(imp, item, "SS107", ".".repeat(imp.level) + imp.module, `relative import '${".".repeat(imp.level)}${imp.module}' fails: ${why}`, chain);
+      // `__package__` minus (level - 1) trailing components.
+      let base = item.pkg;
+      for (let up = imp.level - 1; up > 0 && base !== null; up--) {
+        const dot = base.lastIndexOf(".");
+        base = dot < 0 ? null : base.slice(0, dot);
+      }
+      if (base === null) {
+        relativeFails(imp, item);
         return;
       }
-      const base = pkgParts.slice(0, pkgParts.length - (imp.level - 1)).join(".");
       absName = imp.module ? base + "." + imp.module : base;
     }
-    const childItem = (s: ResolveStep, f: string): QueueItem => queueItem(f, s.name, s.spec.kind === "package", false, chain, item.deferred || imp.deferred);
     const { steps, missing } = resolver.resolveDotted(absName, sysPath);
     const childDeferred = item.deferred || imp.deferred;
-    for (const s of steps) {
+    for (let k = 0; k < steps.length; k++) {
+      const s = steps[k];
       const f = specFile(s.spec);
-      if (f && needsVisit(f, childDeferred)) enqueue(childItem(s, f), sysPath);
+      if (f && needsVisit(f, childDeferred)) enqueue(queueItem(f, s.name, s.spec.kind === "package", false, item, childDeferred), sysPath);
     }
     if (missing) {
       explainMissing(imp, item, absName, missing, sysPath, steps);
       return;
     }
     const last = steps[steps.length - 1];
-    for (const s of steps.slice(0, -1)) checkNamespace(s, imp, item, null);
-    if (imp.kind === "from" && last.spec.kind !== "module") {
-      const subNames = imp.names.filter((n) => n !== "*");
-      if (last.spec.kind === "namespace") checkNamespace(last, imp, item, subNames);
-      for (const nm of subNames) {
-        const sub = resolver.findSpec(nm, last.spec.dirs);
-        const subName = absName + "." + nm;
-        if (sub) {
-          const f = specFile(sub);
-          if (f) enqueue(childItem({ name: subName, spec: sub }, f), sysPath);
-          continue;
-        }
-        // Not a submodule in the image: an attribute of the package, unless the repository has it
-        // as a submodule that was not copied (and the __init__ does not define the name).
-        if (last.spec.kind === "package") {
-          const initNode = tree.get(last.spec.init);
-          const initParsed = initNode?.origin?.ctx !== undefined ? parseAbs(ctx.abs(initNode.origin.ctx)).parsed : null;
-          if (initParsed && (initParsed.topLevelNames.includes(nm) || initParsed.topLevelNames.includes("*") || initParsed.topLevelNames.includes("__getattr__"))) continue;
-        }
-        explainMissing({ ...imp }, item, subName, subName, sysPath, [...steps]);
+    for (let k = 0; k < steps.length - 1; k++) if (steps[k].spec.kind === "namespace") checkNamespace(steps[k], imp, item, null);
+    if (imp.kind === "from" && last.spec.kind !== "module") fromNames(imp, item, sysPath, absName, steps, last);
+    else if (last.spec.kind === "namespace") checkNamespace(last, imp, item, null);
+  };
+
+  /** A relative import that goes above the top-level package, or from a file without one (SS107). */
+  const relativeFails = (imp: PyImport, item: QueueItem): void => {
+    const thisRepo = item.repo;
+    const pkg = item.pkg;
+    const why = !pkg
+      ? `${thisRepo} runs ${item.module === null ? "as a script" : "as a top-level module"} in the image, so it has no parent package ("attempted relative import with no known parent package")`
+      : `it goes above the top-level package '${pkg.split(".")[0]}' ("attempted relative import beyond top-level package")`;
+    emitImport(imp, item, "SS107", ".".repeat(imp.level) + imp.module, `relative import '${".".repeat(imp.level)}${imp.module}' fails: ${why}`, chainThrough(item));
+  };
+
+  /** `from pkg import a, b`: each name is a submodule to follow, or else something `pkg` defines. */
+  const fromNames = (imp: PyImport, item: QueueItem, sysPath: string[], absName: string, steps: ResolveStep[], last: ResolveStep): void => {
+    const lastSpec = last.spec as Exclude<Resolved, { kind: "module" }>;
+    if (lastSpec.kind === "namespace") checkNamespace(last, imp, item, imp.names.filter((n) => n !== "*"));
+    const childDeferred = item.deferred || imp.deferred;
+    for (const nm of imp.names) {
+      if (nm === "*") continue;
+      const sub = resolver.findSpec(nm, lastSpec.dirs);
+      const subName = absName + "." + nm;
+      if (sub) {
+        const f = specFile(sub);
+        if (f) enqueue(queueItem(f, subName, sub.kind === "package", false, item, childDeferred), sysPath);
+        continue;
       }
-    } else if (last.spec.kind === "namespace") checkNamespace(last, imp, item, null);
+      // Not a submodule in the image: an attribute of the package, unless the repository has it
+      // as a submodule that was not copied (and the __init__ does not define the name).
+      if (lastSpec.kind === "package") {
+        const initNode = tree.get(lastSpec.init);
+        const initParsed = initNode?.origin?.ctx !== undefined ? parseAbs(ctx.abs(initNode.origin.ctx)).parsed : null;
+        if (initParsed && (initParsed.topLevelNames.includes(nm) || initParsed.topLevelNames.includes("*") || initParsed.topLevelNames.includes("__getattr__"))) continue;
+      }
+      explainMissing(imp, item, subName, subName, sysPath, steps);
+    }
   };
 
   // Fallback imports (in an `except ImportError:` handler) wait until the imports of their try
   // body are judged: when all of those resolve (or never run), the handler never runs.
   const postponed: Postponed[] = [];
   /** Visit an import of a try body, recording whether it failed (or what decides it) for its fallbacks. */
-  const visitTryBody = (imp: PyImport, item: QueueItem, sysPath: string[], chain: string[], thisRepo: string, body: TryBody): void => {
+  const visitTryBody = (imp: PyImport, item: QueueItem, sysPath: string[], body: TryBody): void => {
     const f0 = importFailures;
     const x0 = externals.length;
-    visitImport(imp, item, sysPath, chain, thisRepo);
+    visitImport(imp, item, sysPath);
     if (importFailures > f0) body.failed = true;
     for (let k = x0; k < externals.length; k++) body.ext.push(externals[k]);
   };
@@ -1027,13 +1066,13 @@ export function analyzeService(svc: ServiceSpec, opts: AnalyzeOptions): ServiceR
         visitedAny = true;
         // With no import in its try body, a handler import is checked like any other.
         const imp = v === "ordinary" ? { ...p.imp, fallback: 0 } : p.imp;
-        if (imp.tryLine !== 0) visitTryBody(imp, p.item, p.sysPath, p.chain, p.thisRepo, bodyOf(p.tries, imp.tryLine));
-        else visitImport(imp, p.item, p.sysPath, p.chain, p.thisRepo);
+        if (imp.tryLine !== 0) visitTryBody(imp, p.item, p.sysPath, bodyOf(p.tries, imp.tryLine));
+        else visitImport(imp, p.item, p.sysPath);
       }
       if (!progress && stuck) {
         // Cannot happen (a handler depends only on the code around it); never drop an import.
         stuck.state = 1;
-        visitImport(stuck.imp, stuck.item, stuck.sysPath, stuck.chain, stuck.thisRepo);
+        visitImport(stuck.imp, stuck.item, stuck.sysPath);
         progress = visitedAny = true;
       }
     }
@@ -1071,14 +1110,13 @@ export function analyzeService(svc: ServiceSpec, opts: AnalyzeOptions): ServiceR
     visits++;
     const thisRepo = (item.repo = repoFile ?? `${dfRepo} (image ${item.img})`);
     if (!pr.parsed) {
-      emit({ code: "SS003", file: thisRepo, line: 1, module: item.module ?? "__main__", message: `cannot read ${thisRepo} as Python source: ${pr.unreadable}; its imports are not checked`, chain: item.chain });
+      emit({ code: "SS003", file: thisRepo, line: 1, module: item.module ?? "__main__", message: `cannot read ${thisRepo} as Python source: ${pr.unreadable}; its imports are not checked`, chain: chainTo(item) });
       continue;
     }
     const parsed = pr.parsed;
     if (parsed.syntaxError) {
-      emit({ code: "SS002", file: thisRepo, line: parsed.syntaxError.line, col: parsed.syntaxError.col, module: item.module ?? "__main__", message: `syntax error in ${thisRepo}: ${parsed.syntaxError.message}; Python will refuse to import it, and imports after this point may be missed`, chain: item.chain });
+      emit({ code: "SS002", file: thisRepo, line: parsed.syntaxError.line, col: parsed.syntaxError.col, module: item.module ?? "__main__", message: `syntax error in ${thisRepo}: ${parsed.syntaxError.message}; Python will refuse to import it, and imports after this point may be missed`, chain: chainTo(item) });
     }
-    const chain = [...item.chain, thisRepo];
     const imports = parsed.imports;
     // Only a file with fallback imports keeps track of what its try bodies came to.
     let tries: Map<number, TryBody> | null = null;
@@ -1095,13 +1133,13 @@ export function analyzeService(svc: ServiceSpec, opts: AnalyzeOptions): ServiceR
         if (tries !== null && imp.tryLine !== 0) bodyOf(tries, imp.tryLine);
         continue;
       }
-      if (tries === null) visitImport(imp, item, sysPath, chain, thisRepo);
+      if (tries === null) visitImport(imp, item, sysPath);
       else if (imp.fallback !== 0) {
-        const p: Postponed = { imp, item, sysPath, chain, thisRepo, tries, state: 0 };
+        const p: Postponed = { imp, item, sysPath, tries, state: 0 };
         postponed.push(p);
         if (imp.tryLine !== 0) bodyOf(tries, imp.tryLine).waits.push(p);
-      } else if (imp.tryLine !== 0) visitTryBody(imp, item, sysPath, chain, thisRepo, bodyOf(tries, imp.tryLine));
-      else visitImport(imp, item, sysPath, chain, thisRepo);
+      } else if (imp.tryLine !== 0) visitTryBody(imp, item, sysPath, bodyOf(tries, imp.tryLine));
+      else visitImport(imp, item, sysPath);
     }
   }
   if (!postponed.length || !settle()) break;
@@ -1112,12 +1150,12 @@ export function analyzeService(svc: ServiceSpec, opts: AnalyzeOptions): ServiceR
   result.reachable = [...reachable.values()];
 
   // 5-6. Packages, the Python version, the standard library and lock files (SS2xx-SS5xx).
-  packagePhase({ svc, opts, model, ctx, df, dfRepo, repoRoot, py, env, tree, sitePath, externals, stdlibImports, runners, moduleRuns, tops, result, emit, emitImport, entryFix, repoOf, fileRepo, packages, soft });
+  packagePhase({ svc, opts, model, ctx, df, dfRepo, repoRoot, py, env, tree, sitePath, externals, stdlibImports, runners, moduleRuns, tops, result, emit, emitImport, entryFix, repoOf, packages, soft });
   return result;
 }
 
 /** An import of a module that is not in the repository, judged in the package phase. */
-type ExternalImport = { imp: PyImport; importer: QueueItem; absName: string; chain: string[] | null };
+type ExternalImport = { imp: PyImport; importer: QueueItem; absName: string };
 
 /** What the imports of one try body came to, for the fallback imports of its handlers. */
 interface TryBody {
@@ -1134,8 +1172,6 @@ interface Postponed {
   imp: PyImport;
   item: QueueItem;
   sysPath: string[];
-  chain: string[];
-  thisRepo: string;
   /** The try bodies of the importing file, by the line of their `try:`. */
   tries: Map<number, TryBody>;
   /** 0 waiting, 1 visited, 2 skipped: the handler never runs. */
@@ -1208,7 +1244,6 @@ interface PackagePhase {
   emitImport: (imp: PyImport, importer: QueueItem, code: string, module: string, message: string, chain: string[], fix?: Fix, lowered?: Severity, extraNotes?: string[]) => void;
   entryFix: (imgPath: string) => { fix?: Fix; repoHint: string };
   repoOf: (n: INode | null) => string | null;
-  fileRepo: (img: string) => string;
   /** What the image installs (computed once, maybe already during the walk). */
   packages: () => PackageContext;
   /** Does a finding on this import become a warning (guarded, a fallback, an unknown Python version)? */
@@ -1274,7 +1309,7 @@ function packageContext(opts: AnalyzeOptions, model: ImageModel, ctx: BuildConte
 
 /** The package, Python-version and lock rules of one service, after its import graph is walked. */
 function packagePhase(x: PackagePhase): void {
-  const { svc, opts, model, ctx, df, dfRepo, repoRoot, py, env, tree, sitePath, externals, stdlibImports, runners, moduleRuns, tops, result, emit, emitImport, entryFix, repoOf, fileRepo, soft } = x;
+  const { svc, opts, model, ctx, df, dfRepo, repoRoot, py, env, tree, sitePath, externals, stdlibImports, runners, moduleRuns, tops, result, emit, emitImport, entryFix, repoOf, soft } = x;
   // 5. Packages, the Python version and the standard library (SS2xx, SS3xx, SS4xx).
   const { hidden, pkgs, map, ectx, judge } = x.packages();
   for (const [rec, why] of hidden) {
@@ -1325,10 +1360,10 @@ function packagePhase(x: PackagePhase): void {
   const hardness = (x: { e: (typeof externals)[number] }) => (soft(x.e.imp) ? 2 : 0) + (x.e.imp.deferred || x.e.importer.deferred ? 1 : 0);
   for (const list of verdicts.values()) {
     const best = list.reduce((a, b) => (hardness(b) < hardness(a) ? b : a));
-    const others = new Set(list.map((x) => `${x.e.importer.repo ?? ""}:${x.e.imp.line}`)).size - 1;
+    const others = new Set(list.map((x) => `${x.e.importer.repo}:${x.e.imp.line}`)).size - 1;
     const notes = [...best.v.notes];
     if (others > 0) notes.push(`imported in ${others} more place${others > 1 ? "s" : ""} in this image`);
-    emitImport(best.e.imp, best.e.importer, best.v.code, best.v.code === "SS201" || best.v.code === "SS202" ? judgedModule(best.v.message, best.e.absName) : best.e.absName, best.v.message, best.e.chain ?? [...best.e.importer.chain, best.e.importer.repo ?? fileRepo(best.e.importer.img)], undefined, best.v.uncertain ? "warning" : undefined, notes);
+    emitImport(best.e.imp, best.e.importer, best.v.code, best.v.code === "SS201" || best.v.code === "SS202" ? judgedModule(best.v.message, best.e.absName) : best.e.absName, best.v.message, chainThrough(best.e.importer), undefined, best.v.uncertain ? "warning" : undefined, notes);
   }
   result.externals = [...externalsSeen.values()];
   for (const [runner, label] of runners) {
@@ -1371,7 +1406,7 @@ function packagePhase(x: PackagePhase): void {
     emit({ code: "SS303", file: dfRepo, line: df.stages[model.stageIndex].range.line, module: "", message: `${why}; standard-library checks accept a module from any Python 3 version`, chain: [] });
   }
   for (const f of implicitFindings({ model, ctx, fs: opts.fs, pkgs, base: py.base, map, reachable: result.reachable, externals: [...stdlibImports, ...externals.filter((e) => tops.has(e.absName.split(".")[0])).flatMap((e) => {
-    const file = e.importer.repo ?? fileRepo(e.importer.img);
+    const file = e.importer.repo;
     const subs = e.imp.kind === "from" ? e.imp.names.filter((n) => n !== "*").map((n) => ({ module: e.absName + "." + n, file, line: e.imp.line })) : [];
     return [{ module: e.absName, file, line: e.imp.line }, ...subs];
   })], dfRepo, repoRoot, extraRules: opts.implicitRules })) {
