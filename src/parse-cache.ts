@@ -2,11 +2,12 @@
 // cache on disk (`.shipshape_cache/` at the repository root, like ruff's `.ruff_cache`).
 import { isAscii } from "node:buffer";
 import { createHash } from "node:crypto";
-import { closeSync, fstatSync, mkdirSync, openSync, readFileSync, readSync, statSync, writeFileSync, renameSync } from "node:fs";
+import { closeSync, fstatSync, mkdirSync, openSync, readFileSync, readSync, rmSync, statSync, writeFileSync, renameSync } from "node:fs";
 import path from "node:path";
 import type { ParsedPython } from "./types.js";
 import { extractImports, PARSER_VERSION } from "./python/imports.js";
 import { SharedParse, type RawParseJson } from "./parse-shared.js";
+import { packParse, unpackParse, type PackedParse } from "./parse-wire.js";
 import type { Worker } from "node:worker_threads";
 
 export interface ParseResult {
@@ -17,13 +18,16 @@ export interface ParseResult {
 
 interface DiskCache {
   version: string;
-  /** content sha1 -> parse result */
-  entries: Record<string, ParsedPython>;
+  /**
+   * content sha1 -> parse result, packed (parse-wire.ts); null in memory for a result of this
+   * run, which `decoded` holds (and `entryJson` as text when the worker parsed it).
+   */
+  entries: Record<string, PackedParse | null>;
   /** absolute path -> [size, ctimeMs, sha1]: ctime, not mtime, which cp -p, rsync -a and touch -d set back */
   stats: Record<string, [number, number, string]>;
 }
 
-const CACHE_FORMAT = "1";
+const CACHE_FORMAT = "2";
 
 export function decodePython(buf: Buffer): { text: string } | { error: string } {
   if (buf.includes(0)) return { error: "binary file (contains NUL bytes)" };
@@ -122,6 +126,8 @@ export class ParseCache {
   private memo = new Map<string, ParseResult>();
   /** The JSON text of entries that came as text from the worker (written back as is). */
   private entryJson = new Map<string, string>();
+  /** Entries as objects: unpacked on first use, or parsed in this run. */
+  private decoded = new Map<string, ParsedPython>();
   private disk: DiskCache;
   private dirty = false;
   readonly file: string | null;
@@ -194,7 +200,7 @@ export class ParseCache {
     try {
       const st = statSync(abs);
       const known = this.disk.stats[abs];
-      return !(known && known[0] === st.size && known[1] === st.ctimeMs && this.disk.entries[known[2]]);
+      return !(known && known[0] === st.size && known[1] === st.ctimeMs && this.entry(known[2]));
     } catch {
       return false;
     }
@@ -225,7 +231,8 @@ export class ParseCache {
     if (r.parsed) {
       this.parsed++;
       if ("json" in r && r.json !== null) this.entryJson.set(r.sha, r.json);
-      this.disk.entries[r.sha] = r.parsed;
+      this.disk.entries[r.sha] = null;
+      this.decoded.set(r.sha, r.parsed);
       this.disk.stats[r.abs] = [r.size, r.ctimeMs, r.sha];
       this.dirty = true;
       this.memo.set(r.abs, { parsed: r.parsed });
@@ -242,31 +249,42 @@ export class ParseCache {
     }
     const known = this.disk.stats[abs];
     if (known && known[0] === st.size && known[1] === st.ctimeMs) {
-      const hit = this.disk.entries[known[2]];
+      const hit = this.entry(known[2]);
       if (hit) {
         this.hits++;
         this.onStat?.(abs, st.size, st.ctimeMs, st.ino);
         return { parsed: hit };
       }
     }
-    const raw = parseRaw(abs, (sha) => this.disk.entries[sha]);
+    const raw = parseRaw(abs, (sha) => this.entry(sha));
     if (raw.sha) this.onStat?.(abs, raw.size, raw.ctimeMs, raw.ino);
     if (!raw.parsed) return { parsed: null, unreadable: raw.unreadable };
     if (raw.fromCache) this.hits++;
     else {
       this.parsed++;
-      this.disk.entries[raw.sha] = raw.parsed;
+      this.disk.entries[raw.sha] = null;
+      this.decoded.set(raw.sha, raw.parsed);
     }
     this.disk.stats[abs] = [raw.size, raw.ctimeMs, raw.sha];
     this.dirty = true;
     return { parsed: raw.parsed };
   }
 
-  /** JSON.stringify(this.disk), reusing the JSON text of entries parsed by the worker. */
+  /** A cached parse by content hash, unpacked once. */
+  private entry(sha: string): ParsedPython | undefined {
+    let p = this.decoded.get(sha);
+    if (p) return p;
+    const packed = this.disk.entries[sha];
+    if (!packed) return undefined;
+    p = unpackParse(packed) ?? undefined;
+    if (p) this.decoded.set(sha, p);
+    return p;
+  }
+
+  /** The disk cache as JSON, reusing the JSON text of entries parsed by the worker. */
   private serialize(): string {
-    if (this.entryJson.size === 0) return JSON.stringify(this.disk);
     const parts: string[] = [];
-    for (const [sha, entry] of Object.entries(this.disk.entries)) parts.push(JSON.stringify(sha) + ":" + (this.entryJson.get(sha) ?? JSON.stringify(entry)));
+    for (const [sha, entry] of Object.entries(this.disk.entries)) parts.push(JSON.stringify(sha) + ":" + (this.entryJson.get(sha) ?? JSON.stringify(entry ?? packParse(this.decoded.get(sha)!))));
     return `{"version":${JSON.stringify(this.disk.version)},"entries":{${parts.join(",")}},"stats":${JSON.stringify(this.disk.stats)}}`;
   }
 
@@ -286,6 +304,8 @@ export class ParseCache {
       const tmp = this.file + "." + process.pid + ".tmp";
       writeFileSync(tmp, this.serialize());
       renameSync(tmp, this.file);
+      // A cache of an earlier format is never read again.
+      for (let v = 1; v < Number(CACHE_FORMAT); v++) rmSync(ParseCache.fileIn(dir).replace(/v\d+\.json$/, `v${v}.json`), { force: true });
     } catch {
       /* a cache that cannot be written is not an error */
     }

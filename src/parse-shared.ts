@@ -11,7 +11,7 @@
 import { MessageChannel, receiveMessageOnPort, Worker } from "node:worker_threads";
 import type { MessagePort } from "node:worker_threads";
 import type { RawParse } from "./parse-cache.js";
-import type { ParsedPython } from "./types.js";
+import { packParse, unpackParse, type PackedParse } from "./parse-wire.js";
 
 export const CLAIM_FREE = 0;
 export const CLAIM_MAIN = 1;
@@ -24,24 +24,24 @@ export const STATE_RUNNING = 1;
 export const STATE_FINISHED = 2;
 
 /**
- * A parse result as the worker posts it: the parsed imports as their JSON text, which the main
- * thread reads with one JSON.parse and writes back to the disk cache unchanged (cheaper than
- * cloning the objects, and than serialising them again).
+ * A parse result as the worker posts it: the parsed imports, packed (parse-wire.ts), as JSON text,
+ * which the main thread reads with one JSON.parse and writes back to the disk cache unchanged
+ * (cheaper than cloning the objects, and than serialising them again).
  */
 export type WireParse = [abs: string, size: number, ctimeMs: number, ino: number, sha: string, unreadable: string | null, json: string | null];
 
 export function toWire(r: RawParse): WireParse {
-  return [r.abs, r.size, r.ctimeMs, r.ino, r.sha, r.unreadable ?? null, r.parsed ? JSON.stringify(r.parsed) : null];
+  return [r.abs, r.size, r.ctimeMs, r.ino, r.sha, r.unreadable ?? null, r.parsed ? JSON.stringify(packParse(r.parsed)) : null];
 }
 
-/** A result from the worker: the parse, and its JSON text. */
+/** A result from the worker: the parse, and its packed JSON text. */
 export interface RawParseJson extends RawParse {
   json: string | null;
 }
 
 function fromWire(w: WireParse): RawParseJson {
   const [abs, size, ctimeMs, ino, sha, unreadable, json] = w;
-  const r: RawParseJson = { abs, size, ctimeMs, ino, sha, parsed: json === null ? null : (JSON.parse(json) as ParsedPython), json };
+  const r: RawParseJson = { abs, size, ctimeMs, ino, sha, parsed: json === null ? null : unpackParse(JSON.parse(json) as PackedParse), json };
   if (unreadable !== null) r.unreadable = unreadable;
   return r;
 }
