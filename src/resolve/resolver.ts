@@ -13,6 +13,17 @@ export type Resolved =
 
 type Found = Resolved | { kind: "portion"; dir: string } | null;
 
+const NO_DIRS: string[] = [];
+
+/**
+ * Every spec is made here, with all fields of every kind (unused ones empty): one object shape,
+ * so the code that reads specs stays monomorphic and V8 does not deoptimise it when a new kind
+ * first shows up.
+ */
+function makeSpec(kind: Resolved["kind"], file: string, init: string, dirs: string[], node: INode | null): Resolved {
+  return { kind, file, init, dirs, node } as unknown as Resolved;
+}
+
 export interface ResolveStep {
   /** Dotted name of this step (a, a.b, a.b.c). */
   name: string;
@@ -74,10 +85,10 @@ export class Resolver {
       const sd = d.children!.has(name) ? this.dir(sub) : null;
       let init: string | null = null;
       if (sd) init = this.childFile(sub, sd, "__init__");
-      if (sd && init) r = { kind: "package", init, dirs: [sub], node: this.tree.get(init)! };
+      if (sd && init) r = makeSpec("package", "", init, [sub], this.tree.get(init)!);
       else {
         const f = this.childFile(dirPath, d, name);
-        if (f) r = { kind: "module", file: f, node: this.tree.get(f)! };
+        if (f) r = makeSpec("module", f, "", NO_DIRS, this.tree.get(f)!);
         else if (sd) r = { kind: "portion", dir: sub };
       }
     }
@@ -105,7 +116,7 @@ export class Resolver {
         break;
       }
     }
-    if (!out && portions.length) out = { kind: "namespace", dirs: portions };
+    if (!out && portions.length) out = makeSpec("namespace", "", "", portions, null);
     table.set(name, out);
     return out;
   }
