@@ -400,6 +400,8 @@ export function analyzeService(svc: ServiceSpec, opts: AnalyzeOptions): ServiceR
     const ep: EntryPoint = { label, file: r.real, module: null, sysPath: sp };
     entries.push({ ep, item: queueItem(r.real, runner === "functions-framework" ? baseName(r.real) : null, false, isMain, null, false), dfLine: model.argvLine });
   };
+  /** Entry modules whose top level the image lacks, but the repository has: decided after all entry points. */
+  const pendingEntries: { module: string; label: string; asMain: boolean; pkgDir: string | null; finding: Omit<Finding, "severity" | "service"> }[] = [];
   const addModule = (module: string, label: string, sysPath: string[], asMain: boolean) => {
     entryAttempted = true;
     const { steps, missing } = resolver.resolveDotted(module, sysPath);
@@ -432,7 +434,12 @@ export function analyzeService(svc: ServiceSpec, opts: AnalyzeOptions): ServiceR
         ? { fix: { dockerfile: dfRepo, after_line: model.insertAfterLine, insert: `COPY ${pkgDir}/ ${joinImage(base, missingRel)}/` } as Fix, repoHint: ` (${ctx.repoPath(pkgDir)}/ exists in the build context)` }
         : entryFix(joinImage(base, missingRel + ".py"));
       const unexpanded = module.includes("$") ? `; exec-form (JSON) CMD/ENTRYPOINT arguments are not expanded, so Python sees the literal '${module}' — use the shell form or a literal name` : "";
-      emit({ code: "SS110", file: model.argvFile ?? dfRepo, line: model.argvLine || 1, module, message: `the container runs ${label}, but module '${missing}' is not importable in the image (sys.path: ${sysPath.join(", ")})${repoHint}${unexpanded}`, chain: [], fix: unexpanded ? undefined : fix });
+      const finding = { code: "SS110", file: model.argvFile ?? dfRepo, line: model.argvLine || 1, module, message: `the container runs ${label}, but module '${missing}' is not importable in the image (sys.path: ${sysPath.join(", ")})${repoHint}${unexpanded}`, chain: [], fix: unexpanded ? undefined : fix };
+      // Not even its top level is in the image: an installed distribution may provide it
+      // (`python -m alembic` next to an alembic/ folder of migrations, `gunicorn superset.app:app`),
+      // which the package rules tell once every entry point is known.
+      if (!steps.length && !unexpanded) pendingEntries.push({ module, label, asMain, pkgDir: pkgDir ?? null, finding });
+      else emit(finding);
       result.entryPoints.push(ep);
       return;
     }
@@ -607,6 +614,20 @@ export function analyzeService(svc: ServiceSpec, opts: AnalyzeOptions): ServiceR
   for (const e of entries) if (!seenEp.has(e.ep)) {
     seenEp.add(e.ep);
     result.entryPoints.push(e.ep);
+  }
+  for (const p of pendingEntries) {
+    const top = p.module.split(".")[0];
+    // A distribution the image installs provides it: that is what Python imports (the
+    // repository's folder is not in the image). A folder of scripts without __init__.py named
+    // like a well-known distribution is not the module either: the package rules judge the run.
+    const pc = packages();
+    const provided = pc.judge(p.module, []) === null && !providerIn(pc.pkgs, pc.map, p.module)?.dist.localProject;
+    const scriptsFolder = p.asMain && p.pkgDir !== null && p.pkgDir.split("/").pop() === top && isKnownDistribution(top) && ctx.entry(p.pkgDir + "/__init__.py") === null;
+    if (provided || scriptsFolder) {
+      if (p.asMain) moduleRuns.set(p.module, p.label);
+      continue;
+    }
+    emit(p.finding);
   }
   const hasPython = () => {
     for (const [p, n] of tree.walk("/")) if (n.type === "file" && p.endsWith(".py")) return true;

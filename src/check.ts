@@ -63,7 +63,7 @@ export const TOOL_VERSION = (() => {
  * same package version) is not reused. 2: projects carried across stages, wheels, requirement-file
  * projects; 3: bind mounts, dependency groups, --no-deps, console scripts, local-folder names.
  */
-export const ANALYSIS_VERSION = 3;
+export const ANALYSIS_VERSION = 4;
 
 let stdlibMemo: Set<string> | null = null;
 /** Standard-library top-level names: the union over the shipped per-version lists. */

@@ -573,6 +573,35 @@ describe("SS203 executable-not-installed", () => {
   });
 });
 
+describe("SS110 and SS203: an entry module an installed distribution provides", () => {
+  // The repository has a folder named like the module (alembic/ of migration scripts, or a
+  // vendored copy), which the image does not get: Python imports the installed distribution.
+  const repo = (cmd: string, reqs: string, init = false) =>
+    makeRepo({
+      Dockerfile: `FROM python:3.11-slim\nWORKDIR /srv\nCOPY requirements.txt .\nRUN pip install -r requirements.txt\nCOPY app/ app/\nCMD ${cmd}\n`,
+      "requirements.txt": reqs,
+      "app/__init__.py": "",
+      "alembic/env.py": "from alembic import context\n",
+      "alembic/versions/001_init.py": "revision = '001'\n",
+      ...(init ? { "alembic/__init__.py": "" } : {}),
+    });
+  const codes = (res: CheckResult) => res.findings.map((f) => `${f.code} ${f.module}`);
+  test("python -m and a runner's app module: silent when the image installs the distribution", () => {
+    assert.deepEqual(codes(check(repo(`["python", "-m", "alembic", "upgrade", "head"]`, "alembic==1.13.1\n"))), []);
+    assert.deepEqual(codes(check(repo(`["gunicorn", "alembic.wsgi:app"]`, "alembic==1.13.1\ngunicorn==22.0.0\n"))), []);
+  });
+  test("not installed: SS203 for a folder of scripts named like the distribution, SS110 with a COPY fix for a package", () => {
+    const res = check(repo(`["python", "-m", "alembic", "upgrade", "head"]`, "sqlalchemy==2.0.30\n"));
+    assert.deepEqual(codes(res), ["SS203 alembic"]);
+    assert.match(only(res, "SS203")[0].message, /No module named alembic/);
+    const pkgRes = check(repo(`["python", "-m", "alembic", "upgrade", "head"]`, "sqlalchemy==2.0.30\n", true));
+    assert.deepEqual(codes(pkgRes), ["SS110 alembic"]);
+    assert.equal(only(pkgRes, "SS110")[0].fix?.insert, "COPY alembic/ /srv/alembic/");
+    const runner = check(repo(`["gunicorn", "alembic.wsgi:app"]`, "gunicorn==22.0.0\n"));
+    assert.deepEqual(codes(runner), ["SS110 alembic.wsgi"]);
+  });
+});
+
 describe("SS204 requirements-file-not-in-image", () => {
   test("each missing file of one RUN is reported, not only the first", () => {
     const res = check(makeRepo({ Dockerfile: `FROM python:3.11-slim\nWORKDIR /app\nCOPY requirements.txt .\nRUN pip install -r requirements.txt -r missing.txt\nCOPY main.py .\nCMD ["python", "main.py"]\n`, "requirements.txt": "-r nested-missing.txt\nflask\n", "main.py": "import flask\n" }));

@@ -39,6 +39,8 @@ export interface InstalledDist {
   /** Extras asked for (`uvicorn[standard]`): their packages are requested too. */
   extras?: string[];
   version?: string;
+  /** A project of the repository (`pip install .`): its code is in the image tree, or nowhere. */
+  localProject?: boolean;
 }
 
 export interface ImagePackages {
@@ -305,7 +307,7 @@ export function imagePackages(inp: PackageInputs): ImagePackages {
         ...groups.flatMap((g) => pp.groups[g] ?? []),
       ];
       const directNames = new Set(directReqs.filter((r) => markerOk(r.marker)).map((r) => r.name));
-      if (p.root && pp.name) addDist({ name: pp.name, display: pp.name, direct: true, via: `${label(p.pyproject)} (${where})` });
+      if (p.root && pp.name) addDist({ name: pp.name, display: pp.name, direct: true, via: `${label(p.pyproject)} (${where})`, localProject: true });
       let lockRead = false;
       if (p.lock) {
         const lt = readRef(p.lock);
