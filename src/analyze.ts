@@ -144,11 +144,13 @@ interface QueueItem {
    * has one shape and one field type, so the walk's property loads stay monomorphic). */
   repo: string;
   candKey: string;
+  /** For a file a Dockerfile heredoc writes: the Dockerfile line its first line is on (else 0). */
+  hereLine: number;
 }
 
 function queueItem(img: string, module: string | null, isInit: boolean, isMain: boolean, parent: QueueItem | null, deferred: boolean): QueueItem {
   const pkg = module === null ? null : isInit ? module : module.lastIndexOf(".") < 0 ? null : module.slice(0, module.lastIndexOf("."));
-  return { img, module, isInit, isMain, parent, deferred, pkg, repo: "", candKey: "" };
+  return { img, module, isInit, isMain, parent, deferred, pkg, repo: "", candKey: "", hereLine: 0 };
 }
 
 /** The import chain down to `item`'s importer (repository paths, the entry point first). */
@@ -916,6 +918,15 @@ export function analyzeService(svc: ServiceSpec, opts: AnalyzeOptions): ServiceR
     }
   };
 
+  /**
+   * Where a finding on a line of a visited file points: the file itself, or for a file a Dockerfile
+   * heredoc writes (no file of the repository), the Dockerfile line it is on, with a note.
+   */
+  const locate = (item: QueueItem, line: number): { file: string; line: number; note?: string } => {
+    if (item.hereLine === 0) return { file: item.repo, line };
+    return { file: dfRepo, line: item.hereLine + line - 1, note: `the code is in ${item.img}, which a heredoc of ${dfRepo} writes (its line ${line} is line ${item.hereLine + line - 1} of ${dfRepo})` };
+  };
+
   const emitImport = (imp: PyImport, importer: QueueItem, code: string, module: string, message: string, chain: string[], fix?: Fix, lowered?: Severity, extraNotes?: string[]) => {
     importFailures++;
     const notes: string[] = [...(extraNotes ?? [])];
@@ -934,7 +945,9 @@ export function analyzeService(svc: ServiceSpec, opts: AnalyzeOptions): ServiceR
     }
     if (imp.deferred || importer.deferred) notes.push("the import runs inside a function: the service starts, and fails when that code path first runs");
     if (model.fileRuns.length && (code === "SS101" || code === "SS102" || code === "SS108")) notes.push(`RUN at line ${model.fileRuns[0].line} may create files shipshape does not model (\`${model.fileRuns[0].text}\`)`);
-    emit({ code, file: importer.repo, line: imp.line, col: imp.col, module, message, chain, fix, notes: notes.length ? notes : undefined, severity: severity ?? RULES[code].severity });
+    const at = locate(importer, imp.line);
+    if (at.note) notes.push(at.note);
+    emit({ code, file: at.file, line: at.line, col: imp.col, module, message, chain, fix, notes: notes.length ? notes : undefined, severity: severity ?? RULES[code].severity });
   };
 
   const nsInfo = new Map<string, { ctxDir: string; init: ParsedPython; pkgRepo: string } | null>();
@@ -1130,13 +1143,14 @@ export function analyzeService(svc: ServiceSpec, opts: AnalyzeOptions): ServiceR
     else continue;
     visits++;
     const thisRepo = (item.repo = repoFile ?? `${dfRepo} (image ${item.img})`);
+    if (node.origin?.via === "heredoc") item.hereLine = node.origin.contentLine;
     if (!pr.parsed) {
-      emit({ code: "SS003", file: thisRepo, line: 1, module: item.module ?? "__main__", message: `cannot read ${thisRepo} as Python source: ${pr.unreadable}; its imports are not checked`, chain: chainTo(item) });
+      emit({ code: "SS003", ...locate(item, 1), module: item.module ?? "__main__", message: `cannot read ${thisRepo} as Python source: ${pr.unreadable}; its imports are not checked`, chain: chainTo(item) });
       continue;
     }
     const parsed = pr.parsed;
     if (parsed.syntaxError) {
-      emit({ code: "SS002", file: thisRepo, line: parsed.syntaxError.line, col: parsed.syntaxError.col, module: item.module ?? "__main__", message: `syntax error in ${thisRepo}: ${parsed.syntaxError.message}; Python will refuse to import it, and imports after this point may be missed`, chain: chainTo(item) });
+      emit({ code: "SS002", ...locate(item, parsed.syntaxError.line), col: parsed.syntaxError.col, module: item.module ?? "__main__", message: `syntax error in ${thisRepo}: ${parsed.syntaxError.message}; Python will refuse to import it, and imports after this point may be missed`, chain: chainTo(item) });
     }
     const imports = parsed.imports;
     // Only a file with fallback imports keeps track of what its try bodies came to.

@@ -111,8 +111,8 @@ export interface DfInstruction {
   jsonForm: boolean;
   /** For ENV/ARG/LABEL: the key/value pairs (values expanded; ARG without default has value null). */
   properties?: { name: string; value: string | null }[];
-  /** For RUN/COPY with heredocs: the heredoc bodies. */
-  heredocs?: { name: string; content: string }[];
+  /** For RUN/COPY with heredocs: the heredoc bodies, with the 1-based line each body starts on. */
+  heredocs?: { name: string; content: string; line: number }[];
   /** Variables referenced in the raw text that had no value at that point. */
   undefinedVars: string[];
 }

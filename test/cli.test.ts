@@ -164,6 +164,25 @@ describe("formats", () => {
     assert.equal(rule.helpUri, undefined);
     assert.match(rule.help.markdown, /^# SS101 module-not-copied/);
   });
+  test("a finding in a file a Dockerfile heredoc writes points at the Dockerfile line (sarif, github, text)", () => {
+    const repo = makeRepo({
+      Dockerfile: `# syntax=docker/dockerfile:1\nFROM python:3.11-slim\nWORKDIR /app\nCOPY <<EOF /app/main.py\nimport os\nimport helpers\nEOF\nCMD ["python", "main.py"]\n`,
+      "helpers.py": "X = 1\n",
+    });
+    const json = JSON.parse(cli(["check", "--format", "json", "--no-cache"], repo).stdout);
+    const f = json.findings.find((x: { code: string }) => x.code === "SS101");
+    assert.equal(f.file, "Dockerfile");
+    assert.equal(f.line, 6, "import helpers is the heredoc's line 2, the Dockerfile's line 6");
+    assert.match(f.notes.join("\n"), /the code is in \/app\/main\.py, which a heredoc of Dockerfile writes \(its line 2 is line 6 of Dockerfile\)/);
+    const sarif = JSON.parse(cli(["check", "--format", "sarif", "--no-cache"], repo).stdout);
+    const loc = sarif.runs[0].results.find((x: { ruleId: string }) => x.ruleId === "SS101").locations[0].physicalLocation;
+    assert.deepEqual([loc.artifactLocation.uri, loc.region.startLine], ["Dockerfile", 6]);
+    assert.match(cli(["check", "--format", "github", "--no-cache"], repo).stdout, /^::error file=Dockerfile,line=6,/m);
+    // A syntax error in such a file, too.
+    const bad = makeRepo({ Dockerfile: `FROM python:3.11-slim\nCOPY <<EOF /app/main.py\nimport os\nx = = 1\nEOF\nCMD ["python", "/app/main.py"]\n` });
+    const e = JSON.parse(cli(["check", "--format", "json", "--no-cache"], bad).stdout).findings.find((x: { code: string }) => x.code === "SS002");
+    assert.deepEqual([e.file, e.line], ["Dockerfile", 4]);
+  });
   test("no code frame for a file that is not UTF-8", () => {
     const r = cli(["check", "--no-cache"], makeRepo({ "Dockerfile": FROM + "COPY main.py .\nCMD python main.py\n", "main.py": Buffer.from([0x69, 0x6d, 0x70, 0x6f, 0x72, 0x74, 0x20, 0xff, 0xfe, 0x9b, 0x31, 0x6d, 0x0a]) }));
     assert.match(r.stdout, /main\.py:1: warning SS003/);

@@ -281,7 +281,7 @@ describe("heredocs", () => {
   it("RUN heredoc: the body goes to heredocs", () => {
     const df = parse(lines("FROM x", "RUN <<EOF", "pip install x", "echo $HOME", "EOF", "WORKDIR /w"));
     const run = ins(df, "RUN")[0];
-    assert.deepEqual(run.heredocs, [{ name: "EOF", content: "pip install x\necho $HOME\n" }]);
+    assert.deepEqual(run.heredocs, [{ name: "EOF", content: "pip install x\necho $HOME\n", line: 3 }]);
     assert.deepEqual(run.args, ["<<EOF"]);
     assert.deepEqual(run.range, { line: 2, col: 0, endLine: 5, endCol: 3 });
     assert.equal(ins(df, "WORKDIR").length, 1);
@@ -289,16 +289,16 @@ describe("heredocs", () => {
   it("COPY <<EOF /app/x.py: body expanded unless the delimiter is quoted", () => {
     const df = parse(lines("FROM x", "ARG M=mod", "COPY <<EOF /app/x.py", 'import $M', 'print("hi")', "EOF", "COPY <<'EOT' /app/y.py", "import $M", "EOT"));
     const [a, b] = ins(df, "COPY");
-    assert.deepEqual(a.heredocs, [{ name: "EOF", content: 'import mod\nprint("hi")\n' }]);
+    assert.deepEqual(a.heredocs, [{ name: "EOF", content: 'import mod\nprint("hi")\n', line: 4 }]);
     assert.deepEqual(a.args, ["<<EOF", "/app/x.py"]);
-    assert.deepEqual(b.heredocs, [{ name: "EOT", content: "import $M\n" }]);
+    assert.deepEqual(b.heredocs, [{ name: "EOT", content: "import $M\n", line: 8 }]);
     assert.equal(df.errors.length, 0);
   });
   it("<<- strips leading tabs; several heredocs in one RUN", () => {
     const df = parse(lines("FROM x", "RUN <<-A cat - <<B", "\tone", "\tA", "two", "B", "USER u"));
     assert.deepEqual(ins(df, "RUN")[0].heredocs, [
-      { name: "A", content: "one\n" },
-      { name: "B", content: "two\n" },
+      { name: "A", content: "one\n", line: 3 },
+      { name: "B", content: "two\n", line: 5 },
     ]);
     assert.deepEqual(ins(df, "USER")[0].args, ["u"]);
   });

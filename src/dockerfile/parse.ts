@@ -27,7 +27,7 @@ const DockerfileParser = {
 };
 import type { DfFlag, DfInstruction, DfStage, ParsedDockerfile, SourceRange } from "../types.js";
 import { expandWord, type WordExpansion } from "./expand.js";
-import { lineStarts } from "../text.js";
+import { lineAt, lineStarts } from "../text.js";
 
 export interface ParseDockerfileOptions {
   /**
@@ -879,11 +879,12 @@ function parseInto(
           if (specs.some((s) => s.raw === w)) tokens.add(k);
         });
       }
-      const bodies: { name: string; content: string }[] = [];
+      const bodies: { name: string; content: string; line: number }[] = [];
       let pos = ll.endOffset + 1;
       const limit = end;
       for (const h of specs) {
         let content = "";
+        const line = lineAt(starts, Math.min(pos, text.length));
         let terminated = false;
         while (pos <= limit && pos < text.length + 1) {
           let nl = text.indexOf("\n", pos);
@@ -903,7 +904,7 @@ function parseInto(
         }
         if (!terminated) err(`unterminated heredoc <<${h.name}`);
         if (h.expand && copyLike) content = expandHeredoc(content);
-        bodies.push({ name: h.name, content });
+        bodies.push({ name: h.name, content, line });
       }
       inst.heredocs = bodies;
       return tokens;

@@ -386,7 +386,7 @@ function retag(n: INode, line: number, via: Origin["via"]): INode {
   const stack = [c];
   while (stack.length) {
     const x = stack.pop()!;
-    x.origin = makeOrigin(x.origin?.via === "context" || x.origin?.via === "stage" ? "stage" : via, line, x.origin?.ctx, x.origin?.content);
+    x.origin = makeOrigin(x.origin?.via === "context" || x.origin?.via === "stage" ? "stage" : via, line, x.origin?.ctx, x.origin?.content, x.origin?.contentLine);
     if (x.type === "dir") for (const v of x.children!.values()) stack.push(v);
   }
   return c;
@@ -423,7 +423,7 @@ function evalCopy(
     const destAbs = normalizeImagePath(dest, state.workdir);
     for (const h of ins.heredocs) {
       const p = dest.endsWith("/") || ins.heredocs.length > 1 ? joinImage(destAbs, h.name) : destAbs;
-      state.tree.put(p, fileNode(makeOrigin("heredoc", line, undefined, h.content)));
+      state.tree.put(p, fileNode(makeOrigin("heredoc", line, undefined, h.content, h.line)));
     }
     return;
   }
@@ -556,7 +556,7 @@ function evalCopy(
     }
     if (it.isDirSource) {
       // A directory copies its contents.
-      const target = state.tree.mkdirp(destAbs, { via: it.node.origin?.via ?? "context", line });
+      const target = state.tree.mkdirp(destAbs, makeOrigin(it.node.origin?.via ?? "context", line));
       const tmp = new ImageTree();
       tmp.root = target;
       tmp.put("/", it.node);

@@ -8,8 +8,9 @@ export interface Origin {
   ctx?: string;
   /** The Dockerfile line of the instruction that placed it in this stage's tree. */
   line: number;
-  /** For heredoc files: the content. */
+  /** For heredoc files: the content, and the Dockerfile line its first line is on. */
   content?: string;
+  contentLine: number;
 }
 
 export interface INode {
@@ -23,8 +24,8 @@ export interface INode {
 // unused), so that the lookups the analysis makes millions of times see one object shape each
 // (V8 then compiles them once instead of deoptimising on each new shape).
 
-export function makeOrigin(via: Origin["via"], line: number, ctx?: string, content?: string): Origin {
-  return { via, ctx, line, content };
+export function makeOrigin(via: Origin["via"], line: number, ctx?: string, content?: string, contentLine = 0): Origin {
+  return { via, ctx, line, content, contentLine };
 }
 
 export function newDir(origin?: Origin): INode {
