@@ -863,6 +863,10 @@ describe("base images and standard-library data", () => {
     assert.equal(baseImageInfo("python:3.11").slim, false);
     assert.equal(baseImageInfo("python:3.11").known, true);
     assert.equal(baseImageInfo("acme/base:1").known, false);
+    // Only library/python is the official image; acme/python on Docker Hub follows its tags at best.
+    assert.equal(baseImageInfo("docker.io/library/python:3.11").known, true);
+    assert.equal(baseImageInfo("acme/python:3.11").known, false);
+    assert.equal(v("acme/python:3.11"), "3.11");
   });
   test("stdlib lists per version", () => {
     assert.ok(stdlibFor("3.11")!.names.has("tomllib"));

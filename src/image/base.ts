@@ -87,12 +87,13 @@ export function baseImageInfo(ref: string, declared?: { python?: string; package
       info.python = `${m[1]}.${m[2]}`;
       info.pythonSource = `the base image tag ${ref}`;
     } else info.pythonSource = `the base image tag '${tag}' does not name a Python minor version`;
-    info.known = official;
+    // Only the official image (library/python): `acme/python` on Docker Hub is someone else's.
+    info.known = official && repo === "python";
     for (const p of info.slim ? PYTHON_SLIM_PACKAGES : PYTHON_FULL_PACKAGES) info.systemPackages.add(p);
     // The official images install pip, and before 3.12 also setuptools and wheel.
     const minor = m ? Number(m[2]) : 99;
     info.pythonPackages = m && Number(m[1]) === 3 && minor < 12 ? ["pip", "setuptools", "wheel"] : ["pip"];
-    if (!official) info.pythonSource += info.python ? " (not the official image: assumed to follow its tags)" : "";
+    if (!info.known) info.pythonSource += info.python ? " (not the official image: assumed to follow its tags)" : "";
   } else if (official && (name === "debian" || name === "ubuntu" || name === "alpine") && repo === name) {
     info.family = name;
     info.known = true;
