@@ -120,7 +120,7 @@ import_base() {
   docker import -c 'CMD ["python3"]' "$tarball" "$1" >/dev/null
 }
 
-DERIVED_VERSION=3 # 2: the offline pip keeps -e (editable installs); 3: --user/--prefix/--target, pip wheel
+DERIVED_VERSION=4 # 2: the offline pip keeps -e (editable installs); 3: --user/--prefix/--target, pip wheel; 4: local paths in -r files
 
 ensure_images() {
   ensure_derived "$BASE_TAG" bookworm-minbase-python3 "" "${TAGS[@]}"
@@ -149,8 +149,9 @@ ensure_derived() {
 #!/bin/sh
 # shipshape e2e base image: no package index is reachable while building fixtures, so
 # requirements from an index are skipped (announced on stderr); local project paths
-# (`pip install .`, `pip install /src`, `pip install -e .`, wheel files) are really installed, offline, without
-# build isolation, where --user/--prefix/--target say; `pip wheel` builds local projects the same way.
+# (`pip install .`, `pip install /src`, `pip install -e .`, wheel files, and such lines of a -r
+# file) are really installed, offline, without build isolation, where --user/--prefix/--target
+# say; `pip wheel` builds local projects the same way.
 if [ "$1" = wheel ]; then shift; exec python3 -m pip wheel --no-index --no-build-isolation --no-deps "$@"; fi
 if [ "$1" != install ]; then exec python3 -m pip "$@"; fi
 shift
@@ -159,7 +160,19 @@ while [ $# -gt 0 ]; do
   case "$1" in
     --target|-t|--prefix|--root) where="$where $1 $2"; shift 2 || shift ;;
     --target=*|--prefix=*|--root=*|--user) where="$where $1"; shift ;;
-    -r|--requirement|-c|--constraint|-i|--index-url|--extra-index-url|-f|--find-links) skipped="$skipped $1 $2"; shift 2 || shift ;;
+    -r|--requirement)
+      # Its local paths (`-e .`, `./libs/x`), read relative to the working directory as pip does.
+      if [ -f "$2" ]; then
+        while IFS= read -r l || [ -n "$l" ]; do
+          l=$(printf '%s' "$l" | sed 's/[[:space:]]#.*//; s/^#.*//; s/^[[:space:]]*//; s/[[:space:]]*$//')
+          case "$l" in
+            "-e "*|"--editable "*) p=${l#* }; case "$p" in .|./*|../*|/*) local_paths="$local_paths -e $p" ;; esac ;;
+            .|./*|../*|/*) local_paths="$local_paths $l" ;;
+          esac
+        done < "$2"
+      fi
+      skipped="$skipped $1 $2"; shift 2 || shift ;;
+    -c|--constraint|-i|--index-url|--extra-index-url|-f|--find-links) skipped="$skipped $1 $2"; shift 2 || shift ;;
     -e|--editable) local_paths="$local_paths -e $2"; shift 2 || shift ;;
     -*) shift ;;
     .|./*|/*|../*) local_paths="$local_paths $1"; shift ;;

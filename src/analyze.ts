@@ -309,7 +309,7 @@ export function analyzeService(svc: ServiceSpec, opts: AnalyzeOptions): ServiceR
   if (!prep.model) return result;
   const model = prep.model;
   result.model = model;
-  for (const p of model.problems) emit({ code: p.code, file: dfRepo, line: p.line, module: "", message: p.message, chain: [], severity: p.severity });
+  for (const p of model.problems) emit({ code: p.code, file: dfRepo, line: p.line, module: "", message: p.message, chain: [], severity: p.severity, fix: p.fix && { dockerfile: dfRepo, ...p.fix }, notes: p.notes });
 
   const tree = model.tree;
   const resolver = new Resolver(tree);

@@ -30,6 +30,7 @@ export const RULES: Record<string, RuleInfo> = {
   SS203: { code: "SS203", name: "executable-not-installed", severity: "error", summary: "The program the container command runs (gunicorn, uvicorn, celery, ...) is not installed" },
   SS204: { code: "SS204", name: "requirements-file-not-in-image", severity: "error", summary: "A RUN installs a requirements file that is not in the image at that point" },
   SS205: { code: "SS205", name: "packages-not-on-path", severity: "error", summary: "Packages were installed into a virtualenv or folder the container's python does not use" },
+  SS206: { code: "SS206", name: "project-not-in-image", severity: "error", summary: "A RUN installs a local project whose pyproject.toml/setup.py is not in the image at that point" },
   SS209: { code: "SS209", name: "packages-unknown", severity: "info", summary: "Third-party imports cannot be checked: unknown base image and no installs" },
   SS301: { code: "SS301", name: "stdlib-module-unavailable", severity: "error", summary: "A standard-library module that the image's Python version does not have" },
   SS302: { code: "SS302", name: "stdlib-shadowed", severity: "warning", summary: "A local module shadows a standard-library module for everything in the container" },

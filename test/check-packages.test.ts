@@ -663,6 +663,50 @@ describe("SS205 packages-not-on-path", () => {
   });
 });
 
+describe("SS206 project-not-in-image", () => {
+  const files = { "pyproject.toml": `[project]\nname = "svc"\nversion = "1"\ndependencies = ["requests"]\n`, "svc/__init__.py": "", "svc/__main__.py": "import requests\n", "requirements.txt": "requests\n" };
+  const df = (body: string, from = "python:3.11-slim") => `FROM ${from}\nWORKDIR /app\n${body}\nCOPY . .\nCMD ["python", "-m", "svc"]\n`;
+  const ss206 = (res: CheckResult) => only(res, "SS206").map((f) => `${f.line} ${f.severity}`);
+  test("fires for pip, uv pip and pip wheel, with pip's (or uv's) own words", () => {
+    const uv = check(makeRepo({ ...files, Dockerfile: df("RUN uv pip install --system -e .") }));
+    assert.deepEqual(ss206(uv), ["3 error"]);
+    assert.match(only(uv, "SS206")[0].message, /the build fails \(uv: "\/app does not appear to be a Python project/);
+    const wheel = check(makeRepo({ ...files, Dockerfile: df("RUN pip wheel -w /wheels .") }));
+    assert.match(only(wheel, "SS206")[0].message, /^RUN builds a wheel of the local project \., but \/app has neither .*Directory '\.' is not installable/);
+    // A setup.cfg alone is not a project for pip.
+    const cfg = check(makeRepo({ ...files, "setup.cfg": "[metadata]\nname = svc\n", Dockerfile: df("COPY setup.cfg .\nRUN pip install .") }));
+    assert.match(only(cfg, "SS206")[0].message, /\(a setup\.cfg alone is not a project pip can build\)/);
+    // The project's own install counts for nothing (no opaque note): its requirement is missing for real.
+    assert.equal(only(cfg, "SS201")[0].severity, "error");
+  });
+  test("silent when the files are there: copied, bind-mounted, a setup.py project", () => {
+    assert.deepEqual(ss206(check(makeRepo({ ...files, Dockerfile: df("COPY pyproject.toml .\nRUN pip install .") }))), []);
+    const bind = check(makeRepo({ ...files, Dockerfile: `FROM python:3.11-slim\nWORKDIR /app\nRUN --mount=type=bind,source=.,target=/src pip install /src\nCOPY . .\nCMD ["python", "-m", "svc"]\n` }));
+    assert.deepEqual(pkg(bind), []);
+    assert.deepEqual(ss206(check(makeRepo({ ...files, "setup.py": "from setuptools import setup\nsetup()\n", Dockerfile: df("COPY setup.py .\nRUN pip install -e .") }))), []);
+  });
+  test("when the files may be there after all, no finding: the install is opaque, with the reason", () => {
+    const cases: [string, RegExp][] = [
+      [df("RUN git clone https://example.com/svc.git /src && pip install /src"), /`git clone https:\/\/example\.com\/svc\.git \/src` in this RUN may create files/],
+      [df("RUN echo '[project]' > pyproject.toml && pip install ."), /in this RUN may create files/],
+      [df("COPY gen.sh .\nRUN sh gen.sh\nRUN pip install ."), /the RUN at line 4 \(`sh gen\.sh`\) may create files/],
+      [df("RUN pip install -e .", "acme/python:3.11"), /the base image acme\/python:3\.11 is not one shipshape knows/],
+      [df("COPY --from=acme/sources:1 /src /app\nRUN pip install ."), /COPY --from=acme\/sources:1 at line 3 copies from an image shipshape does not read/],
+      [df("RUN --mount=type=cache,target=/app pip install ."), /the RUN mounts something at \/app/],
+      [`FROM python:3.11-slim AS gen\nWORKDIR /app\nRUN ./make-project\n\nFROM python:3.11-slim\nCOPY --from=gen /app /app\nWORKDIR /app\nRUN pip install .\nCOPY . .\nCMD ["python", "-m", "svc"]\n`, /COPY --from=gen at line 6 copies \/app, where the RUN of that stage at line 3/],
+    ];
+    for (const [dockerfile, note] of cases) {
+      const res = check(makeRepo({ ...files, "gen.sh": "", Dockerfile: dockerfile }));
+      assert.deepEqual(ss206(res), [], dockerfile);
+      const w = only(res, "SS201")[0];
+      assert.equal(w?.severity, "warning", dockerfile);
+      assert.ok(w.notes?.some((n) => note.test(n)), `${dockerfile}\n${w.notes?.join("\n")}`);
+    }
+    // Commands that cannot create a project's files leave the prediction standing.
+    assert.deepEqual(ss206(check(makeRepo({ ...files, Dockerfile: df("RUN apt-get update && apt-get install -y --no-install-recommends gcc && rm -rf /var/lib/apt/lists/*\nRUN useradd -m app && mkdir -p /data && chown app /data\nRUN pip install --no-cache-dir -r /dev/null 2>&1 || true\nRUN pip install -e .") }))), ["6 error"]);
+  });
+});
+
 test("uv pip install -r pyproject.toml reads the project's requirements, not requirement lines", () => {
   const res = check(makeRepo({
     "pyproject.toml": `[project]\nname = "app"\nversion = "0.1"\ndependencies = ["requests>=2", "flask"]\n`,

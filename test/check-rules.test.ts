@@ -2,7 +2,7 @@
 // fixed one. Repositories are real folders; nothing is mocked.
 import { test, describe } from "node:test";
 import assert from "node:assert/strict";
-import { makeRepo, check, summary, codes, only } from "./helpers.js";
+import { makeRepo, check, summary, summaryAll, codes, only } from "./helpers.js";
 
 const FROM = "FROM python:3.11-slim\nWORKDIR /app\n";
 
@@ -426,6 +426,41 @@ describe("SS005 / SS006 / SS001 build problems", () => {
     // A LABEL with a Latin-1 byte builds too.
     const label = check(makeRepo({ "Dockerfile": latin1(FROM + 'LABEL maintainer="Jos\xe9"\nCOPY main.py .\nCMD python main.py\n'), "main.py": "import gone\n", "gone.py": "" }));
     assert.deepEqual(summary(label), ["SS101 main.py:1 gone"]);
+  });
+});
+
+describe("SS206 project-not-in-image", () => {
+  // Built for real by the differential suite: pip (the engine's, offline) stops on a folder with
+  // neither pyproject.toml nor setup.py, and the build fails as predicted.
+  const proj = { "pyproject.toml": `[project]\nname = "svc"\nversion = "0.1"\n[build-system]\nrequires = ["setuptools"]\nbuild-backend = "setuptools.build_meta"\n`, "svc/__init__.py": "", "svc/main.py": "from svc import util\n", "svc/util.py": "X = 1\n" };
+  const run = `CMD ["python", "-m", "svc.main"]\n`;
+  test("pip install -e . before the project is copied: the build fails, at the RUN, with the COPY to put first", () => {
+    const res = check(makeRepo({ ...proj, Dockerfile: FROM + `RUN pip install -e .\nCOPY . .\n${run}` }));
+    assert.deepEqual(summaryAll(res), ["SS206 Dockerfile:3 "]);
+    const f = res.findings[0];
+    assert.equal(f.severity, "error");
+    assert.match(f.message, /^RUN installs the local project -e \., but \/app has neither pyproject\.toml nor setup\.py at that point; the build fails \(pip: "file:\/\/\/app does not appear to be a Python project/);
+    assert.deepEqual(f.fix, { dockerfile: "Dockerfile", after_line: 2, insert: "COPY . /app" });
+    assert.ok(f.notes?.some((n) => /\/app\/pyproject\.toml is copied into the image only later, at line 4/.test(n)), f.notes?.join("\n"));
+    // Copied first: it builds.
+    assert.deepEqual(summaryAll(check(makeRepo({ ...proj, Dockerfile: FROM + `COPY . .\nRUN pip install -e .\n${run}` }))), []);
+    assert.deepEqual(summaryAll(check(makeRepo({ ...proj, Dockerfile: FROM + `COPY pyproject.toml .\nCOPY svc/ svc/\nRUN pip install .\n${run}` }))), []);
+  });
+  test("a folder that is not there, and -e . in a requirements file", () => {
+    const missing = check(makeRepo({ ...proj, Dockerfile: FROM + `COPY svc/ svc/\nRUN pip install ./libs/shared\n${run}` }));
+    assert.deepEqual(summaryAll(missing), ["SS206 Dockerfile:4 "]);
+    assert.match(missing.findings[0].message, /\/app\/libs\/shared is not in the image at that point; the build fails \(pip: "Invalid requirement: '\.\/libs\/shared'/);
+    const viaFile = check(makeRepo({ ...proj, "requirements.txt": "-e .\n", Dockerfile: FROM + `COPY requirements.txt .\nRUN pip install -r requirements.txt\nCOPY . .\n${run}` }));
+    assert.deepEqual(summaryAll(viaFile), ["SS206 Dockerfile:4 "]);
+    assert.match(viaFile.findings[0].message, /the local project -e \. \(from requirements\.txt:1\), but \/app has neither/);
+  });
+  test("multi-stage: the project copied in another stage only", () => {
+    const df = `FROM python:3.11-slim AS source\nWORKDIR /app\nCOPY . .\n\nFROM python:3.11-slim\nWORKDIR /app\nCOPY --from=source /app/svc svc\nRUN pip install .\n${run}`;
+    const res = check(makeRepo({ ...proj, Dockerfile: df }));
+    assert.deepEqual(summaryAll(res), ["SS206 Dockerfile:8 "]);
+    assert.equal(res.findings[0].fix?.insert, "COPY . /app");
+    // Built on that stage (FROM source), the project is there.
+    assert.deepEqual(summaryAll(check(makeRepo({ ...proj, Dockerfile: `FROM python:3.11-slim AS source\nWORKDIR /app\nCOPY . .\n\nFROM source\nRUN pip install .\n${run}` }))), []);
   });
 });
 

@@ -9,8 +9,11 @@ import { dockerignore } from "../context/dockerignore.js";
 import type { DfInstruction, DfStage, ParsedDockerfile } from "../types.js";
 import { BuildContext, hasWildcard } from "../context/context.js";
 import { ImageTree, INode, Origin, cloneNode, fileNode, joinImage, makeOrigin, newDir, normalizeImagePath, dirnameImage, symlinkNode } from "./tree.js";
-import { carryInstalls, carryWheels, copiesLocation, fileRef, FileRef, InstallRecord, recordInstalls, WheelBuild } from "../packages/image-installs.js";
+import { carryInstalls, carryWheels, copiesLocation, fileRef, FileRef, InstallRecord, notProject, NotProject, recordInstalls, WheelBuild } from "../packages/image-installs.js";
 import { localProjectPath, parseRequirements } from "../packages/requirements.js";
+import { commandsFromShellScript } from "../entry/argv.js";
+import type { Fix } from "../findings.js";
+import { baseImageInfo } from "./base.js";
 
 export interface CopyRecord {
   line: number;
@@ -27,12 +30,15 @@ export interface CopyRecord {
 }
 
 export interface ModelProblem {
-  code: "SS005" | "SS006" | "SS009";
+  code: "SS005" | "SS006" | "SS009" | "SS206";
   line: number;
   severity?: "warning";
   message: string;
   /** Context-relative path concerned, if any. */
   path?: string;
+  /** A line to insert in the Dockerfile (the analysis adds the file). */
+  fix?: Omit<Fix, "dockerfile">;
+  notes?: string[];
 }
 
 export interface StageState {
@@ -62,6 +68,11 @@ export interface StageState {
   wheels: WheelBuild[];
   /** Virtual environments created with `python -m venv DIR` (image folders). */
   venvs: string[];
+  /**
+   * Folders whose content may differ from `tree`: a RUN shipshape cannot read may have written
+   * files anywhere ("/"), or a COPY --from brought a folder from an image it does not know.
+   */
+  unsure: { path: string; line: number; why: string }[];
 }
 
 export interface ImageModel extends StageState {
@@ -84,6 +95,7 @@ export interface ImageModel extends StageState {
 const TAR_RE = /\.(tar|tar\.gz|tgz|tar\.bz2|tbz2|tar\.xz|txz)$/i;
 
 function emptyState(base: string): StageState {
+  const known = baseImageInfo(base).known;
   return {
     tree: new ImageTree(),
     env: {},
@@ -99,6 +111,7 @@ function emptyState(base: string): StageState {
     installs: [],
     wheels: [],
     venvs: [],
+    unsure: known ? [] : [{ path: "/", line: 0, why: `the base image ${base} is not one shipshape knows, and may hold files there` }],
   };
 }
 
@@ -114,6 +127,7 @@ function cloneState(s: StageState): StageState {
     installs: [...s.installs],
     wheels: [...s.wheels],
     venvs: [...s.venvs],
+    unsure: [...s.unsure],
   };
 }
 
@@ -171,6 +185,9 @@ export function evaluateImage(df: ParsedDockerfile, ctx: BuildContext, target?: 
     let cmdSetHere = false;
     // ARG values are environment variables of the RUN commands of the stage (not of the container).
     const argEnv: Record<string, string> = {};
+    // Local projects pip cannot build at their RUN (SS206), made into findings once the stage's
+    // later instructions show where the project comes from.
+    const failing: FailingProject[] = [];
     for (const ins of st.instructions) {
       switch (ins.keyword) {
         case "ARG":
@@ -201,7 +218,7 @@ export function evaluateImage(df: ParsedDockerfile, ctx: BuildContext, target?: 
           if (!cmdSetHere) state.cmd = null;
           break;
         case "RUN":
-          evalRun(ins, state, st.index, argEnv, ctx);
+          evalRun(ins, state, st.index, argEnv, ctx, failing);
           break;
         case "COPY":
         case "ADD":
@@ -209,6 +226,7 @@ export function evaluateImage(df: ParsedDockerfile, ctx: BuildContext, target?: 
           break;
       }
     }
+    for (const f of failing) problems.push(projectProblem(f, state, ctx));
     states.set(st.index, state);
   }
 
@@ -258,29 +276,53 @@ export function writesFiles(script: string): boolean {
   return false;
 }
 
-function evalRun(ins: DfInstruction, state: StageState, stage: number, argEnv: Record<string, string> = {}, ctx?: BuildContext): void {
+function evalRun(ins: DfInstruction, state: StageState, stage: number, argEnv: Record<string, string> = {}, ctx?: BuildContext, failing: FailingProject[] = []): void {
   const text = [ins.args.join(" "), ...(ins.heredocs ?? []).map((h) => h.content)].join("\n");
+  const line = ins.range.line;
   const before = state.installs.length;
+  const wheelsBefore = state.wheels.length;
   // `RUN --mount=type=bind,source=X,target=Y`: during this RUN, Y holds the context's X (a
   // requirements file, uv.lock and pyproject.toml, the project itself), then it is gone again.
   const binds = ctx ? contextBindMounts(ins, state.workdir) : [];
   let view: StageState = state;
+  // Folders this RUN may see with files the tree does not show: other mounts (a cache, another
+  // stage or image, a bind whose source is not in the context), and anything its own commands write.
+  const unsureHere: { path: string; why: string }[] = [];
+  for (const m of otherMounts(ins, state.workdir)) unsureHere.push({ path: m, why: `the RUN mounts something at ${m} that shipshape does not read` });
+  const writer = mayCreateFiles(text);
+  if (writer) unsureHere.push({ path: "/", why: `\`${writer}\` in this RUN may create files shipshape does not see` });
   if (binds.length) {
     view = { ...state, tree: state.tree.clone() };
     for (const b of binds) {
-      const node = ctxNode(ctx!, b.source.replace(/^\.?\/+|\/+$/g, "").replace(/^\.$/, ""), ins.range.line, null);
+      const node = ctxNode(ctx!, b.source.replace(/^\.?\/+|\/+$/g, "").replace(/^\.$/, ""), line, null);
       if (node) view.tree.put(b.target, node);
+      else unsureHere.push({ path: b.target, why: `the RUN bind-mounts ${b.source || "."} at ${b.target}` });
     }
   }
   recordInstalls(ins, text, stage, view, argEnv);
   const made = state.installs.slice(before);
   if (ctx) for (const rec of made) projectsInRequirementFiles(rec, view, ctx);
+  // Local paths pip cannot build (no pyproject.toml, no setup.py): the build fails, unless
+  // something shipshape cannot see may have put the files there.
+  const judge = (np: NotProject, tool: "pip" | "uv", wheel: boolean, projects: { dir: string }[]) => {
+    const why = unsureAbout(np.dir, state, view, unsureHere);
+    if (why) {
+      np.unsure = why;
+      return;
+    }
+    np.fails = true;
+    // pip stops there: nothing of the project is installed.
+    for (let i = projects.length - 1; i >= 0; i--) if (projects[i].dir === np.dir) projects.splice(i, 1);
+    failing.push({ ...np, line, tool, wheel, workdir: state.workdir });
+  };
+  for (const rec of made) for (const np of rec.notProjects ?? []) judge(np, rec.cmd.kind === "pip" ? rec.cmd.tool : "pip", false, rec.projects);
+  for (const w of state.wheels.slice(wheelsBefore)) for (const np of w.notProjects ?? []) judge(np, "pip", true, w.projects);
   // Local projects installed (`pip install .`, `-e .`, `uv sync`, `poetry install`, wheels that
   // `pip wheel` built): a non-editable install puts the project's packages in site-packages as the
   // folder is at this RUN (a wheel: as it was when built); an editable one points at the folder.
   for (const rec of made) {
     for (const p of rec.projects) {
-      if (!p.root || state.pipProjects.some((x) => x.dir === p.dir && x.line === ins.range.line)) continue;
+      if (!p.root || state.pipProjects.some((x) => x.dir === p.dir && x.line === line)) continue;
       let snapshot = p.snapshot;
       if (!snapshot) {
         // An editable install of a bind-mounted folder points at nothing once the RUN is over.
@@ -288,10 +330,171 @@ function evalRun(ins: DfInstruction, state: StageState, stage: number, argEnv: R
         if (node?.type !== "dir" || (rec.cmd.kind !== "pip" && !p.pyproject)) continue;
         if (!p.editable) snapshot = cloneNode(node);
       }
-      state.pipProjects.push({ dir: p.dir, line: ins.range.line, editable: p.editable && !p.snapshot, snapshot, location: rec.location });
+      state.pipProjects.push({ dir: p.dir, line, editable: p.editable && !p.snapshot, snapshot, location: rec.location });
     }
   }
-  if (writesFiles(text)) state.fileRuns.push({ line: ins.range.line, text: text.length > 120 ? text.slice(0, 117) + "..." : text });
+  if (writesFiles(text)) state.fileRuns.push({ line, text: text.length > 120 ? text.slice(0, 117) + "..." : text });
+  // What this RUN may have written stays unknown for the instructions after it.
+  if (writer) state.unsure.push({ path: "/", line, why: `the RUN at line ${line} (\`${writer}\`) may create files shipshape does not see` });
+}
+
+/** A local path pip could not build at its RUN (SS206). */
+interface FailingProject extends NotProject {
+  line: number;
+  tool: "pip" | "uv";
+  /** `pip wheel`, not an install. */
+  wheel: boolean;
+  workdir: string;
+}
+
+/**
+ * Why the files of `dir` may be other than the tree shows at this RUN, or null when the tree is
+ * all there is: the base image is one shipshape knows, and no earlier RUN, mount or COPY from an
+ * unknown image may have put files there.
+ */
+function unsureAbout(dir: string, state: StageState, view: StageState, here: { path: string; why: string }[]): string | null {
+  const overlaps = (p: string) => p === "/" || p === dir || dir.startsWith(p + "/") || p.startsWith(dir + "/");
+  for (const u of here) if (overlaps(u.path)) return u.why;
+  for (const u of state.unsure) if (overlaps(u.path)) return u.why;
+  // A path through something shipshape cannot see into: a file from an unknown image, a symlink.
+  let cur = "";
+  for (const part of dir.split("/").filter(Boolean)) {
+    cur += "/" + part;
+    const n = view.tree.get(cur, true);
+    if (!n) break;
+    if (n.type === "symlink") return `${cur} is a symbolic link`;
+    if (n.type === "file") return n.origin?.via === "external" ? `${cur} comes from an image shipshape does not read` : null;
+  }
+  return null;
+}
+
+/** Commands that cannot create the files of a Python project in an arbitrary folder. */
+const QUIET_COMMANDS = new Set([
+  "apt-get", "apt", "aptitude", "apk", "yum", "dnf", "microdnf", "dpkg", "apt-mark", "rm", "rmdir", "mkdir", "chmod", "chown", "chgrp",
+  "useradd", "adduser", "groupadd", "addgroup", "usermod", "groupmod", "userdel", "passwd", "chpasswd", "echo", "printf", "true", "false",
+  "set", "export", "unset", "cd", "ls", "cat", "which", "test", "[", "[[", "sleep", "id", "whoami", "umask", "ulimit", "exit", "ldconfig",
+  "update-ca-certificates", "locale-gen", "update-alternatives", "pip-compile", "sed", "grep", "pwd", "type", "hash", "trap", ":", "uname",
+  "nproc", "du", "df", "head", "tail", "wc", "sort",
+]);
+/** Words that run the command after them (`sudo cp …`). */
+const WRAPPERS = new Set(["sudo", "env", "exec", "command", "time", "nice", "nohup", "su-exec", "gosu", "chroot"]);
+
+/**
+ * The first command of a RUN script that may create files in an arbitrary folder (a copy, a
+ * download, a generator, a redirect, a script shipshape does not read), or null when every command is
+ * one that cannot: package managers, pip/uv installs, file removal, account commands, echo.
+ */
+export function mayCreateFiles(script: string): string | null {
+  if (/(^|[^<>&0-9=-])[0-9]?>>?\s*(?!&|\/dev\/null\b)[^\s;&|>]/.test(script.replace(/<<-?\s*['"]?\w+['"]?/g, ""))) return script.match(/[^\n;&|]*>[^\n;&|]*/)?.[0].trim() ?? ">";
+  for (let argv of commandsFromShellScript(script)) {
+    const said = argv.join(" ");
+    for (;;) {
+      if (argv.length && /^[A-Za-z_][A-Za-z0-9_]*=/.test(argv[0])) argv = argv.slice(1);
+      else if (argv.length && WRAPPERS.has(argv[0].split("/").pop()!)) {
+        // gosu/su-exec/chroot take a user or folder first; the others, options.
+        const takesArg = ["gosu", "su-exec", "chroot"].includes(argv[0].split("/").pop()!);
+        argv = argv.slice(1);
+        while (argv.length && argv[0].startsWith("-")) argv = argv.slice(1);
+        if (takesArg) argv = argv.slice(1);
+      } else break;
+    }
+    if (!argv.length) continue;
+    if (argv.some((w) => /\$\(|`/.test(w))) return said;
+    const cmd = argv[0].split("/").pop()!;
+    if ((cmd === "sh" || cmd === "bash" || cmd === "dash") && argv[1] === "-c" && argv[2] !== undefined) {
+      const inner = mayCreateFiles(argv[2]);
+      if (inner) return inner;
+      continue;
+    }
+    if (cmd === "find") {
+      if (argv.some((w) => /^-(exec|execdir|ok|okdir|fprint|fls|fprintf)$/.test(w))) return said;
+      continue;
+    }
+    if (cmd === "xargs") {
+      const run = argv.slice(1).find((w) => !w.startsWith("-"));
+      if (run !== undefined && !QUIET_COMMANDS.has(run.split("/").pop()!)) return said;
+      continue;
+    }
+    if (QUIET_COMMANDS.has(cmd)) {
+      if (cmd === "sed" && argv.some((w) => /^-[a-zA-Z]*w|^w\s/.test(w))) return said;
+      continue;
+    }
+    // pip/uv/poetry/pdm installs write into site-packages or a virtualenv, not into a project folder.
+    const sub = argv.slice(1).find((w) => !w.startsWith("-"));
+    if (/^pip(\d+(\.\d+)?)?$/.test(cmd) && ["install", "uninstall", "wheel", "config", "cache", "list", "freeze", "check", "show", "download"].includes(sub ?? "")) continue;
+    if (/^python(\d+(\.\d+)?)?$/.test(cmd)) {
+      const m = argv.indexOf("-m");
+      if (m > 0 && (argv[m + 1] === "pip" || argv[m + 1] === "venv" || argv[m + 1] === "compileall" || argv[m + 1] === "ensurepip")) continue;
+      return said;
+    }
+    if (cmd === "uv" && ["pip", "sync", "venv", "tool", "python", "cache", "export", "lock"].includes(sub ?? "")) continue;
+    if ((cmd === "poetry" || cmd === "pdm") && ["install", "sync", "config", "export", "lock", "self", "use"].includes(sub ?? "")) continue;
+    if (cmd === "virtualenv" || cmd === "pip-sync") continue;
+    return said;
+  }
+  return null;
+}
+
+/** Targets of the RUN's mounts that the model does not read: caches, tmpfs, secrets, and binds from another stage or image. */
+function otherMounts(ins: DfInstruction, workdir: string): string[] {
+  const out: string[] = [];
+  for (const f of ins.flags) {
+    if (f.name !== "mount" || !f.value) continue;
+    const kv: Record<string, string> = {};
+    for (const part of f.value.split(",")) {
+      const eq = part.indexOf("=");
+      if (eq > 0) kv[part.slice(0, eq).trim().toLowerCase()] = part.slice(eq + 1).trim();
+    }
+    const type = kv.type ?? "bind";
+    if (type === "bind" && !kv.from) continue;
+    const target = kv.target ?? kv.dst ?? kv.destination;
+    if (target) out.push(normalizeImagePath(target, workdir));
+  }
+  return out;
+}
+
+/**
+ * SS206 for a local path pip cannot build: the message names the folder pip looks at; the fix
+ * copies the project there before the RUN, from where the stage (or the build context) has it.
+ */
+function projectProblem(f: FailingProject, end: StageState, ctx: BuildContext): ModelProblem {
+  const verb = f.wheel ? "builds a wheel of" : "installs";
+  const what = `${f.editable ? "-e " : ""}${f.written}`;
+  const state = f.missing
+    ? `${f.dir} is not in the image at that point`
+    : `${f.dir} has neither pyproject.toml nor setup.py at that point${f.setupCfg ? " (a setup.cfg alone is not a project pip can build)" : ""}`;
+  const said = f.missing
+    ? f.tool === "uv" ? `uv: "Distribution not found at: file://${f.dir}"` : f.editable ? `pip: "${f.written} is not a valid editable requirement"` : `pip: "Invalid requirement: '${f.written}' … File '${f.written}' does not exist."`
+    : f.tool === "uv" ? `uv: "${f.dir} does not appear to be a Python project, as neither \`pyproject.toml\` nor \`setup.py\` are present in the directory"` : f.editable ? `pip: "file://${f.dir} does not appear to be a Python project: neither 'setup.py' nor 'pyproject.toml' found."` : `pip: "Directory '${f.written.replace(/\[.*\]$/, "")}' is not installable. Neither 'setup.py' nor 'pyproject.toml' found."`;
+  const notes: string[] = [];
+  let src: string | null = null;
+  // Where the stage gets the project later (a COPY after the RUN), else the build context.
+  for (const name of ["pyproject.toml", "setup.py"]) {
+    const n = end.tree.get(joinImage(f.dir, name));
+    if (!n?.origin || n.origin.line <= f.line) continue;
+    notes.push(`${joinImage(f.dir, name)} is copied into the image only later, at line ${n.origin.line}: copy the project before this RUN (move that COPY above it)`);
+    if (n.origin.ctx !== undefined && (n.origin.via === "context" || n.origin.via === "stage")) src = path.posix.dirname(n.origin.ctx);
+    break;
+  }
+  if (src === null) {
+    const rel = f.dir === f.workdir ? "." : f.dir.startsWith(f.workdir + "/") ? f.dir.slice(f.workdir.length + 1) : null;
+    for (const c of [f.dir.slice(1), rel]) {
+      if (c === null || !c || c.startsWith("..")) continue;
+      const cc = c === "." ? "" : c;
+      if (["pyproject.toml", "setup.py"].some((n) => ctx.entry(cc ? `${cc}/${n}` : n)?.type === "file")) {
+        src = c;
+        break;
+      }
+    }
+  }
+  if (!f.missing) notes.push(`copying only pyproject.toml first (to keep the dependency layer cached) gets pip past this error, but not the build backend: without the package folder hatchling, flit-core and poetry-core fail, and setuptools installs the project without its modules (a non-editable install never sees code copied after it)`);
+  return {
+    code: "SS206",
+    line: f.line,
+    message: `RUN ${verb} the local project ${what}${f.in ? ` (from ${f.in})` : ""}, but ${state}; the build fails (${said})`,
+    fix: src !== null ? { after_line: Math.max(1, f.line - 1), insert: `COPY ${src} ${f.dir}` } : undefined,
+    notes,
+  };
 }
 
 function ctxNode(ctx: BuildContext, rel: string, line: number, exclude: ((p: string) => boolean) | null, depth = 0): INode | null {
@@ -344,7 +547,10 @@ function projectsInRequirementFiles(rec: InstallRecord, state: StageState, ctx: 
       const local = r.path ? localProjectPath(r.path) : null;
       if (!local) continue;
       const dir = normalizeImagePath(local.path, rec.cwd);
-      if (state.tree.get(dir)?.type !== "dir" || rec.projects.some((p) => p.dir === dir)) continue;
+      if (rec.projects.some((p) => p.dir === dir) || rec.notProjects?.some((p) => p.dir === dir)) continue;
+      const np = notProject(state.tree, local.path, dir, r.editable, `${refLabel(ctx, ref)}:${r.line}`);
+      if (np) (rec.notProjects ??= []).push(np);
+      if (state.tree.get(dir)?.type !== "dir") continue;
       const extras = [...new Set([...local.extras, ...r.extras])];
       rec.projects.push({ written: local.path + (extras.length ? `[${extras.join(",")}]` : ""), dir, pyproject: fileRef(state.tree, joinImage(dir, "pyproject.toml")), lock: null, editable: r.editable, root: true });
     }
@@ -355,6 +561,10 @@ function projectsInRequirementFiles(rec: InstallRecord, state: StageState, ctx: 
     }
   };
   for (const f of rec.files) if (f.role === "requirement" && f.ref) read(f.ref, 0);
+}
+
+function refLabel(ctx: BuildContext, ref: FileRef): string {
+  return ref.ctx !== undefined ? ctx.repoPath(ref.ctx) : ref.image;
 }
 
 function refText(ctx: BuildContext, ref: FileRef): string | null {
@@ -445,12 +655,17 @@ function evalCopy(
       if (!srcState) {
         // An external image (or unknown stage): contents unknown.
         const name = raw.split("/").filter(Boolean).pop() ?? "";
+        state.unsure.push({ path: destAbs, line, why: `COPY --from=${from} at line ${line} copies from an image shipshape does not read` });
         items.push({ node: fileNode(makeOrigin("external", line)), name, parentsRel: name, isDirSource: false });
         continue;
       }
       const srcPath = normalizeImagePath(raw, "/");
       carryInstalls(srcState.installs, [srcPath], state.installs, line);
       carryProjects(srcState.pipProjects, srcPath, state.pipProjects, line);
+      // What a RUN of that stage may have written there is unknown here too.
+      const src = hasWildcard(raw) ? dirnameImage(srcPath.replace(/[*?[].*$/, "x")) : srcPath;
+      const u = srcState.unsure.find((x) => x.path === "/" || x.path === src || src.startsWith(x.path + "/") || x.path.startsWith(src + "/"));
+      if (u) state.unsure.push({ path: destAbs, line, why: `COPY --from=${from} at line ${line} copies ${src}, where ${u.why.replace(/^the RUN/, "the RUN of that stage")}` });
       carryWheels(srcState.wheels, srcPath, hasWildcard(raw), destAbs, state.wheels);
       const matches = hasWildcard(raw) ? globTree(srcState.tree, srcPath) : [srcPath];
       if (matches.length > 1) multi = true;

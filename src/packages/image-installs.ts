@@ -42,6 +42,31 @@ export interface InstallRecord {
   tree?: ImageTree;
   /** Wheel files or globs of the command that name wheels a `pip wheel` built (not opaque). */
   builtWheels?: string[];
+  /** Local paths the command installs that are not a project pip can build at that point. */
+  notProjects?: NotProject[];
+}
+
+/**
+ * A local path given to pip (`pip install .`, `-e ./libs/x`, `-e .` in a requirements file,
+ * `pip wheel .`) that is, at that RUN, not a folder with pyproject.toml or setup.py: pip stops
+ * with an error and the build fails, unless something shipshape cannot see puts the files there.
+ */
+export interface NotProject {
+  /** As written (`.`, `./libs/x[dev]`). */
+  written: string;
+  /** The image folder pip looks at. */
+  dir: string;
+  editable: boolean;
+  /** The folder itself is not in the image (else: it is, without pyproject.toml or setup.py). */
+  missing: boolean;
+  /** The folder has a setup.cfg, which pip does not accept alone. */
+  setupCfg: boolean;
+  /** Where it was written when not on the command line: the requirements file and line ("requirements.txt:1"). */
+  in?: string;
+  /** Set by the image model: the build fails here (nothing shipshape cannot see may provide the files). */
+  fails?: boolean;
+  /** Set by the image model: why the files may be there after all. */
+  unsure?: string;
 }
 
 /**
@@ -57,6 +82,7 @@ export interface WheelBuild {
   files: InstallRecord["files"];
   projects: InstallRecord["projects"];
   tree?: ImageTree;
+  notProjects?: NotProject[];
 }
 
 export function fileRef(tree: ImageTree, image: string): FileRef | null {
@@ -145,6 +171,8 @@ export function recordInstalls(
         for (const w of list) {
           if (/^[a-z+]+:\/\//i.test(w) || /\.(whl|tar\.gz|zip)$/i.test(w)) continue;
           const dir = normalizeImagePath(w.replace(/\[.*\]$/, ""), cwd);
+          const np = notProject(state.tree, w, dir, editable);
+          if (np) (rec.notProjects ??= []).push(np);
           if (state.tree.get(dir)?.type !== "dir") continue;
           rec.projects.push({ written: w, dir, pyproject: fileRef(state.tree, joinImage(dir, "pyproject.toml")), lock: null, editable, root: true });
         }
@@ -175,6 +203,8 @@ function wheelBuild(cmd: PipInstall, cwd: string, line: number, tree: ImageTree)
   for (const w of [...cmd.localPaths, ...cmd.editable]) {
     if (/^[a-z+]+:\/\//i.test(w) || /\.(whl|tar\.gz|zip)$/i.test(w)) continue;
     const dir = normalizeImagePath(w.replace(/\[.*\]$/, ""), cwd);
+    const np = notProject(tree, w, dir, false);
+    if (np) (b.notProjects ??= []).push(np);
     const node = tree.get(dir);
     if (node?.type !== "dir") continue;
     // A wheel holds the project as it was at this RUN (later changes to the folder are not in it).
@@ -182,6 +212,20 @@ function wheelBuild(cmd: PipInstall, cwd: string, line: number, tree: ImageTree)
   }
   if (b.files.length) b.tree = tree.clone();
   return b;
+}
+
+/**
+ * A local path pip cannot build at this point: no folder there, or a folder with neither
+ * pyproject.toml nor setup.py (pip's `is_installable_dir`; a setup.cfg alone does not count).
+ * Null when it is a project, or when the path is not one to judge (a wildcard, `~`, `$VAR`).
+ */
+export function notProject(tree: ImageTree, written: string, dir: string, editable: boolean, where?: string): NotProject | null {
+  if (/[*?$`~]/.test(written)) return null;
+  const node = tree.get(dir);
+  if (node && node.type !== "dir") return null; // a file (an archive, or something from an image shipshape does not know)
+  const isFile = (name: string) => tree.get(joinImage(dir, name))?.type === "file";
+  if (node && (isFile("pyproject.toml") || isFile("setup.py"))) return null;
+  return { written, dir, editable, missing: !node, setupCfg: Boolean(node) && isFile("setup.cfg"), ...(where ? { in: where } : {}) };
 }
 
 /**

@@ -216,7 +216,8 @@ export function imagePackages(inp: PackageInputs): ImagePackages {
       for (const r of rf.requirements) {
         // A local project (`-e .`) is read as a project of the install (see image/model.ts).
         const local = r.path ? localProjectPath(r.path) : null;
-        if (local && rec.projects.some((p) => p.dir === normalizeImagePath(local.path, rec.cwd))) continue;
+        const localDir = local ? normalizeImagePath(local.path, rec.cwd) : null;
+        if (localDir !== null && (rec.projects.some((p) => p.dir === localDir) || rec.notProjects?.some((p) => p.dir === localDir))) continue;
         if (r.path || (r.url && !r.name)) {
           out.opaque.push({ line: rec.line, reason: `${label(ref)}:${r.line} installs ${r.text}, whose package names are not read` });
           continue;
@@ -283,8 +284,15 @@ export function imagePackages(inp: PackageInputs): ImagePackages {
         if (/\.whl$|\*/.test(w) || /^[a-z+]+:\/\//i.test(w)) out.opaque.push({ line: rec.line, reason: `${w} is installed by file name or URL; its packages are not read` });
       }
     }
+    // Local paths that are no project pip can build: the build fails there (SS206), unless
+    // something shipshape cannot see provides the files, which makes the install opaque.
+    for (const np of rec.notProjects ?? []) {
+      if (np.fails) continue;
+      out.opaque.push({ line: rec.line, reason: `${np.missing ? `${np.dir} is not in the image` : `${np.dir} has neither pyproject.toml nor setup.py`} as far as shipshape can see, but ${np.unsure ?? "something it cannot see may provide them"}` });
+    }
     for (const p of rec.projects) {
       if (!p.pyproject) {
+        if (rec.notProjects?.some((np) => np.dir === p.dir)) continue;
         out.opaque.push({ line: rec.line, reason: `the project in ${p.dir} has no pyproject.toml in the image (setup.py projects are not read)` });
         continue;
       }

@@ -39,7 +39,7 @@ export interface ServicePlan {
   buildKey: string;
   groups: ProbeGroup[];
   expectations: Expectation[];
-  /** Findings that say the build itself fails (SS001, SS005, SS006, SS009). */
+  /** Findings that say the build itself fails (SS001, SS005, SS006, SS009, SS206). */
   buildFailures: Finding[];
   /** Findings the probe does not compare (SS107 in find mode), with the reason. */
   notProbed: { finding: Finding; reason: string }[];
@@ -51,7 +51,7 @@ export interface ServicePlan {
 
 /** Local modules (or entry files) predicted absent from the image: the probe must not resolve them. */
 const MISSING_CODES = new Set(["SS101", "SS102", "SS103", "SS104", "SS108", "SS110"]);
-const BUILD_CODES = new Set(["SS001", "SS005", "SS006", "SS009"]);
+const BUILD_CODES = new Set(["SS001", "SS005", "SS006", "SS009", "SS206"]);
 /** Third-party and standard-library predictions of a missing module. */
 const EXTERNAL_MISSING_CODES = new Set(["SS201", "SS301"]);
 /** Notes that lower a finding to a warning without making it uncertain: a guarded import, a fallback import. */
