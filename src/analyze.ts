@@ -1348,6 +1348,11 @@ function packagePhase(x: PackagePhase): void {
   // 5. Packages, the Python version and the standard library (SS2xx, SS3xx, SS4xx).
   const { hidden, pkgs, map, ectx, judge } = x.packages();
   for (const [rec, why] of hidden) {
+    const user = rec.userSiteHidden;
+    if (user) {
+      emit({ code: "SS205", file: dfRepo, line: user.line, module: "", message: `the packages ${user.line === rec.line ? "this RUN installs" : `this COPY brings (pip install --user, RUN at ${dfRepo}:${rec.line})`} are not importable when the container runs: ${why}`, chain: [], severity: user.sure ? undefined : "warning", notes: [...user.unsure, user.fix] });
+      continue;
+    }
     const binDir = rec.location === "poetry-cache" ? null : rec.location + "/bin";
     const fix: Fix | undefined = binDir && !(rec.cmd.kind === "pip" && rec.cmd.target) ? { dockerfile: dfRepo, after_line: model.insertAfterLine, insert: `ENV PATH="${binDir}:$PATH"` } : undefined;
     const unsure = py.base.known ? undefined : [`the base image ${py.base.ref} is not one shipshape knows: its own ENV PATH may already put ${rec.location}/bin first`];

@@ -663,6 +663,55 @@ describe("SS205 packages-not-on-path", () => {
   });
 });
 
+describe("SS205 a --user install in the site of another user", () => {
+  const files = { "requirements.txt": "requests\n", "main.py": "import requests\n" };
+  const builder = `FROM python:3.11-slim AS build\nCOPY requirements.txt /tmp/\nRUN pip install --user -r /tmp/requirements.txt\n\nFROM python:3.11-slim\n`;
+  const tail = `WORKDIR /app\nCOPY main.py .\nCMD ["python", "main.py"]\n`;
+  test("root's ~/.local copied into /root, the container running as app: SS205 at the COPY, SS201 points at it", () => {
+    const res = check(makeRepo({ ...files, Dockerfile: builder + `RUN useradd -m app\nCOPY --from=build /root/.local /root/.local\nUSER app\n${tail}` }));
+    assert.deepEqual(pkg(res), ["SS201 main.py:1 requests", "SS205 Dockerfile:7 "]);
+    const [ss201, ss205] = [only(res, "SS201")[0], only(res, "SS205")[0]];
+    assert.equal(ss205.severity, "error");
+    assert.match(ss205.message, /they are in \/root\/\.local, but the container runs as app, whose python looks for its user site in \/home\/app\/\.local/);
+    assert.equal(ss201.severity, "error");
+    assert.match(ss201.message, /requests is installed \(requirements\.txt:1 \(RUN at Dockerfile:3\)\), but where the container's python does not look \(see SS205 at Dockerfile:7\)/);
+  });
+  test("installed in the final stage as root, run as app: SS205 at the RUN, fixed by installing as app", () => {
+    const res = check(makeRepo({ ...files, Dockerfile: `FROM python:3.11-slim\nRUN useradd -m app\nCOPY requirements.txt /tmp/\nRUN pip install --user -r /tmp/requirements.txt\nUSER app\n${tail}` }));
+    assert.deepEqual(pkg(res), ["SS201 main.py:1 requests", "SS205 Dockerfile:4 "]);
+    assert.match(only(res, "SS205")[0].message, /^the packages this RUN installs are not importable when the container runs: pip install --user put them in \/root\/\.local, but the container runs as app/);
+    assert.ok(only(res, "SS205")[0].notes?.some((n) => /run the install as app \(put USER app before it\) so that it goes to \/home\/app\/\.local/.test(n)));
+    assert.deepEqual(pkg(check(makeRepo({ ...files, Dockerfile: `FROM python:3.11-slim\nRUN useradd -m app\nUSER app\nCOPY requirements.txt /tmp/\nRUN pip install --user -r /tmp/requirements.txt\n${tail}` }))), []);
+  });
+  test("silent: the same user, root with PYTHONUSERBASE=/root/.local, app with the copy in /home/app/.local, PYTHONPATH naming the site", () => {
+    for (const df of [
+      builder + `COPY --from=build /root/.local /root/.local\n${tail}`,
+      builder + `RUN useradd -m app\nCOPY --from=build /root/.local /root/.local\nUSER root\nENV PYTHONUSERBASE=/root/.local\n${tail}`,
+      builder + `RUN useradd -m app\nCOPY --from=build /root/.local /home/app/.local\nUSER app\n${tail}`,
+      builder + `RUN useradd -m app\nCOPY --from=build /root /home/app\nUSER app:app\n${tail}`,
+      builder + `RUN useradd -m app\nCOPY --from=build /root/.local /opt/pyuser\nENV PYTHONUSERBASE=/opt/pyuser\nUSER app\n${tail}`,
+      builder + `COPY --from=build /root/.local /opt/pyuser\nENV PYTHONPATH=/opt/pyuser/lib/python3.11/site-packages\nUSER nobody\n${tail}`,
+      builder + `COPY --from=build /root/.local/lib/python3.11/site-packages /usr/local/lib/python3.11/site-packages\nUSER nobody\n${tail}`,
+    ]) assert.deepEqual(pkg(check(makeRepo({ ...files, Dockerfile: df }))), [], df);
+  });
+  test("PYTHONUSERBASE or PYTHONPATH into /root for another user, PYTHONNOUSERSITE, and a home only assumed", () => {
+    const rootBase = check(makeRepo({ ...files, Dockerfile: builder + `RUN useradd -m app\nCOPY --from=build /root/.local /root/.local\nENV PYTHONUSERBASE=/root/.local\nUSER app\n${tail}` }));
+    assert.deepEqual(pkg(rootBase), ["SS201 main.py:1 requests", "SS205 Dockerfile:7 "]);
+    assert.match(only(rootBase, "SS205")[0].message, /\/root is readable only by root \(mode 700\), so python cannot read them, although \/root\/\.local is the user site of app \(PYTHONUSERBASE\)/);
+    assert.ok(only(rootBase, "SS205")[0].notes?.some((n) => /copy them to a folder outside \/root and point PYTHONUSERBASE at it/.test(n)));
+    const noUserSite = check(makeRepo({ ...files, Dockerfile: builder + `COPY --from=build /root/.local /root/.local\nENV PYTHONNOUSERSITE=1\n${tail}` }));
+    assert.deepEqual(pkg(noUserSite), ["SS201 main.py:1 requests", "SS205 Dockerfile:6 "]);
+    // A user created by a script shipshape does not read: its home is assumed (/home/app), so a
+    // copy there counts, and one elsewhere is a warning.
+    const script = (dest: string) => builder + `COPY create-user.sh /tmp/\nRUN sh /tmp/create-user.sh\nCOPY --from=build /root/.local ${dest}\nUSER app\n${tail}`;
+    assert.deepEqual(pkg(check(makeRepo({ ...files, "create-user.sh": "useradd -m app\n", Dockerfile: script("/home/app/.local") }))), []);
+    const assumed = check(makeRepo({ ...files, "create-user.sh": "useradd -m app\n", Dockerfile: script("/srv/.local") }));
+    assert.deepEqual(pkg(assumed), ["SS201 main.py:1 requests", "SS205 Dockerfile:8 "]);
+    assert.ok(assumed.findings.every((f) => f.severity === "warning"), assumed.findings.map((f) => f.severity).join());
+    assert.ok(only(assumed, "SS205")[0].notes?.some((n) => /the HOME of app is not known for certain/.test(n)));
+  });
+});
+
 describe("SS206 project-not-in-image", () => {
   const files = { "pyproject.toml": `[project]\nname = "svc"\nversion = "1"\ndependencies = ["requests"]\n`, "svc/__init__.py": "", "svc/__main__.py": "import requests\n", "requirements.txt": "requests\n" };
   const df = (body: string, from = "python:3.11-slim") => `FROM ${from}\nWORKDIR /app\n${body}\nCOPY . .\nCMD ["python", "-m", "svc"]\n`;

@@ -464,6 +464,38 @@ describe("SS206 project-not-in-image", () => {
   });
 });
 
+describe("SS205 a --user install in another user's site", () => {
+  // Built for real by the differential suite: the final stage runs as another user than the one
+  // whose ~/.local the builder's `pip install --user` filled.
+  const proj = { "pyproject.toml": `[project]\nname = "svc"\nversion = "0.1"\n[build-system]\nrequires = ["setuptools"]\nbuild-backend = "setuptools.build_meta"\n`, "src/svc/__init__.py": "", "src/svc/main.py": "from svc import util\n", "src/svc/util.py": "X = 1\n" };
+  const builder = `FROM python:3.11-slim AS builder\nWORKDIR /src\nCOPY pyproject.toml .\nCOPY src/ src/\nRUN pip install --user .\n\nFROM python:3.11-slim\n`;
+  const run = `WORKDIR /srv\nCMD ["python", "-m", "svc.main"]\n`;
+  test("root's ~/.local copied as is, the container running as app: SS205 at the COPY names both homes", () => {
+    const res = check(makeRepo({ ...proj, Dockerfile: builder + `RUN useradd -m app\nCOPY --from=builder /root/.local /root/.local\nUSER app\n${run}` }));
+    assert.deepEqual(summaryAll(res), ["SS110 Dockerfile:12 svc.main", "SS205 Dockerfile:9 "]);
+    const f = only(res, "SS205")[0];
+    assert.equal(f.severity, "error");
+    assert.match(f.message, /this COPY brings \(pip install --user, RUN at Dockerfile:5\) are not importable when the container runs: they are in \/root\/\.local, but the container runs as app, whose python looks for its user site in \/home\/app\/\.local \(HOME \/home\/app, from the RUN at line 8\); and \/root is readable only by root/);
+    assert.ok(f.notes?.some((n) => /copy them to \/home\/app\/\.local/.test(n)));
+  });
+  test("silent for the same user, for root with PYTHONUSERBASE, and for app with the copy in its own home", () => {
+    for (const df of [
+      builder + `COPY --from=builder /root/.local /root/.local\n${run}`,
+      builder + `RUN useradd -m app\nCOPY --from=builder /root/.local /root/.local\nUSER root\nENV PYTHONUSERBASE=/root/.local\n${run}`,
+      builder + `RUN useradd -m app\nCOPY --from=builder /root/.local /home/app/.local\nUSER app\n${run}`,
+      builder + `RUN useradd -m -u 1000 app\nCOPY --from=builder /root/.local /home/app/.local\nUSER 1000\n${run}`,
+    ]) assert.deepEqual(summaryAll(check(makeRepo({ ...proj, Dockerfile: df }))), [], df);
+  });
+  test("the right folder for the name, but the USER's HOME is elsewhere; a uid without an account", () => {
+    const other = check(makeRepo({ ...proj, Dockerfile: builder + `RUN useradd -m -d /opt/app app\nCOPY --from=builder /root/.local /home/app/.local\nUSER app\n${run}` }));
+    assert.deepEqual(summaryAll(other), ["SS110 Dockerfile:12 svc.main", "SS205 Dockerfile:9 "]);
+    assert.match(only(other, "SS205")[0].message, /they are in \/home\/app\/\.local, but the container runs as app, whose python looks for its user site in \/opt\/app\/\.local \(HOME \/opt\/app, from the RUN at line 8\)/);
+    const uid = check(makeRepo({ ...proj, Dockerfile: builder + `COPY --from=builder /root/.local /home/app/.local\nUSER 1000\n${run}` }));
+    assert.deepEqual(summaryAll(uid), ["SS110 Dockerfile:11 svc.main", "SS205 Dockerfile:8 "]);
+    assert.match(only(uid, "SS205")[0].message, /runs as uid 1000, whose python looks for its user site in \/\.local \(uid 1000 has no \/etc\/passwd entry, so HOME is \/\)/);
+  });
+});
+
 describe("SS002 / SS003 unreadable Python", () => {
   test("syntax errors and non-UTF-8 files are findings; the rest is still checked", () => {
     const res = check(

@@ -138,3 +138,55 @@ export function distroPython(info: BaseImageInfo): string | null {
   if (!info.release) return null;
   return DISTRO_PYTHON[`${info.family}:${info.release}`] ?? null;
 }
+
+/** One line of an image's /etc/passwd: what `USER name` (or `USER uid`) runs as, and its HOME. */
+export interface Account {
+  name: string;
+  uid: string;
+  home: string;
+}
+
+const acct = (rows: string): Account[] =>
+  rows
+    .trim()
+    .split(/\s+/)
+    .map((r) => {
+      const [name, uid, home] = r.split(":");
+      return { name, uid, home };
+    });
+
+// /etc/passwd of the official images (base-passwd on Debian and Ubuntu, alpine-baselayout).
+const DEBIAN_ACCOUNTS = acct(`root:0:/root daemon:1:/usr/sbin bin:2:/bin sys:3:/dev sync:4:/bin games:5:/usr/games man:6:/var/cache/man
+  lp:7:/var/spool/lpd mail:8:/var/mail news:9:/var/spool/news uucp:10:/var/spool/uucp proxy:13:/bin www-data:33:/var/www
+  backup:34:/var/backups list:38:/var/list irc:39:/run/ircd _apt:42:/nonexistent nobody:65534:/nonexistent`);
+const ALPINE_ACCOUNTS = acct(`root:0:/root bin:1:/bin daemon:2:/sbin lp:4:/var/spool/lpd sync:5:/sbin shutdown:6:/sbin halt:7:/sbin
+  mail:8:/var/mail news:9:/usr/lib/news uucp:10:/var/spool/uucppublic cron:16:/var/spool/cron ftp:21:/var/lib/ftp
+  sshd:22:/dev/null games:35:/usr/games ntp:123:/var/empty guest:405:/dev/null nobody:65534:/`);
+const DISTROLESS_ACCOUNTS = acct(`root:0:/root nonroot:65532:/home/nonroot nobody:65534:/nonexistent`);
+/** Ubuntu releases whose image has the `ubuntu` user (uid 1000), 23.04 and later. */
+const UBUNTU_WITH_USER = /^(2[3-9]\.|[3-9]\d\.|lunar|mantic|noble|oracular|plucky|questing|latest|rolling|devel)/;
+
+/**
+ * The accounts of the /etc/passwd of a base image shipshape knows (the official python, debian,
+ * ubuntu and alpine images, distroless), or null when the image is not known. Only the file
+ * contents matter here: `USER name` resolves against it, and so does the HOME of that user.
+ */
+export function baseAccounts(ref: string): Account[] | null {
+  const info = baseImageInfo(ref);
+  if (!info.known) return null;
+  switch (info.family) {
+    case "python":
+    case "debian":
+      return DEBIAN_ACCOUNTS;
+    case "ubuntu":
+      return UBUNTU_WITH_USER.test(info.tag) ? [...DEBIAN_ACCOUNTS, { name: "ubuntu", uid: "1000", home: "/home/ubuntu" }] : DEBIAN_ACCOUNTS;
+    case "alpine":
+      return ALPINE_ACCOUNTS;
+    case "distroless":
+      return DISTROLESS_ACCOUNTS;
+    case "scratch":
+      return [];
+    default:
+      return null;
+  }
+}

@@ -9,11 +9,12 @@ import { dockerignore } from "../context/dockerignore.js";
 import type { DfInstruction, DfStage, ParsedDockerfile } from "../types.js";
 import { BuildContext, hasWildcard } from "../context/context.js";
 import { ImageTree, INode, Origin, cloneNode, fileNode, joinImage, makeOrigin, newDir, normalizeImagePath, dirnameImage, symlinkNode } from "./tree.js";
-import { carryInstalls, carryWheels, copiesLocation, fileRef, FileRef, InstallRecord, notProject, NotProject, recordInstalls, WheelBuild } from "../packages/image-installs.js";
+import { carryInstalls, carryWheels, copiesLocation, fileRef, FileRef, InstallRecord, isUserInstall, locationPath, notProject, NotProject, recordInstalls, relocatedBase, WheelBuild } from "../packages/image-installs.js";
 import { localProjectPath, parseRequirements } from "../packages/requirements.js";
 import { commandsFromShellScript } from "../entry/argv.js";
 import type { Fix } from "../findings.js";
-import { baseImageInfo } from "./base.js";
+import { baseAccounts, baseImageInfo } from "./base.js";
+import { AccountEntry, pythonUserBase, readAccountCommands, UserBase } from "./users.js";
 
 export interface CopyRecord {
   line: number;
@@ -56,7 +57,7 @@ export interface StageState {
    * reach site-packages). `location` is where the install went (as in InstallRecord);
    * `carriedBy`, the COPY --from line that brought it from another stage.
    */
-  pipProjects: { dir: string; line: number; editable: boolean; snapshot?: INode; location?: string; carriedBy?: number; /** Set by the analysis: the site-packages folder it was installed into. */ site?: string }[];
+  pipProjects: { dir: string; line: number; editable: boolean; snapshot?: INode; location?: string; carriedBy?: number; /** Installed with `pip install --user`. */ user?: boolean; /** Set by the analysis: the site-packages folder it was installed into. */ site?: string }[];
   /** RUN lines that may create or move files we do not model. */
   fileRuns: { line: number; text: string }[];
   copies: CopyRecord[];
@@ -68,11 +69,17 @@ export interface StageState {
   wheels: WheelBuild[];
   /** Virtual environments created with `python -m venv DIR` (image folders). */
   venvs: string[];
+  /** The accounts of /etc/passwd: the base image's (when known) and those RUN useradd/adduser made. */
+  accounts: AccountEntry[];
+  /** `accounts` is all /etc/passwd holds: a known base image, and no RUN that may have changed it unseen. */
+  accountsKnown: boolean;
   /**
    * Folders whose content may differ from `tree`: a RUN shipshape cannot read may have written
    * files anywhere ("/"), or a COPY --from brought a folder from an image it does not know.
    */
   unsure: { path: string; line: number; why: string }[];
+  /** A RUN may have changed the permissions of /root (mode 700 in the known base images). */
+  rootOpened: boolean;
 }
 
 export interface ImageModel extends StageState {
@@ -95,6 +102,7 @@ export interface ImageModel extends StageState {
 const TAR_RE = /\.(tar|tar\.gz|tgz|tar\.bz2|tbz2|tar\.xz|txz)$/i;
 
 function emptyState(base: string): StageState {
+  const accounts = baseAccounts(base);
   const known = baseImageInfo(base).known;
   return {
     tree: new ImageTree(),
@@ -111,7 +119,10 @@ function emptyState(base: string): StageState {
     installs: [],
     wheels: [],
     venvs: [],
+    accounts: (accounts ?? []).map((a) => ({ ...a, sure: true })),
+    accountsKnown: accounts !== null,
     unsure: known ? [] : [{ path: "/", line: 0, why: `the base image ${base} is not one shipshape knows, and may hold files there` }],
+    rootOpened: false,
   };
 }
 
@@ -127,6 +138,7 @@ function cloneState(s: StageState): StageState {
     installs: [...s.installs],
     wheels: [...s.wheels],
     venvs: [...s.venvs],
+    accounts: [...s.accounts],
     unsure: [...s.unsure],
   };
 }
@@ -232,6 +244,7 @@ export function evaluateImage(df: ParsedDockerfile, ctx: BuildContext, target?: 
 
   const stage = df.stages[targetIndex];
   const final = states.get(targetIndex) ?? emptyState("scratch");
+  judgeUserSites(final);
   const { argv, line: argvLine } = effectiveArgv(final);
   let insertAfterLine = stage ? stage.range.line : 1;
   if (stage) {
@@ -281,6 +294,7 @@ function evalRun(ins: DfInstruction, state: StageState, stage: number, argEnv: R
   const line = ins.range.line;
   const before = state.installs.length;
   const wheelsBefore = state.wheels.length;
+  readAccountCommands(text, state.accounts, line, baseImageInfo(state.baseImage).family === "alpine");
   // `RUN --mount=type=bind,source=X,target=Y`: during this RUN, Y holds the context's X (a
   // requirements file, uv.lock and pyproject.toml, the project itself), then it is gone again.
   const binds = ctx ? contextBindMounts(ins, state.workdir) : [];
@@ -330,12 +344,78 @@ function evalRun(ins: DfInstruction, state: StageState, stage: number, argEnv: R
         if (node?.type !== "dir" || (rec.cmd.kind !== "pip" && !p.pyproject)) continue;
         if (!p.editable) snapshot = cloneNode(node);
       }
-      state.pipProjects.push({ dir: p.dir, line, editable: p.editable && !p.snapshot, snapshot, location: rec.location });
+      state.pipProjects.push({ dir: p.dir, line, editable: p.editable && !p.snapshot, snapshot, location: rec.location, ...(isUserInstall(rec) ? { user: true } : {}) });
     }
   }
   if (writesFiles(text)) state.fileRuns.push({ line, text: text.length > 120 ? text.slice(0, 117) + "..." : text });
   // What this RUN may have written stays unknown for the instructions after it.
-  if (writer) state.unsure.push({ path: "/", line, why: `the RUN at line ${line} (\`${writer}\`) may create files shipshape does not see` });
+  if (writer) {
+    state.unsure.push({ path: "/", line, why: `the RUN at line ${line} (\`${writer}\`) may create files shipshape does not see` });
+    state.accountsKnown = false;
+  }
+  if (/\bch(mod|own)\b[^\n;&|]*\s\/root(\/|\s|$)/m.test(text)) state.rootOpened = true;
+}
+
+/**
+ * `pip install --user` puts packages in the user base (~/.local) of the user the RUN runs as;
+ * Python adds a user base to sys.path only for the user whose base it is (PYTHONUSERBASE, else
+ * $HOME/.local), and only if that user can read it. Installs of the final image (made there or
+ * copied in with COPY --from) whose user base is not the one of the user the container runs as
+ * are marked, and the projects they installed dropped: their packages are not importable (SS205).
+ */
+function judgeUserSites(final: StageState): void {
+  if (!final.installs.some(isUserInstall)) return;
+  const rt = pythonUserBase(final.user, final.env, final.accounts, final.accountsKnown);
+  const verdicts = new Map<string, ReturnType<typeof userSiteVerdict>>();
+  const verdict = (location: string) => {
+    if (!verdicts.has(location)) verdicts.set(location, userSiteVerdict(locationPath(location), rt, final));
+    return verdicts.get(location)!;
+  };
+  final.installs = final.installs.map((rec) => {
+    if (!isUserInstall(rec)) return rec;
+    const v = verdict(rec.location);
+    if (!v) return rec;
+    const where = rec.carriedBy !== undefined ? `they are in ${locationPath(rec.location)}` : `pip install --user put them in ${locationPath(rec.location)}`;
+    return { ...rec, userSiteHidden: { why: `${where}, but ${v.why}`, line: rec.carriedBy ?? rec.line, sure: v.sure, unsure: v.unsure, fix: rec.carriedBy !== undefined || !v.sameStage ? v.fix : v.sameStage } };
+  });
+  final.pipProjects = final.pipProjects.filter((pp) => !(pp.user && pp.location !== undefined && verdict(pp.location)));
+}
+
+/** Why the container's python does not read the user base at `loc`, or null when it does. */
+function userSiteVerdict(loc: string, rt: UserBase, final: StageState): { why: string; sure: boolean; unsure: string[]; fix: string; sameStage?: string } | null {
+  // A user base moved into the system prefix is no user site any more.
+  if (loc === "/usr/local" || loc === "/usr") return null;
+  const env = final.env;
+  const site = new RegExp(`^${loc.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}/lib/python\\d+(\\.\\d+)?/site-packages$`);
+  const onPath = (env.PYTHONPATH ?? "").split(":").some((p) => site.test(normalizeImagePath(p || ".", final.workdir)));
+  const userSite = !env.PYTHONNOUSERSITE && rt.base === loc;
+  // /root is mode 700 in the official images: no other user reads what is under it.
+  const underRoot = loc === "/root" || loc.startsWith("/root/");
+  const unreadable = underRoot && !rt.root;
+  if ((onPath || userSite) && !unreadable) return null;
+  const unsure: string[] = [];
+  const known = baseImageInfo(final.baseImage).known;
+  let why: string;
+  if (onPath || userSite) {
+    why = `the container runs as ${rt.who}, and /root is readable only by root (mode 700), so python cannot read them, although ${onPath ? "PYTHONPATH names their site-packages" : `${loc} is the user site of ${rt.who} (${rt.how})`}`;
+    if (!known) unsure.push(`the base image ${final.baseImage} is not one shipshape knows: its /root may be readable by others`);
+    if (final.rootOpened) unsure.push(`a RUN changes the mode or owner of /root`);
+  } else if (env.PYTHONNOUSERSITE) {
+    why = `PYTHONNOUSERSITE is set, so python reads no user site (and PYTHONPATH does not name ${loc}/lib/pythonX.Y/site-packages)`;
+  } else {
+    why = `the container runs as ${rt.who}, whose python looks for its user site in ${rt.base} (${rt.how})${unreadable ? `; and /root is readable only by root` : ""}`;
+    if (!rt.sure && !(unreadable && known && !final.rootOpened)) unsure.push(`the HOME of ${rt.who} is not known for certain: ${rt.how}`);
+    if (unreadable && !known) unsure.push(`the base image ${final.baseImage} is not one shipshape knows`);
+  }
+  const baseUnderRoot = rt.base === "/root" || rt.base.startsWith("/root/");
+  const elsewhere = `install them without --user (into a virtualenv on PATH, or the system site-packages)`;
+  let fix: string;
+  if (rt.root) fix = `copy them to ${rt.base} (COPY --from=… ${loc} ${rt.base}), or set ENV PYTHONUSERBASE=${loc}, or ${elsewhere}`;
+  else if (baseUnderRoot) fix = `copy them to a folder outside /root and point PYTHONUSERBASE at it (COPY --from=… ${loc} /opt/pyuser with ENV PYTHONUSERBASE=/opt/pyuser), or ${elsewhere}`;
+  else fix = `copy them to ${rt.base}, the user site of ${rt.who} (COPY --from=… ${loc} ${rt.base})${underRoot ? "" : `, or set ENV PYTHONUSERBASE=${loc}`}, or ${elsewhere}${underRoot ? `; under /root they stay unreadable for ${rt.who} whatever PYTHONUSERBASE or PYTHONPATH say` : ""}`;
+  // Installed in this stage as another user: installing as the container's user puts them in its site.
+  const sameStage = !baseUnderRoot && !env.PYTHONNOUSERSITE && final.user ? `run the install as ${rt.who} (put USER ${final.user} before it) so that it goes to ${rt.base}, or ${elsewhere}` : undefined;
+  return { why, sure: unsure.length === 0, unsure, fix, sameStage };
 }
 
 /** A local path pip could not build at its RUN (SS206). */
@@ -584,10 +664,12 @@ function refText(ctx: BuildContext, ref: FileRef): string | null {
  * /usr/local) takes the installed project along: its packages in site-packages (non-editable),
  * or the path file pointing at its folder (editable: the folder must be in this image too).
  */
-function carryProjects(src: StageState["pipProjects"], srcPath: string, into: StageState["pipProjects"], line: number): void {
+function carryProjects(src: StageState["pipProjects"], srcPath: string, into: StageState["pipProjects"], line: number, dest: string): void {
   for (const pp of src) {
     if (pp.location === undefined || into.some((x) => x.dir === pp.dir && x.line === pp.line)) continue;
-    if (copiesLocation(srcPath, pp.location)) into.push({ ...pp, carriedBy: line });
+    if (!copiesLocation(srcPath, pp.location)) continue;
+    const moved = pp.user ? relocatedBase(pp.location, srcPath, dest) : null;
+    into.push({ ...pp, carriedBy: line, ...(moved !== null ? { location: moved === "/root/.local" ? "user" : moved } : {}) });
   }
 }
 
@@ -660,8 +742,8 @@ function evalCopy(
         continue;
       }
       const srcPath = normalizeImagePath(raw, "/");
-      carryInstalls(srcState.installs, [srcPath], state.installs, line);
-      carryProjects(srcState.pipProjects, srcPath, state.pipProjects, line);
+      carryInstalls(srcState.installs, [srcPath], state.installs, line, destAbs);
+      carryProjects(srcState.pipProjects, srcPath, state.pipProjects, line, destAbs);
       // What a RUN of that stage may have written there is unknown here too.
       const src = hasWildcard(raw) ? dirnameImage(srcPath.replace(/[*?[].*$/, "x")) : srcPath;
       const u = srcState.unsure.find((x) => x.path === "/" || x.path === src || src.startsWith(x.path + "/") || x.path.startsWith(src + "/"));

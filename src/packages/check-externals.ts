@@ -125,12 +125,14 @@ export function judgeExternal(mod: string, c: ExternalContext, names: string[] =
   }
   const hiddenHit = c.hiddenPackages ? providerIn(c.hiddenPackages, c.map, mod) : null;
   if (hiddenHit) {
+    // A --user install in another user's site: SS205 is at the COPY --from that brought it, if any.
+    const user = hiddenHit.dist.record?.userSiteHidden;
     return {
       code: "SS201",
       key: hiddenHit.dist.name,
-      message: `module '${mod}' is not importable in the container: ${c.map.display(hiddenHit.dist.name)} is installed (${hiddenHit.dist.via}), but where the container's python does not look (see SS205 on that RUN)`,
-      uncertain: !c.base.known,
-      notes: c.base.known ? [] : [`the base image ${c.base.ref} is not one shipshape knows: its own ENV PATH may make the install visible`],
+      message: `module '${mod}' is not importable in the container: ${c.map.display(hiddenHit.dist.name)} is installed (${hiddenHit.dist.via}), but where the container's python does not look (see SS205 ${user && user.line !== hiddenHit.dist.record?.line ? `at ${c.dfRepo}:${user.line}` : "on that RUN"})`,
+      uncertain: user ? !user.sure : !c.base.known,
+      notes: user ? user.unsure : c.base.known ? [] : [`the base image ${c.base.ref} is not one shipshape knows: its own ENV PATH may make the install visible`],
     };
   }
   if (!c.packages.anyPythonInstall && !c.base.known) return null; // nothing to go on: reported once per service (SS209)

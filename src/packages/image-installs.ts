@@ -5,6 +5,7 @@
 import type { DfInstruction } from "../types.js";
 import { expandVars, installCommands, InstallCommand, PipInstall, ProjectInstall } from "./install-commands.js";
 import { ImageTree, INode, cloneNode, joinImage, normalizeImagePath, dirnameImage } from "../image/tree.js";
+import { AccountEntry, pythonUserBase } from "../image/users.js";
 
 /** A file the install reads, as found in the image at the time of the RUN. */
 export interface FileRef {
@@ -34,7 +35,11 @@ export interface InstallRecord {
    * folder as it was when the wheel was built.
    */
   projects: { written: string; dir: string; pyproject: FileRef | null; lock: FileRef | null; editable: boolean; root: boolean; snapshot?: INode }[];
-  /** Where the packages go: "system", or an image folder (venv, --target, --prefix, ~/.local). */
+  /**
+   * Where the packages go: "system", or an image folder (venv, --target, --prefix, ~/.local;
+   * "user" for root's ~/.local). For a --user install carried by COPY --from, the folder it
+   * was copied to.
+   */
   location: string;
   /** Set by COPY --from when the record was carried over from another stage. */
   carriedBy?: number;
@@ -44,6 +49,11 @@ export interface InstallRecord {
   builtWheels?: string[];
   /** Local paths the command installs that are not a project pip can build at that point. */
   notProjects?: NotProject[];
+  /**
+   * Set by the image model for a `pip install --user` whose user site the container's python
+   * never reads (another user's home, a HOME other than the one assumed): SS205.
+   */
+  userSiteHidden?: UserSiteHidden;
 }
 
 /**
@@ -67,6 +77,18 @@ export interface NotProject {
   fails?: boolean;
   /** Set by the image model: why the files may be there after all. */
   unsure?: string;
+}
+
+export interface UserSiteHidden {
+  /** Why the container's python does not read them (for SS205 and the SS201 that points at it). */
+  why: string;
+  /** The line SS205 points at: the COPY --from that brought them, else the RUN. */
+  line: number;
+  /** Known for certain; else SS205 and the SS201 findings are warnings, with `unsure` as notes. */
+  sure: boolean;
+  unsure: string[];
+  /** What to do instead. */
+  fix: string;
 }
 
 /**
@@ -114,7 +136,7 @@ export function recordInstalls(
   ins: DfInstruction,
   text: string,
   stage: number,
-  state: { tree: ImageTree; env: Record<string, string>; workdir: string; installs: InstallRecord[]; venvs: string[]; wheels?: WheelBuild[]; user?: string | null },
+  state: { tree: ImageTree; env: Record<string, string>; workdir: string; installs: InstallRecord[]; venvs: string[]; wheels?: WheelBuild[]; user?: string | null; accounts?: AccountEntry[]; accountsKnown?: boolean },
   argEnv: Record<string, string> = {},
 ): void {
   const venvSet = new Set(state.venvs);
@@ -147,7 +169,7 @@ export function recordInstalls(
       continue;
     }
     if (cmd.kind === "pip") {
-      rec.location = pipLocation(cmd, state.env, venvSet, cwd, state.user ?? null);
+      rec.location = pipLocation(cmd, state.env, venvSet, cwd, state.user ?? null, state.accounts ?? [], state.accountsKnown ?? false);
       for (const [role, list] of [["requirement", cmd.requirementFiles], ["constraint", cmd.constraintFiles]] as const) {
         for (const w of list) {
           if (/^[a-z]+:\/\//i.test(w)) continue;
@@ -272,10 +294,13 @@ export function carryWheels(src: WheelBuild[], srcPath: string, glob: boolean, d
   }
 }
 
-function pipLocation(cmd: PipInstall, env: Record<string, string>, venvs: Set<string>, cwd: string, user: string | null): string {
+function pipLocation(cmd: PipInstall, env: Record<string, string>, venvs: Set<string>, cwd: string, user: string | null, accounts: AccountEntry[], accountsKnown: boolean): string {
   if (cmd.target) return normalizeImagePath(cmd.target, cwd);
   if (cmd.prefix) return normalizeImagePath(cmd.prefix, cwd);
-  if (cmd.user) return userBase(env, user);
+  if (cmd.user) {
+    const b = pythonUserBase(user, env, accounts, accountsKnown).base;
+    return b === "/root/.local" ? "user" : b;
+  }
   // `/opt/venv/bin/pip install`, `/opt/venv/bin/python -m pip install`
   const exe = cmd.argv[0] ?? "";
   if (exe.includes("/")) {
@@ -287,16 +312,28 @@ function pipLocation(cmd: PipInstall, env: Record<string, string>, venvs: Set<st
   return activeVenv(env, venvs) ?? "system";
 }
 
+/** A `pip install --user`: its packages go to the user base of the user the RUN runs as (~/.local). */
+export function isUserInstall(rec: InstallRecord): boolean {
+  return rec.cmd.kind === "pip" && rec.cmd.user && !rec.cmd.target && !rec.cmd.prefix;
+}
+
 /**
- * Where `pip install --user` puts packages: ~/.local of the stage's USER (HOME when set, else
- * /root for root, /home/NAME for a named user, as `useradd -m` makes it).
+ * Where the folder `location` lands when COPY --from copies `src` to `dest` (a source folder's
+ * contents go into `dest`): `/root/.local` copied as `/root` → `/home/app` is `/home/app/.local`.
+ * Copying a folder inside it (`/root/.local/lib/python3.11/site-packages` to
+ * `/usr/local/lib/python3.11/site-packages`) moves it when `dest` ends the same way. Null when
+ * the copy does not take the folder as a whole.
  */
-function userBase(env: Record<string, string>, user: string | null): string {
-  const name = (user ?? "").split(":")[0];
-  if (env.PYTHONUSERBASE) return normalizeImagePath(env.PYTHONUSERBASE, "/");
-  if (env.HOME) return joinImage(normalizeImagePath(env.HOME, "/"), ".local");
-  if (!name || name === "root" || name === "0" || /^\d+$/.test(name)) return "user";
-  return `/home/${name}/.local`;
+export function relocatedBase(location: string, src: string, dest: string): string | null {
+  const loc = locationPath(location);
+  if (src === "/") return joinImage(dest, loc.slice(1));
+  if (loc === src) return dest;
+  if (loc.startsWith(src + "/")) return joinImage(dest, loc.slice(src.length + 1));
+  if (src.startsWith(loc + "/")) {
+    const rest = src.slice(loc.length);
+    return dest.endsWith(rest) ? dest.slice(0, dest.length - rest.length) || "/" : null;
+  }
+  return null;
 }
 
 /**
@@ -323,12 +360,15 @@ export function locationPath(location: string): string {
  * is inside (or contains) a copied folder. Packages installed with --prefix/--target into a
  * staging folder and copied to /usr/local are the common multi-stage pattern.
  */
-export function carryInstalls(src: InstallRecord[], sources: string[], into: InstallRecord[], line: number): void {
+export function carryInstalls(src: InstallRecord[], sources: string[], into: InstallRecord[], line: number, dest?: string): void {
   const have = new Set(into);
   for (const rec of src) {
     if (have.has(rec) || rec.cmd.kind === "system") continue;
-    const hit = sources.some((s) => copiesLocation(normalizeImagePath(s, "/"), rec.location));
-    if (hit) into.push({ ...rec, carriedBy: line });
+    const hit = sources.map((s) => normalizeImagePath(s, "/")).find((s) => copiesLocation(s, rec.location));
+    if (hit === undefined) continue;
+    // A --user install is read from the user base it lands in (whose home that is matters).
+    const moved = dest !== undefined && isUserInstall(rec) ? relocatedBase(rec.location, hit, dest) : null;
+    into.push({ ...rec, carriedBy: line, ...(moved !== null ? { location: moved === "/root/.local" ? "user" : moved } : {}) });
   }
 }
 
@@ -339,7 +379,8 @@ export function carryInstalls(src: InstallRecord[], sources: string[], into: Ins
  * Returns null when visible, or the reason it is not.
  */
 export function invisibleReason(rec: InstallRecord, env: Record<string, string>, argv: string[] | null, venvs: string[], workdir = "/"): string | null {
-  if (rec.cmd.kind === "system" || rec.carriedBy !== undefined) return null;
+  if (rec.userSiteHidden) return rec.userSiteHidden.why;
+  if (rec.cmd.kind === "system" || rec.carriedBy !== undefined || isUserInstall(rec)) return null;
   const loc = rec.location;
   if (loc === "system" || loc === "user") return null;
   const words = (argv ?? []).join(" ").split(/\s+/);

@@ -41,6 +41,8 @@ export interface InstalledDist {
   version?: string;
   /** A project of the repository (`pip install .`): its code is in the image tree, or nowhere. */
   localProject?: boolean;
+  /** The install that put it in the image. */
+  record?: InstallRecord;
 }
 
 export interface ImagePackages {
@@ -137,7 +139,9 @@ export function imagePackages(inp: PackageInputs): ImagePackages {
     return null;
   };
   const label = (ref: FileRef) => (ref.ctx !== undefined ? inp.ctx.repoPath(ref.ctx) : ref.image);
+  let current: InstallRecord | undefined;
   const addDist = (d: InstalledDist) => {
+    d.record ??= current;
     const prev = out.dists.get(d.name);
     if (!prev || (!prev.direct && d.direct)) out.dists.set(d.name, d);
   };
@@ -252,6 +256,7 @@ export function imagePackages(inp: PackageInputs): ImagePackages {
     }
     out.records.push(rec);
     out.anyPythonInstall = true;
+    current = rec;
     noDeps = cmd.kind === "pip" && cmd.noDeps;
     const where = `RUN at ${inp.dfRepo}:${rec.line}`;
     if (cmd.kind === "pip") {
@@ -347,14 +352,14 @@ export function imagePackages(inp: PackageInputs): ImagePackages {
       for (const child of table.get(`${d.name}[${extra}]`) ?? []) {
         const prev = out.dists.get(child);
         if (prev?.direct) continue;
-        const t: InstalledDist = { name: child, display: child, direct: true, via: `${d.display}[${extra}], ${d.via}`, loose: true };
+        const t: InstalledDist = { name: child, display: child, direct: true, via: `${d.display}[${extra}], ${d.via}`, loose: true, record: d.record };
         out.dists.set(child, t);
         queue.push(t);
       }
     }
     for (const child of table.get(d.name) ?? []) {
       if (out.dists.has(child)) continue;
-      const t: InstalledDist = { name: child, display: child, direct: false, via: d.via, parent: d.parent ?? d.name, transitiveSource: "table" };
+      const t: InstalledDist = { name: child, display: child, direct: false, via: d.via, parent: d.parent ?? d.name, transitiveSource: "table", record: d.record };
       out.dists.set(child, t);
       queue.push(t);
     }
