@@ -61,7 +61,8 @@ export const TOOL_VERSION = (() => {
  * Part of every cached service's key besides the package version: bump it when the analysis
  * gives a different result for the same inputs, so that a cache written by an older build (of the
  * same package version) is not reused. 2: projects carried across stages, wheels, requirement-file
- * projects; 3: bind mounts, dependency groups, --no-deps, console scripts, local-folder names.
+ * projects; 3: bind mounts, dependency groups, --no-deps, console scripts, local-folder names;
+ * 4: local folders pip cannot build (SS206), --user sites judged for the container's user.
  */
 export const ANALYSIS_VERSION = 4;
 
