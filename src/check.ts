@@ -62,9 +62,10 @@ export const TOOL_VERSION = (() => {
  * gives a different result for the same inputs, so that a cache written by an older build (of the
  * same package version) is not reused. 2: projects carried across stages, wheels, requirement-file
  * projects; 3: bind mounts, dependency groups, --no-deps, console scripts, local-folder names;
- * 4: local folders pip cannot build (SS206), --user sites judged for the container's user.
+ * 4: entry modules installed distributions provide (SS110); 5: local folders pip cannot build
+ * (SS206), --user sites judged for the container's user, heredoc findings at Dockerfile lines.
  */
-export const ANALYSIS_VERSION = 4;
+export const ANALYSIS_VERSION = 5;
 
 let stdlibMemo: Set<string> | null = null;
 /** Standard-library top-level names: the union over the shipped per-version lists. */
