@@ -6,10 +6,10 @@
 // inside real images are tested by the differential suite (test-e2e/, `npm run test:e2e`).
 import { test, describe } from "node:test";
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync, ChildProcess } from "node:child_process";
 import { existsSync, readFileSync, readdirSync, realpathSync } from "node:fs";
 import path from "node:path";
-import { makeRepo, check, cli, PROJECT_ROOT, Tree } from "./helpers.js";
+import { makeRepo, check, cli, BIN, PROJECT_ROOT, Tree } from "./helpers.js";
 import { PROBE_SOURCE, PROBE_MARKER, parseProbeOutput, ProbeOutputError, ProbeInput, ProbeMode, ProbeOutput, ProbeOutcome } from "../src/verify/probe.js";
 import { planService, compare, runtimeSysPath, buildKey, Comparison, ServicePlan } from "../src/verify/plan.js";
 import { verifyToJunit, verifyToText, verifyToJson } from "../src/verify/report.js";
@@ -554,6 +554,271 @@ describe("verify through a fake docker CLI (SHIPSHAPE_DOCKER)", { skip: hasPytho
       if (saved === undefined) delete process.env.SHIPSHAPE_DOCKER;
       else process.env.SHIPSHAPE_DOCKER = saved;
     }
+  });
+});
+
+/** `shipshape verify` started as a child process (its own process group, as a terminal's job is), through the fake docker CLI. */
+interface Started {
+  child: ChildProcess;
+  state: string;
+  /** Resolves when it has exited. */
+  exited: Promise<{ status: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string; at: number }>;
+}
+
+function startVerify(args: string[], dir: string, env: Record<string, string> = {}): Started {
+  const state = makeRepo({}, { marker: false });
+  const child = spawn(process.execPath, [BIN, "verify", ...args], {
+    cwd: dir,
+    detached: true,
+    stdio: ["ignore", "pipe", "pipe"],
+    env: { ...process.env, NO_COLOR: "1", SHIPSHAPE_DOCKER: FAKE_DOCKER, FAKE_DOCKER_STATE: state, PATH: `${path.dirname(process.execPath)}${path.delimiter}${process.env.PATH ?? ""}`, ...env },
+  });
+  let stdout = "";
+  let stderr = "";
+  child.stdout!.setEncoding("utf8").on("data", (d: string) => (stdout += d));
+  child.stderr!.setEncoding("utf8").on("data", (d: string) => (stderr += d));
+  const exited = new Promise<Awaited<Started["exited"]>>((resolve) => child.on("close", (status, signal) => resolve({ status, signal, stdout, stderr, at: performance.now() })));
+  return { child, state, exited };
+}
+
+const callsOf = (state: string): string[][] => {
+  const log = path.join(state, "calls.jsonl");
+  return existsSync(log) ? readFileSync(log, "utf8").split("\n").filter(Boolean).map((l) => (JSON.parse(l) as { argv: string[] }).argv) : [];
+};
+interface Hanging {
+  hang: string;
+  pid: number;
+  container?: number;
+  name?: string;
+}
+/** What the fake docker says is hanging (FAKE_DOCKER_HANG), once it is. */
+const hangingOf = (state: string): Hanging[] => {
+  const log = path.join(state, "hanging.jsonl");
+  return existsSync(log) ? readFileSync(log, "utf8").split("\n").filter(Boolean).map((l) => JSON.parse(l) as Hanging) : [];
+};
+const folder = (state: string, sub: string) => (existsSync(path.join(state, sub)) ? readdirSync(path.join(state, sub)) : []);
+const imagesOf = (state: string) => folder(state, "images").map((h) => Buffer.from(h, "hex").toString());
+const isAlive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+/** Polls `probe` until it returns something truthy; fails after `ms`. */
+async function until<T>(what: string, probe: () => T | undefined | null | false, ms = 30000): Promise<T> {
+  const end = performance.now() + ms;
+  for (;;) {
+    const v = probe();
+    if (v) return v;
+    if (performance.now() > end) assert.fail(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
+
+/** Whatever a failing test left running: the CLI's process group (what is left of it), the fake's hanging processes and containers. */
+function reap(s: Started, pids: number[] = []): void {
+  const kill = (pid: number) => {
+    try {
+      process.kill(pid, "SIGKILL");
+    } catch {
+      /* gone */
+    }
+  };
+  kill(-s.child.pid!);
+  for (const pid of pids) kill(-pid);
+  for (const h of hangingOf(s.state)) {
+    kill(h.pid);
+    if (h.container) kill(-h.container);
+  }
+  for (const f of folder(s.state, "containers")) kill(-(JSON.parse(readFileSync(path.join(s.state, "containers", f), "utf8")) as { pid: number }).pid);
+}
+
+/** The one line an interrupted run prints: no report, no stack trace. */
+function oneLine(r: { stdout: string; stderr: string }): string {
+  assert.equal(r.stdout, "");
+  assert.doesNotMatch(r.stderr, /\bat .*\.js:\d+|Error:|\n\s+at /, "no stack trace");
+  assert.equal(r.stderr.split("\n").length, 2, r.stderr);
+  assert.ok(r.stderr.endsWith("\n"));
+  return r.stderr.trimEnd();
+}
+
+describe("verify interrupted (SIGINT, SIGTERM, SIGHUP): what the run built is removed", { skip: hasPython ? false : "python3 not installed" }, () => {
+  const two = {
+    "a/Dockerfile": FROM + "COPY main.py .\nCMD [\"python\", \"main.py\"]\n",
+    "a/main.py": "import os\n",
+    "b/Dockerfile": FROM + "COPY main.py .\nCMD [\"python\", \"main.py\"]\n",
+    "b/main.py": "import json\n",
+  };
+  const tagOfRun = (run: string[]) => run[run.indexOf("--entrypoint") + 2];
+
+  test("Ctrl-C (SIGINT to the process group) during two probes: containers force-removed, both images removed, exit 130", async () => {
+    const s = startVerify([], makeRepo(two), { FAKE_DOCKER_HANG: "run" });
+    try {
+      // Both probes are running, in containers that ignore the signal (as a PID 1 without handlers does).
+      const hung = await until("two probes hanging", () => (hangingOf(s.state).length === 2 ? hangingOf(s.state) : null));
+      process.kill(-s.child.pid!, "SIGINT");
+      const r = await s.exited;
+      assert.equal(r.status, 130, r.stderr);
+      assert.equal(oneLine(r), "shipshape verify: interrupted; removed 2 images this run built");
+      const calls = callsOf(s.state);
+      const built = calls.filter((c) => c[0] === "run").map(tagOfRun).sort();
+      assert.equal(built.length, 2);
+      assert.deepEqual(calls.filter((c) => c[0] === "build").map((c) => option(c, "-t")).sort(), built);
+      const removed = calls.filter((c) => c[0] === "image" && c[1] === "rm");
+      assert.deepEqual(removed.map((c) => c.slice(0, 3)), [["image", "rm", "--no-prune"], ["image", "rm", "--no-prune"]]);
+      assert.deepEqual(removed.map((c) => c[3]).sort(), built, "image rm for exactly the tags built");
+      const forced = calls.filter((c) => c[0] === "rm");
+      assert.deepEqual(forced.map((c) => c.slice(0, 2)), [["rm", "-f"], ["rm", "-f"]]);
+      assert.deepEqual(forced.map((c) => c[2]).sort(), hung.map((h) => h.name).sort());
+      // The containers go before the images they hold.
+      assert.ok(Math.max(...forced.map((c) => calls.indexOf(c))) < Math.min(...removed.map((c) => calls.indexOf(c))), JSON.stringify(calls));
+      assert.deepEqual([imagesOf(s.state), folder(s.state, "containers")], [[], []]);
+      for (const h of hung) await until(`container ${h.container} ended`, () => !isAlive(h.container!), 5000);
+    } finally {
+      reap(s);
+    }
+  });
+
+  test("SIGTERM to the CLI alone: it ends its own docker children; one image built, one build under way; exit 143", async () => {
+    const marks = makeRepo({}, { marker: false });
+    const repo = makeRepo({
+      ...two,
+      // b's build is under way (its RUN step) when a's probe hangs.
+      "b/Dockerfile": FROM + `COPY main.py .\nRUN echo $$ > ${marks}/run.pid && exec sleep 600\nCMD ["python", "main.py"]\n`,
+    });
+    const s = startVerify(["--jobs", "2"], repo, { FAKE_DOCKER_HANG: "run" });
+    let runPid = 0;
+    try {
+      const hung = await until("a's probe hanging", () => hangingOf(s.state)[0]);
+      runPid = Number(await until("b's RUN step", () => existsSync(path.join(marks, "run.pid")) && readFileSync(path.join(marks, "run.pid"), "utf8").trim()));
+      const aTag = tagOfRun(callsOf(s.state).find((c) => c[0] === "run")!);
+      const bTag = option(callsOf(s.state).find((c) => c[0] === "build" && c.includes("-f") && option(c, "-f").endsWith("b/Dockerfile"))!, "-t");
+      assert.match(aTag, /^shipshape-verify\/a:/);
+      process.kill(s.child.pid!, "SIGTERM");
+      const r = await s.exited;
+      assert.equal(r.status, 143, r.stderr);
+      assert.equal(oneLine(r), "shipshape verify: interrupted; removed 1 image this run built");
+      const calls = callsOf(s.state);
+      assert.deepEqual(calls.filter((c) => c[0] === "image" && c[1] === "rm"), [["image", "rm", "--no-prune", aTag]], "image rm for exactly the tag built");
+      // The build stopped half-way might have tagged its image: looked for, not there, not removed.
+      assert.deepEqual(calls.filter((c) => c[0] === "image" && c[1] === "inspect"), [["image", "inspect", "--format", "{{.Id}}", bTag]]);
+      assert.deepEqual(calls.filter((c) => c[0] === "rm"), [["rm", "-f", hung.name!]]);
+      assert.equal(calls.filter((c) => c[0] === "build" || c[0] === "run").length, 3, "no new work after the signal");
+      assert.deepEqual([imagesOf(s.state), folder(s.state, "containers"), folder(s.state, ".").filter((f) => f.startsWith("building-"))], [[], [], []]);
+      await until("b's RUN step ended", () => !isAlive(runPid), 5000);
+      await until("a's container ended", () => !isAlive(hung.container!), 5000);
+    } finally {
+      reap(s, runPid ? [runPid] : []);
+    }
+  });
+
+  test("SIGHUP during the builds: nothing was built, nothing removed, exit 129", async () => {
+    const s = startVerify([], makeRepo(two), { FAKE_DOCKER_HANG: "build" });
+    try {
+      await until("two builds hanging", () => hangingOf(s.state).length === 2);
+      const tags = callsOf(s.state).filter((c) => c[0] === "build").map((c) => option(c, "-t")).sort();
+      process.kill(s.child.pid!, "SIGHUP");
+      const r = await s.exited;
+      assert.equal(r.status, 129, r.stderr);
+      assert.equal(oneLine(r), "shipshape verify: interrupted; nothing left to remove");
+      const calls = callsOf(s.state);
+      assert.deepEqual(calls.filter((c) => c[0] === "image" && c[1] === "rm"), []);
+      assert.deepEqual(calls.filter((c) => c[0] === "image" && c[1] === "inspect").map((c) => c[4]).sort(), tags);
+      assert.deepEqual(calls.filter((c) => c[0] === "run" || c[0] === "rm"), []);
+      assert.deepEqual([imagesOf(s.state), folder(s.state, ".").filter((f) => f.startsWith("building-"))], [[], []]);
+    } finally {
+      reap(s);
+    }
+  });
+
+  test("--keep: the images stay and the line names them; the probe container still goes", async () => {
+    const s = startVerify(["--keep", "a"], makeRepo(two), { FAKE_DOCKER_HANG: "run" });
+    try {
+      const hung = await until("the probe hanging", () => hangingOf(s.state)[0]);
+      process.kill(-s.child.pid!, "SIGINT");
+      const r = await s.exited;
+      const tag = option(callsOf(s.state).find((c) => c[0] === "build")!, "-t");
+      assert.equal(r.status, 130, r.stderr);
+      assert.equal(oneLine(r), `shipshape verify: interrupted; kept 1 image this run built (--keep): ${tag}`);
+      const calls = callsOf(s.state);
+      assert.deepEqual(calls.filter((c) => c[0] === "image"), []);
+      assert.deepEqual(calls.filter((c) => c[0] === "rm"), [["rm", "-f", hung.name!]]);
+      assert.deepEqual([imagesOf(s.state), folder(s.state, "containers")], [[tag], []]);
+    } finally {
+      reap(s);
+    }
+  });
+
+  test("a second Ctrl-C during the cleanup exits at once, one line naming what may be left", async () => {
+    const s = startVerify(["a"], makeRepo(two), { FAKE_DOCKER_HANG: "run,image-rm" });
+    try {
+      await until("the probe hanging", () => hangingOf(s.state)[0]);
+      process.kill(-s.child.pid!, "SIGINT");
+      const rm = await until("the cleanup's image rm hanging", () => hangingOf(s.state).find((h) => h.hang === "image-rm"));
+      const t = performance.now();
+      process.kill(-s.child.pid!, "SIGINT");
+      const r = await s.exited;
+      assert.ok(r.at - t < 2000, `exited ${Math.round(r.at - t)} ms after the second signal`);
+      const tag = option(callsOf(s.state).find((c) => c[0] === "build")!, "-t");
+      assert.equal(r.status, 130, r.stderr);
+      assert.equal(oneLine(r), `shipshape verify: interrupted; cleanup cut short by a second signal; may be left: image ${tag}`);
+      await until("the hanging docker CLI ended", () => !isAlive(rm.pid), 5000);
+      assert.deepEqual(folder(s.state, "containers"), []);
+    } finally {
+      reap(s);
+    }
+  });
+
+  test("a hung engine: the cleanup gives up after SHIPSHAPE_VERIFY_CLEANUP_TIMEOUT, kills its docker CLI and names what may be left", async () => {
+    const s = startVerify(["a"], makeRepo(two), { FAKE_DOCKER_HANG: "run,image-rm", SHIPSHAPE_VERIFY_CLEANUP_TIMEOUT: "5" });
+    try {
+      await until("the probe hanging", () => hangingOf(s.state)[0]);
+      const t = performance.now();
+      process.kill(s.child.pid!, "SIGTERM");
+      const r = await s.exited;
+      const took = r.at - t;
+      assert.ok(took > 4500 && took < 9000, `exited ${Math.round(took)} ms after the signal`);
+      const tag = option(callsOf(s.state).find((c) => c[0] === "build")!, "-t");
+      assert.equal(r.status, 143, r.stderr);
+      assert.equal(oneLine(r), `shipshape verify: interrupted; cleanup gave up after 5 s (the engine did not answer); may be left: image ${tag}`);
+      const rm = hangingOf(s.state).find((h) => h.hang === "image-rm")!;
+      await until("the hanging docker CLI killed", () => !isAlive(rm.pid), 5000);
+    } finally {
+      reap(s);
+    }
+  });
+
+  test("not interrupted, nothing changes: the same calls, report and exit status", async () => {
+    const repo = makeRepo(two);
+    const s = startVerify(["--format", "json"], repo);
+    try {
+      const r = await s.exited;
+      assert.equal(r.status, 0, r.stderr);
+      assert.equal(r.stderr, "");
+      const calls = callsOf(s.state);
+      const kinds = calls.map((c) => c.slice(0, c[0] === "image" ? 2 : 1).join(" "));
+      assert.deepEqual(kinds.slice(0, 1), ["version"]);
+      assert.deepEqual(kinds.slice(1).sort(), ["build", "build", "image rm", "image rm", "run", "run"]);
+      assert.deepEqual(calls.filter((c) => c[0] === "image").map((c) => c[3]).sort(), calls.filter((c) => c[0] === "build").map((c) => option(c, "-t")).sort());
+      const rep = JSON.parse(r.stdout) as VerifyReport;
+      assert.deepEqual(rep.services.map((x) => [x.service, x.status]), [["a", "verified"], ["b", "verified"]]);
+      assert.deepEqual([imagesOf(s.state), folder(s.state, "containers"), hangingOf(s.state)], [[], [], []]);
+      // The same through the synchronous helper the other tests use.
+      const again = fakeVerify(["--format", "json"], repo);
+      assert.equal(again.status, 0);
+      assert.deepEqual(again.calls.map((c) => c[0]).sort(), calls.map((c) => c[0]).sort());
+    } finally {
+      reap(s);
+    }
+  });
+  test("SHIPSHAPE_VERIFY_CLEANUP_TIMEOUT must be a positive number of seconds", () => {
+    const r = fakeVerify([], makeRepo(two), { SHIPSHAPE_VERIFY_CLEANUP_TIMEOUT: "soon" });
+    assert.equal(r.status, 2);
+    assert.equal(r.stderr, "shipshape: error: SHIPSHAPE_VERIFY_CLEANUP_TIMEOUT must be a positive number of seconds, at most 2147483 (got 'soon')\n");
+    assert.deepEqual(r.calls, []);
   });
 });
 

@@ -1,5 +1,6 @@
 // `shipshape verify`, registered on the CLI program.
 import { Command, InvalidArgumentError, Option } from "commander";
+import { UsageError } from "../discover.js";
 import { MAX_TIMER_MS } from "../timers.js";
 
 const positive = (what: string) => (v: string) => {
@@ -16,6 +17,15 @@ const seconds = (what: string) => (v: string) => {
   return n;
 };
 
+/** SHIPSHAPE_VERIFY_CLEANUP_TIMEOUT: seconds the cleanup after an interruption may take (default 20). */
+function cleanupTimeoutMs(): number | undefined {
+  const v = process.env.SHIPSHAPE_VERIFY_CLEANUP_TIMEOUT;
+  if (v === undefined || v === "") return undefined;
+  const n = Number(v);
+  if (!Number.isFinite(n) || n <= 0 || n > MAX_SECONDS) throw new UsageError(`SHIPSHAPE_VERIFY_CLEANUP_TIMEOUT must be a positive number of seconds, at most ${MAX_SECONDS} (got '${v}')`);
+  return n * 1000;
+}
+
 /** Add the `verify` command; `setCode` receives the exit status. */
 export function registerVerify(program: Command, setCode: (code: number) => void): void {
   program
@@ -31,7 +41,7 @@ export function registerVerify(program: Command, setCode: (code: number) => void
     .option("--build-network <mode>", "docker build --network (e.g. none, host)")
     .action(async (args: string[], o: { format: string; import?: boolean; keep?: boolean; jobs: number; buildTimeout: number; probeTimeout: number; buildNetwork?: string }) => {
       // Loaded on use: `shipshape check` does not pay for verify's modules.
-      const { exitCode, runVerify } = await import("./run.js");
+      const { exitCode, runVerify, VerifyInterrupted } = await import("./run.js");
       const { verifyToJson, verifyToJunit, verifyToText } = await import("./report.js");
       const report = await runVerify({
         args,
@@ -43,6 +53,14 @@ export function registerVerify(program: Command, setCode: (code: number) => void
         probeTimeoutMs: o.probeTimeout * 1000,
         buildNetwork: o.buildNetwork,
         log: o.format === "text" && process.stderr.isTTY ? (l) => process.stderr.write(l + "\n") : undefined,
+        handleSignals: true,
+        cleanupTimeoutMs: cleanupTimeoutMs(),
+      }).catch((e: unknown) => {
+        if (!(e instanceof VerifyInterrupted)) throw e;
+        // Interrupted (SIGINT, SIGTERM, SIGHUP): one line, no report, 128 + the signal's number.
+        // Exit now: a docker CLI the cleanup gave up on must not keep the process alive.
+        process.stderr.write(`shipshape verify: ${e.message}\n`);
+        process.exit(e.exitCode);
       });
       process.stdout.write(o.format === "json" ? verifyToJson(report) : o.format === "junit" ? verifyToJunit(report) : verifyToText(report));
       setCode(exitCode(report));

@@ -4,7 +4,8 @@ import { existsSync } from "node:fs";
 import path from "node:path";
 import { runCheck } from "../check-sync.js";
 import { UsageError } from "../discover.js";
-import { docker, imageTag, lastLines, requireEngine, uniqueName } from "./docker.js";
+import { imageTag, lastLines, requireEngine, uniqueName } from "./docker.js";
+import { DEFAULT_CLEANUP_TIMEOUT_MS, Ledger } from "./interrupt.js";
 import { compare, planService, ref, Comparison, ServicePlan } from "./plan.js";
 import { parseProbeOutput, ProbeInput, ProbeMode, ProbeOutputError, PROBE_SOURCE } from "./probe.js";
 
@@ -21,7 +22,16 @@ export interface VerifyOptions {
   buildNetwork?: string;
   /** Progress lines (stderr in the CLI). */
   log?: (line: string) => void;
+  /**
+   * On SIGINT, SIGTERM or SIGHUP while images are built and probed: stop, remove what the run
+   * built, and reject with a VerifyInterrupted (the CLI's; a library caller keeps Node's default).
+   */
+  handleSignals?: boolean;
+  /** The time limit of that cleanup (default 20 s). */
+  cleanupTimeoutMs?: number;
 }
+
+export { VerifyInterrupted } from "./interrupt.js";
 
 export interface BuildInfo {
   ok: boolean;
@@ -82,13 +92,27 @@ export async function runVerify(o: VerifyOptions): Promise<VerifyReport> {
     if (unknown.length) throw new UsageError(`unknown service ${unknown.map((n) => `'${n}'`).join(", ")} (services: ${known().join(", ") || "none"})`);
     results = results.filter((r) => names.includes(r.service.name));
   }
-  const engine = await requireEngine();
+  const ledger = new Ledger(o.keep, o.cleanupTimeoutMs ?? DEFAULT_CLEANUP_TIMEOUT_MS);
+  if (o.handleSignals) ledger.install();
+  try {
+    let done: VerifyReport | undefined;
+    const work = verifyServices(results, res.repoRoot, o, ledger, t0).then((r) => (done = r));
+    await Promise.race([work, ledger.interrupted]);
+    if (ledger.signal) throw await ledger.cleanUp();
+    return done!;
+  } finally {
+    ledger.dispose();
+  }
+}
+
+async function verifyServices(results: ReturnType<typeof runCheck>["results"], repoRoot: string, o: VerifyOptions, ledger: Ledger, t0: number): Promise<VerifyReport> {
+  const engine = await requireEngine(20000, ledger.ends);
   const plans = results.map(planService);
   const verdicts = new Map<ServicePlan, ServiceVerdict>();
   for (const p of plans) {
     verdicts.set(p, {
       service: p.service.name,
-      dockerfile: path.relative(res.repoRoot, p.service.dockerfile).split(path.sep).join("/"),
+      dockerfile: path.relative(repoRoot, p.service.dockerfile).split(path.sep).join("/"),
       status: p.skip ? "skipped" : "failed",
       skipped: p.skip,
       predictedBuildFailure: p.buildFailures.map(ref),
@@ -106,12 +130,13 @@ export async function runVerify(o: VerifyOptions): Promise<VerifyReport> {
   }
   const queue = [...builds.values()];
   const worker = async () => {
-    for (let job = queue.shift(); job; job = queue.shift()) await buildAndProbe(job, verdicts, o);
+    // Interrupted: no new build starts.
+    for (let job = queue.shift(); job && !ledger.stopped; job = queue.shift()) await buildAndProbe(job, verdicts, o, ledger);
   };
   await Promise.all(Array.from({ length: Math.max(1, Math.min(o.jobs, queue.length)) }, worker));
 
   const services = plans.map((p) => verdicts.get(p)!);
-  return { repoRoot: res.repoRoot, mode: o.mode, engine, services, summary: summarize(services, builds.size, Math.round((performance.now() - t0) / 100) / 10) };
+  return { repoRoot, mode: o.mode, engine, services, summary: summarize(services, builds.size, Math.round((performance.now() - t0) / 100) / 10) };
 }
 
 /** The run's totals, from its services' verdicts. */
@@ -130,7 +155,7 @@ export function summarize(services: ServiceVerdict[], builds: number, seconds: n
   };
 }
 
-async function buildAndProbe(plans: ServicePlan[], verdicts: Map<ServicePlan, ServiceVerdict>, o: VerifyOptions): Promise<void> {
+async function buildAndProbe(plans: ServicePlan[], verdicts: Map<ServicePlan, ServiceVerdict>, o: VerifyOptions, ledger: Ledger): Promise<void> {
   const svc = plans[0].service;
   const tag = imageTag(svc.name);
   // A label unique to this build gives it an image of its own: two builds of identical content
@@ -145,7 +170,7 @@ async function buildAndProbe(plans: ServicePlan[], verdicts: Map<ServicePlan, Se
   args.push(svc.context);
   o.log?.(`building ${plans.map((p) => p.service.name).join(", ")}`);
   const t0 = performance.now();
-  const b = await docker(args, { timeoutMs: o.buildTimeoutMs });
+  const b = await ledger.build(tag, args, { timeoutMs: o.buildTimeoutMs });
   const seconds = Math.round((performance.now() - t0) / 100) / 10;
   const built = b.code === 0 && !b.timedOut;
   try {
@@ -162,23 +187,24 @@ async function buildAndProbe(plans: ServicePlan[], verdicts: Map<ServicePlan, Se
       }
       if (p.buildFailures.length) v.disagreements.push(`check predicted the build fails (${p.buildFailures.map(ref).join(", ")}); it built`);
       if (o.keep) v.build.image = tag;
-      await probe(p, v, tag, o);
+      if (ledger.stopped) break;
+      await probe(p, v, tag, o, ledger);
     }
   } finally {
-    // --no-prune: the untagged parents are the classic builder's cache, which other builds
-    // (of this run or another) may be using right now; like any `docker build`, it stays.
-    if (built && !o.keep) await docker(["image", "rm", "--no-prune", tag], { timeoutMs: 60000 });
+    // `docker image rm --no-prune` (after an interruption, the ledger's cleanup removes it).
+    if (built && !o.keep) await ledger.removeImage(tag, 60000);
   }
 }
 
-async function probe(p: ServicePlan, v: ServiceVerdict, tag: string, o: VerifyOptions): Promise<void> {
+async function probe(p: ServicePlan, v: ServiceVerdict, tag: string, o: VerifyOptions, ledger: Ledger): Promise<void> {
   const input: ProbeInput = { mode: o.mode, groups: p.groups };
   const t0 = performance.now();
   let r;
   for (const python of ["python3", "python"]) {
     const name = uniqueName("shipshape-probe");
-    r = await docker(["run", "-i", "--rm", "--name", name, "--network=none", "--entrypoint", python, tag, "-c", PROBE_SOURCE], { input: JSON.stringify(input), timeoutMs: o.probeTimeoutMs });
-    if (r.timedOut) await docker(["rm", "-f", name], { timeoutMs: 30000 });
+    r = await ledger.run(name, ["run", "-i", "--rm", "--name", name, "--network=none", "--entrypoint", python, tag, "-c", PROBE_SOURCE], { input: JSON.stringify(input), timeoutMs: o.probeTimeoutMs });
+    if (r.timedOut) await ledger.removeContainer(name, 30000);
+    if (ledger.stopped) break;
     if (!(r.code === 127 && /executable file not found|not found in \$PATH|no such file/i.test(r.combined))) break;
   }
   const seconds = Math.round((performance.now() - t0) / 100) / 10;
