@@ -624,7 +624,7 @@ export function analyzeService(svc: ServiceSpec, opts: AnalyzeOptions): ServiceR
     // like a well-known distribution is not the module either: the package rules judge the run.
     const pc = packages();
     const provided = pc.judge(p.module, []) === null && !providerIn(pc.pkgs, pc.map, p.module)?.dist.localProject;
-    const scriptsFolder = p.asMain && p.pkgDir !== null && p.pkgDir.split("/").pop() === top && isKnownDistribution(top) && ctx.entry(p.pkgDir + "/__init__.py") === null;
+    const scriptsFolder = p.asMain && p.pkgDir !== null && isKnownDistribution(top) && ctx.entry(p.pkgDir + "/__init__.py") === null;
     if (provided || scriptsFolder) {
       if (p.asMain) moduleRuns.set(p.module, p.label);
       continue;
