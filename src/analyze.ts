@@ -389,13 +389,13 @@ export function analyzeService(svc: ServiceSpec, opts: AnalyzeOptions): ServiceR
     }
     return { repoHint: "" };
   };
-  const addScript = (file: string, label: string, runner: string, isMain: boolean) => {
+  const addScript = (file: string, label: string, runner: string, isMain: boolean, at?: { file: string; line: number }) => {
     entryAttempted = true;
     const img = normalizeImagePath(file, workdir);
     const r = tree.resolve(img);
     if (!r || r.node.type !== "file") {
       const { fix, repoHint } = entryFix(img);
-      emit({ code: "SS110", file: model.argvFile ?? dfRepo, line: model.argvLine || 1, module: "", message: `the container runs ${label}, but ${img} is not in the image${repoHint}`, chain: [], fix });
+      emit({ code: "SS110", file: at?.file ?? model.argvFile ?? dfRepo, line: at?.line ?? (model.argvLine || 1), module: "", message: `the container runs ${label}, but ${img} is not in the image${repoHint}`, chain: [], fix });
       return;
     }
     const sp = runner === "functions-framework" ? [...tail, dirnameImage(r.real)] : [dirnameImage(r.real), ...tail];
@@ -404,7 +404,7 @@ export function analyzeService(svc: ServiceSpec, opts: AnalyzeOptions): ServiceR
   };
   /** Entry modules whose top level the image lacks, but the repository has: decided after all entry points. */
   const pendingEntries: { module: string; label: string; asMain: boolean; pkgDir: string | null; finding: Omit<Finding, "severity" | "service"> }[] = [];
-  const addModule = (module: string, label: string, sysPath: string[], asMain: boolean) => {
+  const addModule = (module: string, label: string, sysPath: string[], asMain: boolean, at?: { file: string; line: number }) => {
     entryAttempted = true;
     const { steps, missing } = resolver.resolveDotted(module, sysPath);
     const ep: EntryPoint = { label, file: null, module, sysPath };
@@ -436,7 +436,7 @@ export function analyzeService(svc: ServiceSpec, opts: AnalyzeOptions): ServiceR
         ? { fix: { dockerfile: dfRepo, after_line: model.insertAfterLine, insert: `COPY ${pkgDir}/ ${joinImage(base, missingRel)}/` } as Fix, repoHint: ` (${ctx.repoPath(pkgDir)}/ exists in the build context)` }
         : entryFix(joinImage(base, missingRel + ".py"));
       const unexpanded = module.includes("$") ? `; exec-form (JSON) CMD/ENTRYPOINT arguments are not expanded, so Python sees the literal '${module}' — use the shell form or a literal name` : "";
-      const finding = { code: "SS110", file: model.argvFile ?? dfRepo, line: model.argvLine || 1, module, message: `the container runs ${label}, but module '${missing}' is not importable in the image (sys.path: ${sysPath.join(", ")})${repoHint}${unexpanded}`, chain: [], fix: unexpanded ? undefined : fix };
+      const finding = { code: "SS110", file: at?.file ?? model.argvFile ?? dfRepo, line: at?.line ?? (model.argvLine || 1), module, message: `the container runs ${label}, but module '${missing}' is not importable in the image (sys.path: ${sysPath.join(", ")})${repoHint}${unexpanded}`, chain: [], fix: unexpanded ? undefined : fix };
       // Not even its top level is in the image: an installed distribution may provide it
       // (`python -m alembic` next to an alembic/ folder of migrations, `gunicorn superset.app:app`),
       // which the package rules tell once every entry point is known.
@@ -609,8 +609,10 @@ export function analyzeService(svc: ServiceSpec, opts: AnalyzeOptions): ServiceR
   if (brokenJson) entryAttempted = true;
   for (const s of specs) handleSpec(s, 0, model.argv ?? []);
   for (const e of svc.entryPoints) {
-    if (e.includes("/") || e.endsWith(".py")) addScript(e, `entry point ${e} (config)`, "python", true);
-    else addModule(e, `entry point ${e} (config)`, [workdir, ...tail], false);
+    // A finding on an entry point of the configuration points at the line that declares it.
+    const at = svc.configFile ? { file: svc.configFile, line: configLine(path.join(repoRoot, svc.configFile), svc.name, e, opts.fs) } : undefined;
+    if (e.includes("/") || e.endsWith(".py")) addScript(e, `entry point ${e} (config)`, "python", true, at);
+    else addModule(e, `entry point ${e} (config)`, [workdir, ...tail], false, at);
   }
   const seenEp = new Set<EntryPoint>();
   for (const e of entries) if (!seenEp.has(e.ep)) {
@@ -1211,6 +1213,32 @@ interface Postponed {
   tries: Map<number, TryBody>;
   /** 0 waiting, 1 visited, 2 skipped: the handler never runs. */
   state: 0 | 1 | 2;
+}
+
+/**
+ * The line of a configuration file that declares entry point `entry` of service `name`: the first
+ * line with the quoted entry after the service's table header (`[services.name]`,
+ * `[tool.shipshape.services.name]`), else anywhere, else the header; 1 when none is found.
+ */
+function configLine(file: string, name: string, entry: string, fs: FsCache): number {
+  let text: string;
+  try {
+    fs.noteFile(file);
+    text = readFileSync(file, "utf8");
+  } catch {
+    return 1;
+  }
+  const lines = text.split("\n");
+  const esc = name.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+  const header = new RegExp(`^\\s*\\[\\s*(tool\\.shipshape\\.)?services\\.(${esc}|"${esc}"|'${esc}')\\s*\\]`);
+  const quoted = (l: string) => l.includes(`"${entry}"`) || l.includes(`'${entry}'`);
+  const start = lines.findIndex((l) => header.test(l));
+  for (let i = Math.max(0, start); i < lines.length; i++) {
+    if (i > start && start >= 0 && /^\s*\[/.test(lines[i])) break; // the next table
+    if (quoted(lines[i])) return i + 1;
+  }
+  const any = lines.findIndex(quoted);
+  return any >= 0 ? any + 1 : start >= 0 ? start + 1 : 1;
 }
 
 /** "3.11" -> [3, 11]; null when unknown. */

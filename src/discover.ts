@@ -565,6 +565,7 @@ export function discover(targets: string[], cwd: string, fs: FsCache, useCache =
       target: s.target ?? null,
       buildArgs: s.buildArgs ?? {},
       entryPoints: s.entryPoints ?? [],
+      ...(config.file ? { configFile: config.file } : {}),
       ignore: [...config.ignore, ...(s.ignore ?? [])],
       build: s.build ?? "docker",
     });

@@ -11,6 +11,8 @@ export interface ServiceSpec {
   buildArgs: Record<string, string>;
   /** Extra entry points: image paths of scripts (`/app/job.py`) or dotted modules (`pkg.jobs`). */
   entryPoints: string[];
+  /** The configuration file that declares the service (repository-relative), when one does. */
+  configFile?: string;
   /** Codes to ignore for this service. */
   ignore: string[];
   /** Build path: plain docker, or `gcloud builds submit` (applies .gcloudignore first). */

@@ -79,7 +79,11 @@ describe("runners", () => {
     assert.deepEqual(codes(none), ["SS004"]);
     const cfg = '[services.job]\ndockerfile = "Dockerfile"\nentry_points = ["/app/job.py", "cron.tasks"]\n';
     const res = check(makeRepo({ "shipshape.toml": cfg, "Dockerfile": FROM + "COPY job.py cron/ ./\n", "job.py": "import lib.x\n", "cron/tasks.py": "", ...lib }));
-    assert.deepEqual(summary(res), ["SS101 job.py:1 lib.x", "SS110 Dockerfile:1 cron.tasks"].sort());
+    // The finding on a configured entry point points at the line that declares it.
+    assert.deepEqual(summary(res), ["SS101 job.py:1 lib.x", "SS110 shipshape.toml:3 cron.tasks"].sort());
+    const inPyproject = '[project]\nname = "x"\n\n[tool.shipshape.services.other]\ndockerfile = "Dockerfile"\nentry_points = ["nope.py"]\n\n[tool.shipshape.services.job]\ndockerfile = "Dockerfile"\nentry_points = [\n  "/app/job.py",\n  "cron.tasks",\n]\n';
+    const py = check(makeRepo({ "pyproject.toml": inPyproject, "Dockerfile": FROM + "COPY job.py cron/ ./\n", "job.py": "", "cron/tasks.py": "" }));
+    assert.deepEqual(summary(py).filter((x) => x.includes("cron.tasks")), ["SS110 pyproject.toml:12 cron.tasks"]);
   });
   test("a non-Python image (nginx) with no Python files is silent", () => {
     assert.deepEqual(summary(check(makeRepo({ "Dockerfile": "FROM nginx:1.27\nCOPY site/ /usr/share/nginx/html/\n", "site/index.html": "<p>hi</p>" }))), []);
