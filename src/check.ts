@@ -63,9 +63,10 @@ export const TOOL_VERSION = (() => {
  * same package version) is not reused. 2: projects carried across stages, wheels, requirement-file
  * projects; 3: bind mounts, dependency groups, --no-deps, console scripts, local-folder names;
  * 4: entry modules installed distributions provide (SS110); 5: local folders pip cannot build
- * (SS206), --user sites judged for the container's user, heredoc findings at Dockerfile lines.
+ * (SS206), --user sites judged for the container's user, heredoc findings at Dockerfile lines;
+ * 6: findings on configured entry points at their configuration line.
  */
-export const ANALYSIS_VERSION = 5;
+export const ANALYSIS_VERSION = 6;
 
 let stdlibMemo: Set<string> | null = null;
 /** Standard-library top-level names: the union over the shipped per-version lists. */
