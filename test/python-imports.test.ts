@@ -907,6 +907,22 @@ describe("syntax errors and fallbacks", () => {
     assert.ok(extractImports("s = 'abc\nimport x\n").syntaxError);
   });
 
+  test("the end of the file inside brackets: the innermost bracket left open, where CPython puts it", () => {
+    // CPython 3.11: `'(' was never closed` at the bracket (lineno, offset - 1).
+    const cases: [string, number, number, string][] = [
+      ["import os\nx = (\n", 2, 4, "("],
+      ["f([1,\n2\n", 1, 2, "["],
+      ['a = {\n"k": [1,\n', 2, 5, "["],
+      ['print("x")\ny = f(1,\n  2\n', 2, 5, "("],
+      ['s = "(" + f(\n', 1, 11, "("],
+    ];
+    for (const [src, line, col, br] of cases) {
+      assert.deepEqual(extractImports(src).syntaxError, { line, col, message: `'${br}' was never closed` }, src);
+    }
+    // Not a bracket: the end of the file after a block header keeps its own message.
+    assert.doesNotMatch(extractImports("if a:\n").syntaxError?.message ?? "", /never closed/);
+  });
+
   test("indentation errors fall back", () => {
     assert.equal(scanImports("  import a\n"), null); // unexpected indent
     assert.equal(scanImports("if a:\nimport b\n"), null); // expected an indented block

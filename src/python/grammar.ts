@@ -605,6 +605,20 @@ function unterminated(tok: string): boolean {
   return bs % 2 === 1;
 }
 
+/** Offset of the innermost bracket the tree leaves open at the end, or -1. */
+function unclosedBracket(tree: Tree): number {
+  const stack: number[] = [];
+  tree.iterate({
+    enter(n) {
+      const name = n.name;
+      if (name === "(" || name === "[" || name === "{") stack.push(n.from);
+      else if ((name === ")" || name === "]" || name === "}") && stack.length) stack.pop();
+      return undefined;
+    },
+  });
+  return stack.length ? stack[stack.length - 1] : -1;
+}
+
 /** The first error: an error node of the tree, an unterminated string, or an invalid import. */
 function firstError(tree: Tree, src: string, starts: number[], invalid: Extractor["invalid"]): PySyntaxError | undefined {
   let at = -1;
@@ -631,6 +645,14 @@ function firstError(tree: Tree, src: string, starts: number[], invalid: Extracto
     message = invalid[0].message;
   }
   if (at < 0) return undefined;
+  if (!message && at >= src.length) {
+    // The end of the file inside brackets: CPython names the innermost bracket left open.
+    const open = unclosedBracket(tree);
+    if (open >= 0) {
+      const l = lineAt(starts, open);
+      return { line: l, col: open - starts[l - 1], message: `'${src[open]}' was never closed` };
+    }
+  }
   const line = lineAt(starts, at);
   if (message) {
     // set above

@@ -6,7 +6,7 @@ import { parseWithGrammar } from "./grammar.js";
 import { scanImports } from "./scan.js";
 
 /** Keys parse caches: bump whenever the output of `extractImports` can change. */
-export const PARSER_VERSION = "py-imports-3+lezer-python-1.1.19";
+export const PARSER_VERSION = "py-imports-4+lezer-python-1.1.19";
 
 /** Imports, top-level names and syntax error of one Python source text. Synchronous. */
 export function extractImports(source: string): ParsedPython {
